@@ -1,0 +1,149 @@
+"""Working days and the time axis: local wall-clock times <-> integer UTC minutes.
+
+Internally every instant is an integer number of minutes since the scenario's
+epoch: midnight at the start of the horizon in the delegation's home zone (the
+start city's zone), expressed in UTC. Local times appear only at the edges, always
+with their offset, via zoneinfo and the pinned tzdata package (so 2016 offsets are
+the historical ones: the west of Kazakhstan on UTC+5, the rest on UTC+6).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from planner.domain import WEEKDAYS, Calendar, Scenario, Seminar
+
+UTC = dt.UTC
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """Converts between aware datetimes and minutes since the scenario epoch."""
+
+    epoch: dt.datetime  # aware, UTC
+    home_zone: ZoneInfo
+    start_date: dt.date
+
+    @classmethod
+    def for_scenario(cls, scenario: Scenario) -> TimeAxis:
+        zone = scenario.city(scenario.delegation.start_city).zone
+        start = scenario.calendar.start_date
+        epoch = dt.datetime.combine(start, dt.time(0, 0), tzinfo=zone).astimezone(UTC)
+        return cls(epoch=epoch, home_zone=zone, start_date=start)
+
+    def minutes(self, moment: dt.datetime, zone: ZoneInfo | None = None) -> int:
+        """Minutes since the epoch; a naive ``moment`` is read in ``zone``."""
+        if moment.tzinfo is None:
+            if zone is None:
+                raise ValueError(f"{moment.isoformat()} has no offset and no zone to read it in")
+            moment = moment.replace(tzinfo=zone)
+        delta = moment.astimezone(UTC) - self.epoch
+        return int(delta.total_seconds() // 60)
+
+    def local_minutes(self, day: dt.date, minute_of_day: int, zone: ZoneInfo) -> int:
+        """Minutes since the epoch of a local wall-clock time (may exceed one day)."""
+        base = dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
+        return self.minutes(base) + minute_of_day
+
+    def utc(self, minutes: int) -> dt.datetime:
+        return self.epoch + dt.timedelta(minutes=minutes)
+
+    def local(self, minutes: int, zone: ZoneInfo) -> dt.datetime:
+        """The aware local datetime of an instant in ``zone``."""
+        return self.utc(minutes).astimezone(zone)
+
+    def iso(self, minutes: int, zone: ZoneInfo) -> str:
+        """ISO 8601 with offset, to the minute: what a person sees."""
+        return self.local(minutes, zone).isoformat(timespec="minutes")
+
+    def local_date(self, minutes: int, zone: ZoneInfo) -> dt.date:
+        return self.local(minutes, zone).date()
+
+    def minute_of_day(self, minutes: int, zone: ZoneInfo) -> int:
+        moment = self.local(minutes, zone)
+        return moment.hour * 60 + moment.minute
+
+    def home_day(self, minutes: int) -> int:
+        """Index of the home-zone calendar day containing the instant (0 = start date)."""
+        return (self.local_date(minutes, self.home_zone) - self.start_date).days
+
+    def home_day_start(self, day_index: int) -> int:
+        day = self.start_date + dt.timedelta(days=day_index)
+        return self.local_minutes(day, 0, self.home_zone)
+
+
+def parse_instant(text_or_value: dt.datetime | str) -> dt.datetime:
+    if isinstance(text_or_value, dt.datetime):
+        return text_or_value
+    return dt.datetime.fromisoformat(text_or_value)
+
+
+def is_working_day(calendar: Calendar, day: dt.date) -> bool:
+    """Working weekday and not a holiday, or a weekend day declared working."""
+    if day in calendar.extra_working_dates:
+        return True
+    return WEEKDAYS[day.weekday()] in calendar.working_weekdays and day not in calendar.holidays
+
+
+def horizon_dates(calendar: Calendar) -> list[dt.date]:
+    return [calendar.start_date + dt.timedelta(days=i) for i in range(calendar.horizon_days)]
+
+
+def seminar_dates(calendar: Calendar, seminar: Seminar) -> list[dt.date]:
+    """Local dates on which a seminar may be held, per calendar and its own limits."""
+    dates = []
+    for day in horizon_dates(calendar):
+        if seminar.earliest_date and day < seminar.earliest_date:
+            continue
+        if seminar.latest_date and day > seminar.latest_date:
+            continue
+        if seminar.any_day or is_working_day(calendar, day):
+            dates.append(day)
+    return dates
+
+
+def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
+    """Minutes two half-open intervals share."""
+    return max(0, min(a_end, b_end) - max(a_start, b_start))
+
+
+def daily_window_overlap(
+    axis: TimeAxis, start: int, end: int, window: tuple[int, int], zone: ZoneInfo
+) -> int:
+    """Minutes of [start, end) inside a daily local window (which may wrap midnight)."""
+    if end <= start:
+        return 0
+    first = axis.local_date(start, zone) - dt.timedelta(days=1)
+    last = axis.local_date(end, zone)
+    w_start, w_end = window
+    total = 0
+    day = first
+    while day <= last:
+        if w_start <= w_end:
+            spans = [(w_start, w_end)]
+        else:
+            spans = [(w_start, 24 * 60 + w_end)]
+        for s, e in spans:
+            total += overlap(start, end, axis.local_minutes(day, s, zone), axis.local_minutes(day, e, zone))
+        day += dt.timedelta(days=1)
+    return total
+
+
+def minutes_per_home_day(axis: TimeAxis, start: int, end: int) -> dict[int, int]:
+    """Split [start, end) by home-zone calendar day: {day index: minutes}."""
+    result: dict[int, int] = {}
+    if end <= start:
+        return result
+    day = axis.home_day(start)
+    while True:
+        day_start = axis.home_day_start(day)
+        day_end = axis.home_day_start(day + 1)
+        share = overlap(start, end, day_start, day_end)
+        if share:
+            result[day] = share
+        if day_end >= end:
+            break
+        day += 1
+    return result

@@ -1,0 +1,496 @@
+"""Frozen, self-validating models of a scenario.
+
+A scenario is everything a plan depends on: the calendar, the cities and their
+terminals, the seminars, the regions to cover, the delegation and its rules, the
+transport network (timetabled services and roads), closures known at planning
+time, objective weights and solver parameters.
+
+Times of day are written as local wall-clock times ``"HH:MM"`` of the place they
+refer to; a timetable time may carry a day offset (``"07:47+1"``). Datetimes
+without an offset are local to the city they refer to; datetimes with an offset
+are taken as given. The models never convert to UTC themselves: see
+``planner.calendar`` for that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?:\+(\d))?$")
+
+
+def parse_clock(text: str) -> tuple[int, int]:
+    """Return (minutes after local midnight, day offset) of ``"HH:MM"`` or ``"HH:MM+D"``."""
+    match = _CLOCK.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a time of day like '07:40' or '07:47+1'")
+    hours, minutes, offset = int(match[1]), int(match[2]), int(match[3] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{text!r} is not a valid time of day")
+    return hours * 60 + minutes, offset
+
+
+def _clock(text: str) -> str:
+    minutes, offset = parse_clock(text)
+    if offset:
+        raise ValueError(f"{text!r}: a day offset is only allowed in timetables")
+    return text
+
+
+def _timetable_clock(text: str) -> str:
+    parse_clock(text)
+    return text
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+    return name
+
+
+Clock = Annotated[str, AfterValidator(_clock)]
+TimetableClock = Annotated[str, AfterValidator(_timetable_clock)]
+TimeZoneName = Annotated[str, AfterValidator(_zone)]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Minutes = Annotated[int, Field(ge=0, le=7 * 24 * 60)]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario model: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Mode(StrEnum):
+    """How a leg travels."""
+
+    FLIGHT = "flight"
+    TRAIN = "train"
+    BUS = "bus"
+    DRIVE = "drive"
+
+
+class TerminalKind(StrEnum):
+    AIRPORT = "airport"
+    STATION = "station"
+    BUS_STATION = "bus_station"
+
+
+class ClockWindow(Frozen):
+    """A daily local window ``start``-``end``; ``end`` before ``start`` wraps past midnight."""
+
+    start: Clock
+    end: Clock
+
+    def minutes(self) -> tuple[int, int]:
+        return parse_clock(self.start)[0], parse_clock(self.end)[0]
+
+    def contains(self, minute_of_day: int) -> bool:
+        """True when a local minute of day lies in the window (start inclusive, end exclusive)."""
+        start, end = self.minutes()
+        if start <= end:
+            return start <= minute_of_day < end
+        return minute_of_day >= start or minute_of_day < end
+
+
+class Calendar(Frozen):
+    """The planning horizon and which days are working days."""
+
+    start_date: dt.date = Field(description="First day of the horizon (local).")
+    horizon_days: int = Field(ge=1, le=60, description="Number of days in the horizon.")
+    working_weekdays: tuple[Weekday, ...] = Field(
+        default=("mon", "tue", "wed", "thu", "fri"),
+        description="Weekdays on which seminars may be held.",
+    )
+    holidays: tuple[dt.date, ...] = Field(
+        default=(), description="Non-working dates (already moved by the weekend rule)."
+    )
+    extra_working_dates: tuple[dt.date, ...] = Field(
+        default=(), description="Weekend dates declared working (moved working days)."
+    )
+
+    @property
+    def end_date(self) -> dt.date:
+        return self.start_date + dt.timedelta(days=self.horizon_days - 1)
+
+
+class Terminal(Frozen):
+    """An airport, station or bus station serving a city."""
+
+    id: Identifier
+    kind: TerminalKind
+    name: str = ""
+    access_min: Minutes = Field(
+        default=30, description="Minutes between the city centre and the terminal, each way."
+    )
+    check_in_min: Minutes = Field(
+        default=0, description="Minutes at the terminal before a departure (check-in, boarding)."
+    )
+    transfer_min: Minutes | None = Field(
+        default=None,
+        description="Minimum minutes between an arrival and a departure at this terminal; "
+        "defaults to check_in_min.",
+    )
+
+    @property
+    def min_transfer_min(self) -> int:
+        return self.check_in_min if self.transfer_min is None else self.transfer_min
+
+
+class City(Frozen):
+    """A place where the delegation can be, with its time zone and terminals."""
+
+    id: Identifier
+    name: str
+    region: Identifier
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    timezone: TimeZoneName
+    terminals: tuple[Terminal, ...] = ()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Region(Frozen):
+    """An administrative region whose officials should attend a seminar."""
+
+    id: Identifier
+    name: str = ""
+    weight: int = Field(default=100, ge=0, le=1_000_000, description="Points for covering it.")
+
+
+class Seminar(Frozen):
+    """The work to do in one city."""
+
+    city: Identifier
+    duration_min: int = Field(default=180, ge=1, le=24 * 60)
+    start_times: tuple[Clock, ...] = Field(
+        default=(), description="Allowed local start times; or give `window`."
+    )
+    window: ClockWindow | None = Field(
+        default=None,
+        description="A local window the whole seminar must fit in; starts every `step_min`.",
+    )
+    step_min: int = Field(default=30, ge=5, le=24 * 60)
+    earliest_date: dt.date | None = None
+    latest_date: dt.date | None = None
+    any_day: bool = Field(
+        default=False, description="True: also on weekends and holidays (the city says so)."
+    )
+    required: bool = Field(default=False, description="The plan must hold this seminar.")
+    weight: int = Field(
+        default=0, ge=0, le=1_000_000, description="Points for holding it, besides its regions."
+    )
+    serves: tuple[Identifier, ...] = Field(
+        default=(), description="Other regions whose officials travel in to this seminar."
+    )
+
+    @model_validator(mode="after")
+    def _one_way_to_give_times(self) -> Seminar:
+        if bool(self.start_times) == (self.window is not None):
+            raise ValueError("give either start_times or window, not both and not neither")
+        if self.earliest_date and self.latest_date and self.earliest_date > self.latest_date:
+            raise ValueError("earliest_date is after latest_date")
+        return self
+
+    def local_start_minutes(self) -> list[int]:
+        """Allowed local start times as minutes after midnight, ascending."""
+        if self.window is None:
+            return sorted({parse_clock(t)[0] for t in self.start_times})
+        start, end = self.window.minutes()
+        return list(range(start, end - self.duration_min + 1, self.step_min))
+
+
+class TravelRules(Frozen):
+    """The delegation's rules for travelling."""
+
+    quiet_hours: ClockWindow | None = Field(
+        default=ClockWindow(start="00:00", end="05:00"),
+        description="Local hours in which no leg may depart or arrive.",
+    )
+    min_prep_min: Minutes = Field(
+        default=60, description="Minutes between arriving in a city and a seminar there."
+    )
+    max_travel_min_per_day: int = Field(
+        default=14 * 60,
+        ge=60,
+        le=24 * 60,
+        description="Door-to-door travel minutes per calendar day (home zone).",
+    )
+    night: ClockWindow = Field(
+        default=ClockWindow(start="22:00", end="06:00"),
+        description="Hours whose travel minutes carry the night penalty (home zone).",
+    )
+    driving_window: ClockWindow = Field(
+        default=ClockWindow(start="08:00", end="20:00"),
+        description="Default daily window for drives (local at the start city).",
+    )
+
+
+class Delegation(Frozen):
+    """Who travels, from where, until when."""
+
+    size: int = Field(default=4, ge=1, le=100, description="People travelling.")
+    vehicles: int = Field(default=1, ge=1, le=20, description="Cars used for drives.")
+    start_city: Identifier
+    earliest_departure: dt.datetime = Field(description="Local to start_city unless offset given.")
+    end_city: Identifier
+    latest_return: dt.datetime = Field(description="Local to end_city unless offset given.")
+    rules: TravelRules = TravelRules()
+
+
+class Stop(Frozen):
+    """One stop of a service, with local times at that stop."""
+
+    terminal: Identifier
+    arrive: TimetableClock | None = None
+    depart: TimetableClock | None = None
+
+
+class Service(Frozen):
+    """A timetabled flight, train or bus: one run per operating day."""
+
+    id: Identifier
+    mode: Literal[Mode.FLIGHT, Mode.TRAIN, Mode.BUS]
+    operator: str = ""
+    stops: tuple[Stop, ...] = Field(min_length=2)
+    days: tuple[Weekday, ...] = Field(
+        default=WEEKDAYS, description="Weekdays of the first departure."
+    )
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    fare: float = Field(default=0, ge=0, description="Fare per person for the whole run.")
+    distance_km: float | None = Field(
+        default=None, gt=0, description="Whole-run distance; default great circle."
+    )
+    note: str = ""
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _daily(cls, value: object) -> object:
+        return WEEKDAYS if value == "daily" else value
+
+    @model_validator(mode="after")
+    def _stop_times(self) -> Service:
+        if self.stops[0].depart is None:
+            raise ValueError("the first stop needs a depart time")
+        if self.stops[-1].arrive is None:
+            raise ValueError("the last stop needs an arrive time")
+        for stop in self.stops[1:-1]:
+            if stop.arrive is None and stop.depart is None:
+                raise ValueError(f"intermediate stop {stop.terminal} needs a time")
+        return self
+
+
+class Road(Frozen):
+    """A drivable segment between two city centres."""
+
+    id: Identifier
+    a: Identifier = Field(description="One end (a city id).")
+    b: Identifier = Field(description="The other end (a city id).")
+    distance_km: float = Field(gt=0)
+    duration_min: int | None = Field(default=None, gt=0)
+    speed_kmh: float | None = Field(default=None, gt=0, le=150)
+    both_ways: bool = True
+    driving_window: ClockWindow | None = Field(
+        default=None, description="Local window at the start city; default the rules' one."
+    )
+    cost_per_km: float = Field(default=0, ge=0, description="Per vehicle-km.")
+    regions: tuple[Identifier, ...] = Field(
+        default=(), description="Regions it runs through (for region-wide closures)."
+    )
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _duration(self) -> Road:
+        if (self.duration_min is None) == (self.speed_kmh is None):
+            raise ValueError("give either duration_min or speed_kmh")
+        return self
+
+    @property
+    def minutes(self) -> int:
+        if self.duration_min is not None:
+            return self.duration_min
+        assert self.speed_kmh is not None
+        return round(self.distance_km / self.speed_kmh * 60)
+
+
+class Closure(Frozen):
+    """A terminal or road known to be closed over an interval."""
+
+    id: Identifier
+    terminal: Identifier | None = None
+    road: Identifier | None = None
+    start: dt.datetime
+    end: dt.datetime
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _target(self) -> Closure:
+        if (self.terminal is None) == (self.road is None):
+            raise ValueError("name exactly one of terminal or road")
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Objective(Frozen):
+    """Weights of the secondary objective; coverage always ranks first."""
+
+    travel_per_hour: int = Field(default=60, ge=0, description="Points per door-to-door hour.")
+    night_per_hour: int = Field(default=30, ge=0, description="Extra points per night hour.")
+    cost_per_unit: float = Field(
+        default=0.001, ge=0, description="Points per unit of money (fares and fuel)."
+    )
+
+
+class SolverParams(Frozen):
+    """How the CP-SAT search runs."""
+
+    time_limit_s: float = Field(default=30.0, gt=0, le=3600)
+    workers: int = Field(default=1, ge=1, le=64)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    prune_dominated: bool = Field(
+        default=True, description="Drop arcs that can never be in a better plan (exact)."
+    )
+
+
+class EmissionFactors(Frozen):
+    """kg CO2e per passenger-km (per vehicle-km for drives)."""
+
+    flight: float = 0.246
+    train: float = 0.035
+    bus: float = 0.027
+    drive: float = 0.168
+    source: str = (
+        "UK DESNZ/DEFRA GHG conversion factors 2023 (domestic flight with radiative "
+        "forcing, national rail, coach, average car per vehicle-km); rounded"
+    )
+
+
+class Scenario(Frozen):
+    """Everything a plan depends on."""
+
+    name: str
+    description: str = ""
+    currency: str = "KZT"
+    calendar: Calendar
+    regions: tuple[Region, ...]
+    cities: tuple[City, ...]
+    seminars: tuple[Seminar, ...]
+    delegation: Delegation
+    services: tuple[Service, ...] = ()
+    roads: tuple[Road, ...] = ()
+    closures: tuple[Closure, ...] = ()
+    objective: Objective = Objective()
+    solver: SolverParams = SolverParams()
+    emissions: EmissionFactors = EmissionFactors()
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        problems = reference_problems(self)
+        if problems:
+            raise DanglingReferences(problems)
+        return self
+
+    # Lookups used everywhere; cheap enough to rebuild on demand.
+    def city(self, city_id: str) -> City:
+        for city in self.cities:
+            if city.id == city_id:
+                return city
+        raise KeyError(city_id)
+
+    def terminal_city(self) -> dict[str, City]:
+        return {t.id: c for c in self.cities for t in c.terminals}
+
+    def terminals(self) -> dict[str, Terminal]:
+        return {t.id: t for c in self.cities for t in c.terminals}
+
+    def regions_served(self, seminar: Seminar) -> tuple[str, ...]:
+        """The region of the seminar's city first, then the ones it also serves."""
+        own = self.city(seminar.city).region
+        return (own, *[r for r in seminar.serves if r != own])
+
+
+class DanglingReferences(ValueError):
+    """Ids that name nothing, or are used twice; each problem has its own field path."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in problems))
+
+
+def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every duplicate id and every reference to an unknown id, with its field path."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+
+    def unique(section: str, key: str, ids: list[tuple[tuple[str | int, ...], str]]) -> set[str]:
+        seen: set[str] = set()
+        for path, ident in ids:
+            if ident in seen:
+                problems.append(((section, *path, key), f"duplicate id {ident!r}"))
+            seen.add(ident)
+        return seen
+
+    region_ids = unique("regions", "id", [((i,), r.id) for i, r in enumerate(scenario.regions)])
+    city_ids = unique("cities", "id", [((i,), c.id) for i, c in enumerate(scenario.cities)])
+    terminal_ids = unique(
+        "cities",
+        "id",
+        [
+            ((i, "terminals", j), t.id)
+            for i, c in enumerate(scenario.cities)
+            for j, t in enumerate(c.terminals)
+        ],
+    )
+    unique("services", "id", [((i,), s.id) for i, s in enumerate(scenario.services)])
+    road_ids = unique("roads", "id", [((i,), r.id) for i, r in enumerate(scenario.roads)])
+    unique("closures", "id", [((i,), c.id) for i, c in enumerate(scenario.closures)])
+    unique("seminars", "city", [((i,), s.city) for i, s in enumerate(scenario.seminars)])
+
+    def known(path: tuple[str | int, ...], value: str, ids: set[str], kind: str) -> None:
+        if value not in ids:
+            problems.append((path, f"unknown {kind} {value!r}"))
+
+    for i, city in enumerate(scenario.cities):
+        known(("cities", i, "region"), city.region, region_ids, "region")
+    for i, seminar in enumerate(scenario.seminars):
+        known(("seminars", i, "city"), seminar.city, city_ids, "city")
+        for j, region in enumerate(seminar.serves):
+            known(("seminars", i, "serves", j), region, region_ids, "region")
+    for field in ("start_city", "end_city"):
+        known(("delegation", field), getattr(scenario.delegation, field), city_ids, "city")
+    for i, service in enumerate(scenario.services):
+        for j, stop in enumerate(service.stops):
+            known(("services", i, "stops", j, "terminal"), stop.terminal, terminal_ids, "terminal")
+    for i, road in enumerate(scenario.roads):
+        known(("roads", i, "a"), road.a, city_ids, "city")
+        known(("roads", i, "b"), road.b, city_ids, "city")
+        for j, region in enumerate(road.regions):
+            known(("roads", i, "regions", j), region, region_ids, "region")
+    for i, closure in enumerate(scenario.closures):
+        if closure.terminal is not None:
+            known(("closures", i, "terminal"), closure.terminal, terminal_ids, "terminal")
+        if closure.road is not None:
+            known(("closures", i, "road"), closure.road, road_ids, "road")
+    return problems

@@ -1,0 +1,255 @@
+"""Solve results and itineraries in domain terms, and their JSON form.
+
+The plan JSON is a contract other tools rely on: top-level ``status``,
+``objective``, ``bound``, ``seminars`` (``city``, ``start``, ``end``), ``legs``
+(``mode``, ``service``, ``from``, ``to``, ``depart``, ``arrive``), ``uncovered``
+(``city``, ``reason``) and ``totals``; every datetime is ISO 8601 local to its city
+with its offset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from planner.calendar import TimeAxis
+from planner.connections import Journey, Leg
+from planner.domain import Mode, Scenario
+
+PLAN_FORMAT = "delegation-plan/1"
+
+
+class SolveStatus(StrEnum):
+    OPTIMAL = "OPTIMAL"  # proven best for the stated objective
+    FEASIBLE = "FEASIBLE"  # a plan, not proven best within the time limit
+    INFEASIBLE = "INFEASIBLE"  # no plan satisfies the hard rules
+    TIME_LIMIT = "TIME_LIMIT"  # the time limit ran out before any plan was found
+
+
+class UncoveredReason(StrEnum):
+    NO_WINDOW = "no_window"  # no working-day slot in the horizon fits the seminar
+    UNREACHABLE = "unreachable"  # no connection reaches it and returns in time
+    TRADED_OFF = "traded_off"  # possible alone, left out for a better whole plan
+
+
+@dataclass(frozen=True)
+class SeminarVisit:
+    city: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    city: str
+    reason: UncoveredReason
+    detail: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Itinerary:
+    """Seminars in order, and the connections before, between and after them."""
+
+    seminars: tuple[SeminarVisit, ...]
+    journeys: tuple[Journey, ...]
+
+    @property
+    def legs(self) -> tuple[Leg, ...]:
+        return tuple(leg for journey in self.journeys for leg in journey.legs)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a solve returns, always: never None, whatever happened."""
+
+    status: SolveStatus
+    objective: int | None
+    bound: int | None
+    runtime_s: float
+    itinerary: Itinerary | None
+    uncovered: tuple[Uncovered, ...]
+    coverage_points: int
+    max_coverage_points: int
+    covered_regions: tuple[str, ...]
+    secondary_cost: int  # 1/60 points
+    seed: int
+    workers: int
+    time_limit_s: float
+    warnings: tuple[str, ...] = field(default=())
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        if self.objective == 0:
+            return 0.0
+        return max(0.0, (self.objective - self.bound) / abs(self.objective))
+
+
+def _co2_kg(scenario: Scenario, leg: Leg) -> float:
+    factors = scenario.emissions
+    per_km = {
+        Mode.FLIGHT: factors.flight,
+        Mode.TRAIN: factors.train,
+        Mode.BUS: factors.bus,
+        Mode.DRIVE: factors.drive,
+    }[leg.mode]
+    people = scenario.delegation.vehicles if leg.mode == Mode.DRIVE else scenario.delegation.size
+    return per_km * leg.distance_km * people
+
+
+def nights(scenario: Scenario, axis: TimeAxis, itinerary: Itinerary) -> list[dict[str, Any]]:
+    """Where the delegation is at 03:00 (home zone) of each night of the trip."""
+    result: list[dict[str, Any]] = []
+    if not itinerary.journeys and not itinerary.seminars:
+        return result
+    first = scenario.delegation.start_city
+    events: list[tuple[int, str]] = [(j.arrive, j.destination) for j in itinerary.journeys]
+    trip_end = max([j.arrive for j in itinerary.journeys] + [s.end for s in itinerary.seminars])
+    day = 0
+    while True:
+        moment = axis.home_day_start(day + 1) + 3 * 60
+        if moment >= trip_end:
+            break
+        on_leg = next((leg for leg in itinerary.legs if leg.depart <= moment < leg.arrive), None)
+        in_transit = next((j for j in itinerary.journeys if j.leave <= moment < j.arrive), None)
+        date = (axis.start_date + dt.timedelta(days=day)).isoformat()
+        if on_leg is not None:
+            result.append({"date": date, "city": None, "on": on_leg.service, "mode": on_leg.mode.value})
+        elif in_transit is not None:
+            at = next(
+                (leg.to_city for leg in in_transit.legs if leg.arrive <= moment),
+                in_transit.origin,
+            )
+            result.append({"date": date, "city": at, "on": None, "mode": None, "in_transit": True})
+        else:
+            place = first
+            for arrive, city in events:
+                if arrive <= moment:
+                    place = city
+            result.append({"date": date, "city": place, "on": None, "mode": None})
+        day += 1
+    return result
+
+
+def totals(scenario: Scenario, itinerary: Itinerary | None) -> dict[str, Any]:
+    """Travel hours, night hours, money, distance and CO2 by mode, recomputed from legs."""
+    journeys = itinerary.journeys if itinerary else ()
+    legs = itinerary.legs if itinerary else ()
+    co2_by_mode: dict[str, float] = {}
+    km_by_mode: dict[str, float] = {}
+    for leg in legs:
+        co2_by_mode[leg.mode.value] = co2_by_mode.get(leg.mode.value, 0.0) + _co2_kg(scenario, leg)
+        km_by_mode[leg.mode.value] = km_by_mode.get(leg.mode.value, 0.0) + leg.distance_km
+    factors = scenario.emissions
+    return {
+        "seminars": len(itinerary.seminars) if itinerary else 0,
+        "legs": len(legs),
+        "travel_hours": round(sum(j.travel_min for j in journeys) / 60, 2),
+        "night_travel_hours": round(sum(j.night_min for j in journeys) / 60, 2),
+        "cost": round(sum(leg.cost for leg in legs), 2),
+        "currency": scenario.currency,
+        "distance_km": round(sum(leg.distance_km for leg in legs), 1),
+        "distance_km_by_mode": {k: round(v, 1) for k, v in sorted(km_by_mode.items())},
+        "co2_kg": round(sum(co2_by_mode.values()), 1),
+        "co2_kg_by_mode": {k: round(v, 1) for k, v in sorted(co2_by_mode.items())},
+        "co2_factors": {
+            "flight_kg_per_pkm": factors.flight,
+            "train_kg_per_pkm": factors.train,
+            "bus_kg_per_pkm": factors.bus,
+            "drive_kg_per_vehicle_km": factors.drive,
+            "source": factors.source,
+        },
+    }
+
+
+def leg_json(scenario: Scenario, axis: TimeAxis, leg: Leg) -> dict[str, Any]:
+    zones = {c.id: c.zone for c in scenario.cities}
+    return {
+        "mode": leg.mode.value,
+        "service": leg.service,
+        "from": leg.from_place,
+        "to": leg.to_place,
+        "from_city": leg.from_city,
+        "to_city": leg.to_city,
+        "depart": axis.iso(leg.depart, zones[leg.from_city]),
+        "arrive": axis.iso(leg.arrive, zones[leg.to_city]),
+        "run_date": leg.run_date.isoformat() if leg.run_date else None,
+        "minutes": leg.minutes,
+        "distance_km": leg.distance_km,
+        "cost": leg.cost,
+        "co2_kg": round(_co2_kg(scenario, leg), 1),
+    }
+
+
+def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, Any]:
+    """The plan as the JSON contract (a plain dict ready for json.dumps)."""
+    zones = {c.id: c.zone for c in scenario.cities}
+    names = {c.id: c.name for c in scenario.cities}
+    itinerary = result.itinerary
+    seminars = []
+    connections = []
+    legs = []
+    if itinerary is not None:
+        serves = {s.city: scenario.regions_served(s) for s in scenario.seminars}
+        for visit in itinerary.seminars:
+            zone = zones[visit.city]
+            seminars.append(
+                {
+                    "city": visit.city,
+                    "city_name": names[visit.city],
+                    "start": axis.iso(visit.start, zone),
+                    "end": axis.iso(visit.end, zone),
+                    "regions": list(serves[visit.city]),
+                }
+            )
+        for journey in itinerary.journeys:
+            first_leg = len(legs)
+            legs.extend(leg_json(scenario, axis, leg) for leg in journey.legs)
+            connections.append(
+                {
+                    "from_city": journey.origin,
+                    "to_city": journey.destination,
+                    "leave": axis.iso(journey.leave, zones[journey.origin]),
+                    "arrive": axis.iso(journey.arrive, zones[journey.destination]),
+                    "travel_min": journey.travel_min,
+                    "night_min": journey.night_min,
+                    "legs": list(range(first_leg, len(legs))),
+                }
+            )
+    all_regions = sorted({r.id for r in scenario.regions})
+    return {
+        "format": PLAN_FORMAT,
+        "scenario": scenario.name,
+        "status": result.status.value,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": None if result.gap is None else round(result.gap, 6),
+        "runtime_s": round(result.runtime_s, 3),
+        "solver": {
+            "seed": result.seed,
+            "workers": result.workers,
+            "time_limit_s": result.time_limit_s,
+        },
+        "coverage": {
+            "points": result.coverage_points,
+            "max_points": result.max_coverage_points,
+            "regions_covered": list(result.covered_regions),
+            "regions_uncovered": [r for r in all_regions if r not in result.covered_regions],
+            "secondary_points": round(result.secondary_cost / 60, 2),
+        },
+        "seminars": seminars,
+        "legs": legs,
+        "connections": connections,
+        "nights": nights(scenario, axis, itinerary) if itinerary else [],
+        "totals": totals(scenario, itinerary),
+        "uncovered": [
+            {"city": u.city, "reason": u.reason.value, "detail": u.detail, "required": u.required}
+            for u in result.uncovered
+        ],
+        "warnings": list(result.warnings),
+    }
