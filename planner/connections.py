@@ -23,17 +23,18 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from planner.calendar import daily_window_overlap, minutes_per_home_day
 from planner.domain import ClockWindow, Mode, TravelRules
-from planner.network import Closures, TransportNetwork, city_node, terminal_node
+from planner.network import Closures, Run, TransportNetwork, city_node, terminal_node
 
 # A connection taking longer than this is never useful within a working horizon.
 MAX_CONNECTION_MIN = 48 * 60
+_MARGIN_DAYS = 4
 
 
 @dataclass(frozen=True)
@@ -94,17 +95,53 @@ class SearchContext:
 
     def __post_init__(self) -> None:
         scenario = self.network.scenario
+        axis = self.network.axis
         self.zones = {c.id: c.zone for c in scenario.cities}
         self.terminal_city = {t.id: c.id for c in scenario.cities for t in c.terminals}
         self._terminals = scenario.terminals()
-        self._quiet = self.rules.quiet_hours.minutes() if self.rules.quiet_hours else None
+        # Local midnights of every city around the horizon, so that local dates and
+        # clock times in the hot loops are a bisection, not a time-zone conversion.
+        days = range(-_MARGIN_DAYS, scenario.calendar.horizon_days + _MARGIN_DAYS)
+        self.midnights: dict[str, list[int]] = {
+            city.id: [
+                axis.local_minutes(axis.start_date + dt.timedelta(days=d), 0, city.zone) for d in days
+            ]
+            for city in scenario.cities
+        }
+        # Runs that depart or arrive in the quiet hours are never usable: drop them once.
+        self.usable_runs: dict[tuple[object, ...], tuple[tuple[Run, ...], list[int]]] = {}
+        for board, alight, key, data in self.network.graph.edges(keys=True, data=True):
+            if data["kind"] != "ride":
+                continue
+            from_city = self.terminal_city[board[1]]
+            to_city = self.terminal_city[alight[1]]
+            first, last = self.midnights[from_city][0], self.midnights[to_city][-1]
+            runs = tuple(
+                r
+                for r in data["runs"]
+                if first <= r.depart
+                and r.arrive < last
+                and not self.quiet(r.depart, from_city)
+                and not self.quiet(r.arrive, to_city)
+            )
+            self.usable_runs[(board, alight, key)] = (runs, [r.depart for r in runs])
+
+    def local_day(self, minute: int, city_id: str) -> tuple[int, int]:
+        """(index of the local midnight at or before the instant, its epoch minute)."""
+        midnights = self.midnights[city_id]
+        index = bisect_right(midnights, minute) - 1
+        if index < 0 or index >= len(midnights) - 1:
+            raise ValueError("instant outside the planning horizon")
+        return index, midnights[index]
+
+    def minute_of_day(self, minute: int, city_id: str) -> int:
+        return minute - self.local_day(minute, city_id)[1]
 
     def quiet(self, minute: int, city_id: str) -> bool:
         """True when an instant falls in the quiet hours at that city."""
         if self.rules.quiet_hours is None:
             return False
-        local = self.network.axis.minute_of_day(minute, self.zones[city_id])
-        return self.rules.quiet_hours.contains(local)
+        return self.rules.quiet_hours.contains(self.minute_of_day(minute, city_id))
 
     def terminal(self, terminal_id: str):  # type: ignore[no-untyped-def]
         return self._terminals[terminal_id]
@@ -133,16 +170,15 @@ def drive_start(ctx: SearchContext, edge: dict, origin: str, destination: str, n
     duration = edge["minutes"]
     if w_end <= w_start or duration > w_end - w_start:
         return None
-    zone = ctx.zones[origin]
     start = not_before
     while start <= ctx.horizon_end:
-        day = axis.local_date(start, zone)
-        day_open = axis.local_minutes(day, w_start, zone)
-        day_close = axis.local_minutes(day, w_end, zone)
+        index, midnight = ctx.local_day(start, origin)
+        day_open = midnight + w_start
+        day_close = midnight + w_end
         if start < day_open:
             start = day_open
         if start + duration > day_close:
-            start = axis.local_minutes(day + dt.timedelta(days=1), w_start, zone)
+            start = ctx.midnights[origin][index + 1] + w_start
             continue
         closed = ctx.closures.road_closed(edge["road"], start, start + duration)
         if closed is not None:
@@ -207,10 +243,10 @@ def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> dict[Key
                     push(("city", destination), leg.arrive, cost + leg.cost, leg)
         else:
             node = terminal_node(ident)
-            for _, target, data in graph.out_edges(node, data=True):
+            for _, target, edge_key, data in graph.out_edges(node, keys=True, data=True):
                 if data["kind"] != "ride":
                     continue
-                leg = _first_ride(ctx, data, ident, target[1], time, limit)
+                leg = _first_ride(ctx, data, (node, target, edge_key), time, limit)
                 if leg is None:
                     continue
                 alight = ctx.terminal(target[1])
@@ -220,20 +256,22 @@ def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> dict[Key
 
 
 def _first_ride(
-    ctx: SearchContext, data: dict, board: str, alight: str, ready: int, limit: int  # type: ignore[type-arg]
+    ctx: SearchContext,
+    data: dict,  # type: ignore[type-arg]
+    edge: tuple[object, ...],
+    ready: int,
+    limit: int,
 ) -> Leg | None:
-    runs = data["runs"]
-    index = bisect_left(data["departs"], ready)
+    runs, departs = ctx.usable_runs[edge]
+    board = edge[0][1]  # type: ignore[index]
+    alight = edge[1][1]  # type: ignore[index]
     from_city = ctx.terminal_city[board]
     to_city = ctx.terminal_city[alight]
-    while index < len(runs):
+    for index in range(bisect_left(departs, ready), len(runs)):
         run = runs[index]
-        index += 1
         if run.depart > limit:
             return None
         if ctx.closures.terminal_closed(board, run.depart) or ctx.closures.terminal_closed(alight, run.arrive):
-            continue
-        if ctx.quiet(run.depart, from_city) or ctx.quiet(run.arrive, to_city):
             continue
         return Leg(
             mode=data["mode"],

@@ -15,6 +15,7 @@ are taken as given. The models never convert to UTC themselves: see
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -35,6 +36,7 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?:\+(\d))?$")
 
 
+@functools.cache
 def parse_clock(text: str) -> tuple[int, int]:
     """Return (minutes after local midnight, day offset) of ``"HH:MM"`` or ``"HH:MM+D"``."""
     match = _CLOCK.match(text)

@@ -164,7 +164,15 @@ def build_problem(
                         if head != SINK or free <= end_min:
                             arcs.append(Arc(tail, head, None, 0))
                 continue
-            _connect(arcs, journeys.get((origin, city), []), tail, free, targets, weights)
+            _connect(
+                arcs,
+                journeys.get((origin, city), []),
+                tail,
+                free,
+                targets,
+                weights,
+                prune=scenario.solver.prune_dominated,
+            )
 
     return Problem(
         scenario=scenario,
@@ -189,8 +197,16 @@ def _connect(
     free: int,
     targets: list[tuple[int, int]],
     weights: Objective,
+    prune: bool,
 ) -> None:
-    """Add, for each target, the cheapest connection leaving after ``free`` that is on time."""
+    """Add, for each target, the cheapest connection leaving after ``free`` that is on time.
+
+    With ``prune``, a later slot of the same city is skipped unless it is strictly
+    cheaper to reach than every earlier one: holding the seminar earlier leaves every
+    onward connection available (waiting is allowed), so an earlier, no dearer slot
+    is never worse. The daily travel limit is the one rule this argument ignores
+    (a different onward connection may shift travel between days); see the README.
+    """
     if not candidates:
         return
     first = bisect_left([j.leave for j in candidates], free)
@@ -200,11 +216,16 @@ def _connect(
     best: Journey | None = None
     best_cost = 0
     position = 0
+    last_added: Journey | None = None
     for head, deadline in sorted(targets, key=lambda t: t[1]):
         while position < len(usable) and usable[position].arrive <= deadline:
             cost = journey_cost(usable[position], weights)
             if best is None or cost < best_cost:
                 best, best_cost = usable[position], cost
             position += 1
-        if best is not None:
-            arcs.append(Arc(tail, head, best, best_cost))
+        if best is None:
+            continue
+        if prune and head != SINK and best is last_added:
+            continue
+        arcs.append(Arc(tail, head, best, best_cost))
+        last_added = best

@@ -8,6 +8,7 @@ per-city visit sums), which proved much faster than separate visit variables.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ class Weights:
     """Coverage points rank before the secondary cost: scaled by ``coverage_scale``."""
 
     coverage_scale: int
+    cost_divisor: int
 
 
 class ItineraryModel:
@@ -118,17 +120,19 @@ class ItineraryModel:
 
     def _set_objective(self) -> Weights:
         """Minimise uncovered points first, then the secondary cost (exact lexicographic)."""
-        # The secondary cost of any itinerary is below one coverage point once scaled:
-        # each node has at most one outgoing arc, so the worst case is the sum over
-        # nodes of their most expensive outgoing arc.
-        worst = 0
-        for indices in self.out_of.values():
-            worst += max((self.arc_cost(i) for i in indices), default=0)
-        scale = worst + 1
+        costs = [self.arc_cost(i) for i in range(len(self.arc_vars))]
+        # Smaller coefficients give CP-SAT a tighter, faster linear relaxation.
+        divisor = math.gcd(*costs) or 1
+        # Any itinerary uses at most one arc out of the source and one into each city
+        # visited, so its secondary cost is below this bound; one coverage point is
+        # worth more than any secondary cost, which makes the weighted sum lexicographic.
+        stops = len(self.visits) + 1
+        worst = sorted(costs, reverse=True)[:stops]
+        scale = sum(worst) // divisor + 1
         max_points = self.problem.max_coverage_points
         secondary = sum(
-            (self.arc_vars[i] * self.arc_cost(i) for i in range(len(self.arc_vars)) if self.arc_cost(i)),
+            (self.arc_vars[i] * (c // divisor) for i, c in enumerate(costs) if c),
             cp_model.LinearExpr.constant(0),
         )
         self.model.minimize(scale * (max_points - self.coverage_expr()) + secondary)
-        return Weights(coverage_scale=scale)
+        return Weights(coverage_scale=scale, cost_divisor=divisor)

@@ -1,0 +1,209 @@
+"""The ``planner`` command: validate, plan and check itineraries.
+
+Exit codes: 0 success, 1 a plan that fails the checker (or no plan found),
+2 bad input (the message names the file, field and line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from planner.domain import Scenario, SolverParams
+from planner.scenario import ScenarioError, load_scenario
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="planner", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="check a scenario file and summarise it")
+    validate.add_argument("scenario", type=Path)
+
+    plan = commands.add_parser("plan", help="compute the best itinerary of a scenario")
+    plan.add_argument("scenario", type=Path)
+    plan.add_argument("--out", type=Path, help="write the plan JSON here")
+    plan.add_argument("--time-limit", type=float, help="seconds (default: the scenario's)")
+    plan.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    plan.add_argument("--workers", type=int, help="CP-SAT workers (default: the scenario's)")
+    plan.add_argument("--json", action="store_true", help="print the plan JSON instead of a table")
+
+    check = commands.add_parser("check", help="verify a plan JSON against its scenario")
+    check.add_argument("scenario", type=Path)
+    check.add_argument("plan", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "plan":
+            return _plan(args)
+        if args.command == "check":
+            return _check(args)
+    except ScenarioError as error:
+        print(f"error: {len(error.problems)} problem(s) in the input:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    calendar = scenario.calendar
+    print(f"{args.scenario}: valid scenario {scenario.name!r}")
+    print(
+        f"  {len(scenario.cities)} cities, {len(scenario.regions)} regions, "
+        f"{len(scenario.seminars)} seminars, {len(scenario.services)} services, "
+        f"{len(scenario.roads)} roads, {len(scenario.closures)} closures"
+    )
+    print(f"  {calendar.horizon_days} days from {calendar.start_date:%a %d %b %Y}")
+    return 0
+
+
+def _params(scenario: Scenario, args: argparse.Namespace) -> SolverParams:
+    data = scenario.solver.model_dump()
+    for field, value in (("time_limit_s", args.time_limit), ("seed", args.seed), ("workers", args.workers)):
+        if value is not None:
+            data[field] = value
+    try:
+        return SolverParams.model_validate(data)
+    except Exception as exc:  # pydantic's message names the field
+        from planner.scenario import problems_from_validation
+
+        raise ScenarioError(problems_from_validation(exc, "command line")) from None  # type: ignore[arg-type]
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from planner.check import check_plan
+    from planner.result import plan_json
+    from planner.solve import plan
+
+    scenario = load_scenario(args.scenario)
+    params = _params(scenario, args)
+    problem, result = plan(scenario, params)
+    data = plan_json(scenario, problem.axis, result)
+    violations = check_plan(scenario, data)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(render_plan(scenario, data))
+        if args.out:
+            print(f"\nPlan written to {args.out}")
+    if violations:
+        print(f"\nThe checker rejects this plan ({len(violations)} violation(s)):", file=sys.stderr)
+        for violation in violations:
+            print(f"  [{violation.rule}] {violation.where}: {violation.message}", file=sys.stderr)
+        return 1
+    return 0 if result.itinerary is not None else 1
+
+
+def _check(args: argparse.Namespace) -> int:
+    from planner.check import check_plan
+
+    scenario = load_scenario(args.scenario)
+    try:
+        data = json.loads(args.plan.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"error: {args.plan}: cannot read the plan: {exc}", file=sys.stderr)
+        return 2
+    violations = check_plan(scenario, data)
+    if violations:
+        print(f"{args.plan}: INVALID, {len(violations)} violation(s):")
+        for violation in violations:
+            print(f"  [{violation.rule}] {violation.where}: {violation.message}")
+        return 1
+    print(f"{args.plan}: valid plan for {scenario.name!r} ({len(data.get('seminars', []))} seminars)")
+    return 0
+
+
+def _clock(text: str) -> str:
+    moment = dt.datetime.fromisoformat(text)
+    offset = moment.utcoffset() or dt.timedelta()
+    hours = int(offset.total_seconds() // 3600)
+    return f"{moment:%H:%M} {hours:+03d}"
+
+
+def render_plan(scenario: Scenario, data: dict[str, Any]) -> str:
+    """A day-by-day table in local times, then totals, coverage and what is left out."""
+    names = {c.id: c.name for c in scenario.cities}
+    lines = [
+        f"{scenario.name}: {data['status']}  objective {data['objective']}  bound {data['bound']}  "
+        f"gap {0 if data['gap'] is None else data['gap'] * 100:.2f}%  "
+        f"solve {data['runtime_s']:.2f} s  (seed {data['solver']['seed']}, "
+        f"{data['solver']['workers']} worker(s))"
+    ]
+    items: list[tuple[dt.datetime, str]] = []
+    for seminar in data["seminars"]:
+        start = dt.datetime.fromisoformat(seminar["start"])
+        items.append(
+            (
+                start,
+                f"{_clock(seminar['start'])}-{_clock(seminar['end'])[:5]}  SEMINAR in "
+                f"{names[seminar['city']]} (regions: {', '.join(seminar['regions'])})",
+            )
+        )
+    for leg in data["legs"]:
+        depart = dt.datetime.fromisoformat(leg["depart"])
+        arrive = dt.datetime.fromisoformat(leg["arrive"])
+        days = (arrive.date() - depart.date()).days
+        plus = f" (+{days}d)" if days else ""
+        items.append(
+            (
+                depart,
+                f"{_clock(leg['depart'])} -> {_clock(leg['arrive'])}{plus}  {leg['mode']:<6} "
+                f"{leg['service']:<12} {leg['from']} -> {leg['to']}  "
+                f"({names[leg['from_city']]} -> {names[leg['to_city']]}, {leg['distance_km']:.0f} km)",
+            )
+        )
+    items.sort(key=lambda item: item[0])
+    current = None
+    for moment, text in items:
+        day = moment.date()
+        label = f"{day:%a %d %b}" if day != current else ""
+        current = day
+        lines.append(f"  {label:<11} {text}")
+    totals = data["totals"]
+    coverage = data["coverage"]
+    lines.append("")
+    lines.append(
+        f"Covered {len(coverage['regions_covered'])} of "
+        f"{len(coverage['regions_covered']) + len(coverage['regions_uncovered'])} regions "
+        f"with {totals['seminars']} seminars ({coverage['points']}/{coverage['max_points']} points)"
+    )
+    if coverage["regions_uncovered"]:
+        lines.append(f"  regions not covered: {', '.join(coverage['regions_uncovered'])}")
+    lines.append(
+        f"Travel {totals['travel_hours']:.1f} h door to door ({totals['night_travel_hours']:.1f} h at night), "
+        f"{totals['distance_km']:.0f} km, {totals['cost']:,.0f} {totals['currency']}, "
+        f"{totals['co2_kg']:.0f} kg CO2e ({', '.join(f'{k} {v:.0f}' for k, v in totals['co2_kg_by_mode'].items())})"
+    )
+    if data["nights"]:
+        where = [
+            f"{dt.date.fromisoformat(n['date']):%d %b} "
+            + (names[n["city"]] if n["city"] else f"on {n['mode']} {n['on']}")
+            for n in data["nights"]
+        ]
+        lines.append("Nights: " + "; ".join(where))
+    if data["uncovered"]:
+        lines.append("Not covered:")
+        for item in data["uncovered"]:
+            flag = " (REQUIRED)" if item["required"] else ""
+            lines.append(f"  {names[item['city']]}{flag}: {item['reason']} - {item['detail']}")
+    for warning in data.get("warnings", []):
+        lines.append(f"Warning: {warning}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
