@@ -1,0 +1,1188 @@
+"""An independent checker: re-verify a plan JSON against the raw scenario.
+
+``check_plan(scenario, plan)`` takes the dict that ``planner.result.plan_json``
+produces (what ``planner plan --out`` writes) and returns every way it breaks the
+scenario's rules, as :class:`Violation` items; an empty list means the plan is
+valid.
+
+The checker deliberately shares no code with the search and the solver: it never
+imports the network, connection search, problem builder or CP-SAT model, and it
+redoes its own time arithmetic (local wall-clock times through ``zoneinfo``,
+working days, timetable runs, great-circle distances). A bug in the planner's
+calendar or timetable code then shows up as a disagreement instead of being
+repeated here. Only the scenario models and their clock parser are shared.
+
+Rule names (``Violation.rule``): ``start_and_end``, ``leg_in_timetable``,
+``drive_on_road``, ``not_closed``, ``quiet_hours``, ``legs_chain``,
+``connection_times``, ``seminar_fits``, ``one_seminar_per_city``,
+``no_two_places``, ``prep_time``, ``daily_travel_limit``, ``required_cities``,
+``totals``, ``local_times``, and ``plan_format`` for a plan that is not shaped like
+the contract at all (a missing field, a value of the wrong type), in which case
+the broken item is left out of the other rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from planner.domain import (
+    WEEKDAYS,
+    City,
+    ClockWindow,
+    Closure,
+    Road,
+    Scenario,
+    Seminar,
+    Service,
+    Terminal,
+    parse_clock,
+)
+
+RULES = (
+    "start_and_end",
+    "leg_in_timetable",
+    "drive_on_road",
+    "not_closed",
+    "quiet_hours",
+    "legs_chain",
+    "connection_times",
+    "seminar_fits",
+    "one_seminar_per_city",
+    "no_two_places",
+    "prep_time",
+    "daily_travel_limit",
+    "required_cities",
+    "totals",
+    "local_times",
+    "plan_format",
+)
+
+RIDE_MODES = ("flight", "train", "bus")
+DRIVE = "drive"
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+EARTH_RADIUS_KM = 6371.0
+# The plan rounds leg money to cents and distances to 0.1 km; these absorb that.
+COST_TOLERANCE = 1.0
+DISTANCE_TOLERANCE_KM = 0.2
+# Totals are compared after rounding the recomputed value to the plan's digits.
+TOTALS_TOLERANCE = 0.05
+# Statuses under which a plan may legitimately hold nothing at all.
+NO_PLAN_STATUSES = ("INFEASIBLE", "TIME_LIMIT")
+MAX_DAYS_WALKED = 400
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: which rule, where in the plan, and what is wrong."""
+
+    rule: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: [{self.rule}] {self.message}"
+
+
+def check_plan(scenario: Scenario, plan: dict, extra_closures: Sequence[Closure] = ()) -> list[Violation]:
+    """Every violation of the scenario's rules in ``plan`` (empty: the plan is valid).
+
+    ``extra_closures`` are treated exactly like ``scenario.closures`` (replanning
+    adds closures learnt after the plan was made).
+    """
+    return _Checker(scenario, plan, extra_closures).run()
+
+
+# ---------------------------------------------------------------------------
+# Time helpers, written here on purpose rather than borrowed from planner.calendar.
+
+
+def _at(day: dt.date, minute_of_day: int, zone: ZoneInfo) -> dt.datetime:
+    """The instant (in UTC) of a local wall-clock time; minute_of_day may run past midnight."""
+    days, minute = divmod(minute_of_day, 24 * 60)
+    local = dt.datetime.combine(
+        day + dt.timedelta(days=days), dt.time(minute // 60, minute % 60), tzinfo=zone
+    )
+    # Every instant is kept in UTC: Python subtracts two datetimes sharing a ZoneInfo as
+    # wall-clock times, which is wrong across a DST change.
+    return local.astimezone(dt.UTC)
+
+
+def _minutes(start: dt.datetime, end: dt.datetime) -> int:
+    """Whole minutes from one instant to another (negative when end is earlier)."""
+    return math.floor((end - start).total_seconds() / 60)
+
+
+def _local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    return moment.astimezone(zone)
+
+
+def _show(moment: dt.datetime, zone: ZoneInfo | None = None) -> str:
+    """A local time with its offset, as a person reads it: ``2016-01-19 07:00+06:00``."""
+    local = _local(moment, zone) if zone is not None else moment
+    return local.isoformat(sep=" ", timespec="minutes")
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.isoformat()} ({DAY_NAMES[day.weekday()]})"
+
+
+def _label(leg: _Leg) -> str:
+    """How a message names a leg: the service, or the road driven."""
+    return f"the drive on {leg.service}" if leg.is_drive else leg.service
+
+
+def _gap_text(gap: int) -> str:
+    return f"{gap} min later" if gap >= 0 else f"{-gap} min before that"
+
+
+def _clock_minutes(text: str) -> int:
+    return parse_clock(text)[0]
+
+
+def _in_window(window: ClockWindow, minute_of_day: int) -> bool:
+    """Start inclusive, end exclusive, wrapping past midnight when end < start."""
+    start, end = _clock_minutes(window.start), _clock_minutes(window.end)
+    if start <= end:
+        return start <= minute_of_day < end
+    return minute_of_day >= start or minute_of_day < end
+
+
+def _window_span(window: ClockWindow, day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The window opening on a local date, as instants (its end on the next day if it wraps)."""
+    start, end = _clock_minutes(window.start), _clock_minutes(window.end)
+    if end < start:
+        end += 24 * 60
+    return _at(day, start, zone), _at(day, end, zone)
+
+
+def _overlap(a_start: dt.datetime, a_end: dt.datetime, b_start: dt.datetime, b_end: dt.datetime) -> int:
+    """Minutes two half-open intervals share."""
+    return max(0, _minutes(max(a_start, b_start), min(a_end, b_end)))
+
+
+def _window_minutes(start: dt.datetime, end: dt.datetime, window: ClockWindow, zone: ZoneInfo) -> int:
+    """Minutes of [start, end) inside a daily local window."""
+    total = 0
+    day = _local(start, zone).date() - dt.timedelta(days=1)  # a window opened the day before
+    last = _local(end, zone).date()
+    while day <= last:
+        w_start, w_end = _window_span(window, day, zone)
+        total += _overlap(start, end, w_start, w_end)
+        day += dt.timedelta(days=1)
+    return total
+
+
+def _is_working_day(scenario: Scenario, day: dt.date) -> bool:
+    calendar = scenario.calendar
+    if day in calendar.extra_working_dates:
+        return True
+    return WEEKDAYS[day.weekday()] in calendar.working_weekdays and day not in calendar.holidays
+
+
+def _great_circle_km(a: City, b: City) -> float:
+    phi1, phi2 = math.radians(a.lat), math.radians(b.lat)
+    d_phi = phi2 - phi1
+    d_lambda = math.radians(b.lon - a.lon)
+    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def _road_minutes(road: Road) -> int:
+    if road.duration_min is not None:
+        return road.duration_min
+    assert road.speed_kmh is not None  # the model insists on one of the two
+    return round(road.distance_km / road.speed_kmh * 60)
+
+
+def _number(value: Any) -> float | None:
+    """A plan number as float, or None when the value is not a number."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The plan, parsed once into instants.
+
+
+@dataclass(frozen=True)
+class _Leg:
+    index: int
+    mode: str
+    service: str
+    origin: str  # terminal id, or city id for a drive
+    destination: str
+    from_city: str
+    to_city: str
+    depart: dt.datetime
+    arrive: dt.datetime
+    run_date: dt.date | None
+    raw: dict[str, Any]
+
+    @property
+    def where(self) -> str:
+        return f"legs.{self.index}"
+
+    @property
+    def is_drive(self) -> bool:
+        return self.mode == DRIVE
+
+
+@dataclass(frozen=True)
+class _Seminar:
+    index: int
+    city: str
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def where(self) -> str:
+        return f"seminars.{self.index}"
+
+
+@dataclass(frozen=True)
+class _Connection:
+    index: int
+    from_city: str
+    to_city: str
+    leave: dt.datetime
+    arrive: dt.datetime
+    legs: tuple[int, ...]
+    raw: dict[str, Any]
+
+    @property
+    def where(self) -> str:
+        return f"connections.{self.index}"
+
+
+@dataclass(frozen=True)
+class _Closed:
+    """A closure with its interval as instants."""
+
+    closure: Closure
+    start: dt.datetime
+    end: dt.datetime
+    zone: ZoneInfo
+
+
+class _Checker:
+    def __init__(self, scenario: Scenario, plan: dict, extra_closures: Sequence[Closure]) -> None:
+        self.scenario = scenario
+        self.plan = plan
+        self.violations: list[Violation] = []
+        self.cities = {c.id: c for c in scenario.cities}
+        self.terminals: dict[str, Terminal] = {t.id: t for c in scenario.cities for t in c.terminals}
+        self.terminal_city: dict[str, City] = {t.id: c for c in scenario.cities for t in c.terminals}
+        self.services: dict[str, Service] = {s.id: s for s in scenario.services}
+        self.roads: dict[str, Road] = {r.id: r for r in scenario.roads}
+        self.seminar_of: dict[str, Seminar] = {s.city: s for s in scenario.seminars}
+        delegation = scenario.delegation
+        self.rules = delegation.rules
+        self.home = self.cities[delegation.start_city].zone
+        self.earliest = self._scenario_instant(delegation.earliest_departure, delegation.start_city)
+        self.latest = self._scenario_instant(delegation.latest_return, delegation.end_city)
+        self.closed = [
+            closed for c in (*scenario.closures, *extra_closures) if (closed := self._closed(c)) is not None
+        ]
+        self.legs: list[_Leg] = []
+        self.seminars: list[_Seminar] = []
+        self.connections: list[_Connection] = []
+        self.leg_count = 0
+        self.stop_pair: dict[int, tuple[int, int]] = {}  # leg index -> (board, alight) stop
+        self.lists: dict[str, list[Any]] = {}
+
+    # -- plumbing ----------------------------------------------------------
+
+    def add(self, rule: str, where: str, message: str) -> None:
+        assert rule in RULES, rule
+        self.violations.append(Violation(rule, where, message))
+
+    def zone(self, city_id: str) -> ZoneInfo | None:
+        city = self.cities.get(city_id)
+        return city.zone if city is not None else None
+
+    def name(self, city_id: str) -> str:
+        city = self.cities.get(city_id)
+        return city.name if city is not None else city_id
+
+    def _scenario_instant(self, moment: dt.datetime, city_id: str) -> dt.datetime:
+        """A scenario datetime: naive ones are local to the city they refer to."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.cities[city_id].zone)
+        return moment.astimezone(dt.UTC)
+
+    def _closed(self, closure: Closure) -> _Closed | None:
+        if closure.terminal is not None:
+            city = self.terminal_city.get(closure.terminal)
+        else:
+            road = self.roads.get(closure.road or "")
+            city = self.cities.get(road.a) if road is not None else None
+        if city is None:
+            return None  # names nothing in this scenario, so it closes nothing
+        return _Closed(
+            closure,
+            self._scenario_instant(closure.start, city.id),
+            self._scenario_instant(closure.end, city.id),
+            city.zone,
+        )
+
+    def run(self) -> list[Violation]:
+        if not isinstance(self.plan, dict):
+            self.add("plan_format", "", "the plan is not a JSON object")
+            return self.violations
+        self._parse()
+        for leg in self.legs:
+            if leg.is_drive:
+                self._drive_on_road(leg)
+            else:
+                self._leg_in_timetable(leg)
+            self._not_closed(leg)
+            self._quiet_hours(leg)
+        self._connections()
+        self._seminar_fits()
+        self._one_seminar_per_city()
+        self._timeline()
+        self._daily_travel_limit()
+        self._required_cities()
+        self._totals()
+        self._coverage()
+        return self.violations
+
+    # -- parsing -----------------------------------------------------------
+
+    def _items(self, key: str) -> list[Any]:
+        """A top-level list of the plan (reported once if it is not a list)."""
+        if key not in self.lists:
+            value = self.plan.get(key, [])
+            if not isinstance(value, list):
+                self.add("plan_format", key, f"{key} must be a list")
+                value = []
+            self.lists[key] = value
+        return self.lists[key]
+
+    def _fields(self, item: Any, where: str, keys: Sequence[str]) -> bool:
+        if not isinstance(item, dict):
+            self.add("plan_format", where, "not a JSON object")
+            return False
+        missing = [k for k in keys if k not in item]
+        if missing:
+            self.add("plan_format", where, f"missing {', '.join(missing)}")
+            return False
+        return True
+
+    def _moment(self, value: Any, where: str, city_id: str) -> dt.datetime | None:
+        """Parse a plan datetime and check it is written in its city's local offset."""
+        if not isinstance(value, str):
+            self.add("plan_format", where, f"{value!r} is not an ISO 8601 datetime string")
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            self.add("plan_format", where, f"{value!r} is not an ISO 8601 datetime")
+            return None
+        zone = self.zone(city_id)
+        if moment.tzinfo is None:
+            self.add("local_times", where, f"{value} has no UTC offset (local time in {self.name(city_id)}?)")
+            if zone is None:
+                return None
+            # Read it as local so the other rules still judge the rest of the plan.
+            return moment.replace(tzinfo=zone).astimezone(dt.UTC)
+        if zone is not None:
+            expected = moment.astimezone(zone)
+            if moment.utcoffset() != expected.utcoffset():
+                self.add(
+                    "local_times",
+                    where,
+                    f"{value} is not local time in {self.name(city_id)}: "
+                    f"that instant is {_show(expected)} there",
+                )
+        return moment.astimezone(dt.UTC)
+
+    def _parse(self) -> None:
+        raw_legs = self._items("legs")
+        self.leg_count = len(raw_legs)
+        leg_keys = ("mode", "service", "from", "to", "from_city", "to_city", "depart", "arrive")
+        for index, item in enumerate(raw_legs):
+            where = f"legs.{index}"
+            if not self._fields(item, where, leg_keys):
+                continue
+            if not all(isinstance(item[k], str) for k in leg_keys):
+                self.add("plan_format", where, "mode, service, from, to, cities and times must be strings")
+                continue
+            depart = self._moment(item["depart"], f"{where}.depart", item["from_city"])
+            arrive = self._moment(item["arrive"], f"{where}.arrive", item["to_city"])
+            run_date: dt.date | None = None
+            if item.get("run_date") is not None:
+                try:
+                    run_date = dt.date.fromisoformat(item["run_date"])
+                except (TypeError, ValueError):
+                    self.add("plan_format", f"{where}.run_date", f"{item['run_date']!r} is not a date")
+                    continue
+            if depart is None or arrive is None:
+                continue
+            self.legs.append(
+                _Leg(
+                    index,
+                    item["mode"],
+                    item["service"],
+                    item["from"],
+                    item["to"],
+                    item["from_city"],
+                    item["to_city"],
+                    depart,
+                    arrive,
+                    run_date,
+                    item,
+                )
+            )
+        for index, item in enumerate(self._items("seminars")):
+            where = f"seminars.{index}"
+            if not self._fields(item, where, ("city", "start", "end")):
+                continue
+            city = item["city"]
+            if not isinstance(city, str):
+                self.add("plan_format", f"{where}.city", f"{city!r} is not a city id")
+                continue
+            start = self._moment(item["start"], f"{where}.start", city)
+            end = self._moment(item["end"], f"{where}.end", city)
+            if start is not None and end is not None:
+                self.seminars.append(_Seminar(index, city, start, end))
+        for index, item in enumerate(self._items("connections")):
+            where = f"connections.{index}"
+            if not self._fields(item, where, ("from_city", "to_city", "leave", "arrive", "legs")):
+                continue
+            legs = item["legs"]
+            if not isinstance(legs, list) or not all(isinstance(i, int) for i in legs):
+                self.add("plan_format", f"{where}.legs", "legs must be a list of leg indices")
+                continue
+            leave = self._moment(item["leave"], f"{where}.leave", str(item["from_city"]))
+            arrive = self._moment(item["arrive"], f"{where}.arrive", str(item["to_city"]))
+            if leave is not None and arrive is not None:
+                self.connections.append(
+                    _Connection(
+                        index, str(item["from_city"]), str(item["to_city"]), leave, arrive, tuple(legs), item
+                    )
+                )
+
+    # -- legs ----------------------------------------------------------------
+
+    def _stop_time(self, service: Service, index: int, kind: str, run_date: dt.date) -> dt.datetime:
+        """When a run calls at a stop; a stop with one time uses it for both."""
+        stop = service.stops[index]
+        text = (stop.depart or stop.arrive) if kind == "depart" else (stop.arrive or stop.depart)
+        assert text is not None  # the model gives every stop at least one time
+        minute, offset = parse_clock(text)
+        zone = self.terminal_city[stop.terminal].zone
+        return _at(run_date + dt.timedelta(days=offset), minute, zone)
+
+    def _runs_on(self, service: Service, run_date: dt.date) -> str | None:
+        """Why a service has no run on a date, or None when it runs."""
+        if WEEKDAYS[run_date.weekday()] not in service.days:
+            return f"{service.id} does not run on {_day(run_date)}; it runs on {', '.join(service.days)}"
+        if service.valid_from and run_date < service.valid_from:
+            return f"{service.id} runs only from {service.valid_from.isoformat()}, not on {_day(run_date)}"
+        if service.valid_to and run_date > service.valid_to:
+            return f"{service.id} runs only until {service.valid_to.isoformat()}, not on {_day(run_date)}"
+        return None
+
+    def _leg_in_timetable(self, leg: _Leg) -> None:
+        rule, where = "leg_in_timetable", leg.where
+        if leg.mode not in RIDE_MODES:
+            self.add(rule, where, f"unknown mode {leg.mode!r} (flight, train, bus or drive)")
+            return
+        service = self.services.get(leg.service)
+        if service is None:
+            self.add(rule, where, f"{leg.service} is not a service of the scenario")
+            return
+        if service.mode != leg.mode:
+            self.add(rule, where, f"{service.id} is a {service.mode}, but the leg says {leg.mode}")
+        for place, claimed, end in (
+            (leg.origin, leg.from_city, "from"),
+            (leg.destination, leg.to_city, "to"),
+        ):
+            city = self.terminal_city.get(place)
+            if city is None:
+                self.add(rule, where, f"{end} {place!r} is not a terminal of the scenario")
+                return
+            if city.id != claimed:
+                self.add(rule, where, f"{end}_city is {claimed}, but terminal {place} is in {city.id}")
+        stops = service.stops
+        last = len(stops) - 1
+        boards = [i for i, s in enumerate(stops) if s.terminal == leg.origin]
+        alights = [i for i, s in enumerate(stops) if s.terminal == leg.destination]
+        if not boards or not alights:
+            missing = leg.origin if not boards else leg.destination
+            calls = " - ".join(s.terminal for s in stops)
+            self.add(rule, where, f"{service.id} does not call at {missing} (it calls at {calls})")
+            return
+        pairs = [(i, j) for i in boards for j in alights if i < j]
+        if not pairs:
+            self.add(rule, where, f"{service.id} calls at {leg.destination} before {leg.origin}, not after")
+            return
+        # Boarding needs a departure time (set-down-only stops have none), alighting an arrival.
+        usable = [(i, j) for i, j in pairs if (i == 0 or stops[i].depart) and (j == last or stops[j].arrive)]
+        if not usable:
+            self.add(
+                rule,
+                where,
+                f"{service.id} does not take up passengers at {leg.origin} or set down at {leg.destination}",
+            )
+            return
+        self.stop_pair[leg.index] = usable[0]
+        if leg.run_date is None:
+            self.add(rule, where, f"the {service.id} leg has no run_date")
+            return
+        why_not = self._runs_on(service, leg.run_date)
+        if why_not is not None:
+            self.add(rule, where, why_not)
+            return
+        for i, j in usable:
+            depart = self._stop_time(service, i, "depart", leg.run_date)
+            arrive = self._stop_time(service, j, "arrive", leg.run_date)
+            if depart == leg.depart and arrive == leg.arrive:
+                self.stop_pair[leg.index] = (i, j)
+                return
+        i, j = usable[0]
+        depart = self._stop_time(service, i, "depart", leg.run_date)
+        arrive = self._stop_time(service, j, "arrive", leg.run_date)
+        board_zone = self.terminal_city[leg.origin].zone
+        alight_zone = self.terminal_city[leg.destination].zone
+        self.add(
+            rule,
+            where,
+            f"{service.id} of {leg.run_date.isoformat()} leaves {leg.origin} at {_show(depart, board_zone)} "
+            f"and reaches {leg.destination} at {_show(arrive, alight_zone)}; the leg says "
+            f"{_show(leg.depart, board_zone)} to {_show(leg.arrive, alight_zone)}",
+        )
+
+    def _drive_on_road(self, leg: _Leg) -> None:
+        rule, where = "drive_on_road", leg.where
+        road = self.roads.get(leg.service)
+        if road is None:
+            self.add(rule, where, f"{leg.service} is not a road of the scenario")
+            return
+        ends = [(road.a, road.b)] + ([(road.b, road.a)] if road.both_ways else [])
+        if (leg.origin, leg.destination) not in ends:
+            way = "either way" if road.both_ways else f"one way, {road.a} to {road.b}"
+            self.add(
+                rule,
+                where,
+                f"road {road.id} joins {road.a} and {road.b} ({way}); the leg drives {leg.origin} to "
+                f"{leg.destination}",
+            )
+            return
+        if (leg.from_city, leg.to_city) != (leg.origin, leg.destination):
+            self.add(
+                rule,
+                where,
+                f"from_city/to_city {leg.from_city}/{leg.to_city} differ from the road ends "
+                f"{leg.origin}/{leg.destination}",
+            )
+        minutes = _road_minutes(road)
+        taken = _minutes(leg.depart, leg.arrive)
+        if taken != minutes:
+            self.add(rule, where, f"road {road.id} takes {minutes} min, the drive takes {taken} min")
+        window = road.driving_window or self.rules.driving_window
+        zone = self.cities[leg.origin].zone
+        day = _local(leg.depart, zone).date()
+        opens, closes = _window_span(window, day, zone)
+        if leg.depart < opens or leg.arrive > closes:
+            self.add(
+                rule,
+                where,
+                f"drive on {road.id} from {_show(leg.depart, zone)} to {_show(leg.arrive, zone)} is outside "
+                f"the driving window {window.start}-{window.end} in {self.name(leg.origin)}",
+            )
+
+    def _leg_cities(self, leg: _Leg) -> tuple[str, str]:
+        """The cities a leg really starts and ends in (by terminal), else what it claims."""
+        if leg.is_drive:
+            return leg.origin, leg.destination
+        start = self.terminal_city.get(leg.origin)
+        end = self.terminal_city.get(leg.destination)
+        return (start.id if start else leg.from_city), (end.id if end else leg.to_city)
+
+    def _not_closed(self, leg: _Leg) -> None:
+        for closed in self.closed:
+            closure = closed.closure
+            span = (
+                f"{closure.id}: closed {_show(closed.start, closed.zone)} to {_show(closed.end, closed.zone)}"
+            )
+            if closure.note:
+                span += f", {closure.note}"
+            if leg.is_drive:
+                if closure.road == leg.service and leg.depart < closed.end and closed.start < leg.arrive:
+                    self.add(
+                        "not_closed",
+                        leg.where,
+                        f"drive on {leg.service} {_show(leg.depart, closed.zone)} to "
+                        f"{_show(leg.arrive, closed.zone)} meets a road closure ({span})",
+                    )
+                continue
+            if closure.terminal == leg.origin and closed.start <= leg.depart < closed.end:
+                self.add(
+                    "not_closed",
+                    leg.where,
+                    f"{leg.service} departs {leg.origin} at {_show(leg.depart, closed.zone)} "
+                    f"while it is closed ({span})",
+                )
+            if closure.terminal == leg.destination and closed.start <= leg.arrive < closed.end:
+                self.add(
+                    "not_closed",
+                    leg.where,
+                    f"{leg.service} arrives at {leg.destination} at {_show(leg.arrive, closed.zone)} "
+                    f"while it is closed ({span})",
+                )
+
+    def _quiet_hours(self, leg: _Leg) -> None:
+        quiet = self.rules.quiet_hours
+        if quiet is None:
+            return
+        for moment, city_id, what in zip(
+            (leg.depart, leg.arrive), self._leg_cities(leg), ("departs", "arrives"), strict=True
+        ):
+            zone = self.zone(city_id)
+            if zone is None:
+                continue
+            local = _local(moment, zone)
+            if _in_window(quiet, local.hour * 60 + local.minute):
+                self.add(
+                    "quiet_hours",
+                    leg.where,
+                    f"{_label(leg)} {what} at {_show(local)} in {self.name(city_id)}, inside the quiet hours "
+                    f"{quiet.start}-{quiet.end}",
+                )
+
+    # -- connections -----------------------------------------------------------
+
+    def _connections(self) -> None:
+        by_index = {leg.index: leg for leg in self.legs}
+        owners: dict[int, list[int]] = {}
+        for conn in self.connections:
+            for i in conn.legs:
+                owners.setdefault(i, []).append(conn.index)
+            bad = [i for i in conn.legs if not 0 <= i < self.leg_count]
+            if bad:
+                self.add("connection_times", conn.where, f"leg indices {bad} do not exist")
+                continue
+            if not conn.legs:
+                self.add("connection_times", conn.where, "a connection without legs")
+                continue
+            legs = [by_index.get(i) for i in conn.legs]
+            if any(leg is None for leg in legs):
+                continue  # a malformed leg, already reported as plan_format
+            chain = [leg for leg in legs if leg is not None]
+            self._legs_chain(conn, chain)
+            self._connection_times(conn, chain)
+        for i in range(self.leg_count):
+            holders = owners.get(i, [])
+            if len(holders) != 1:
+                held = ", ".join(f"connections.{c}" for c in holders) or "no connection"
+                self.add("connection_times", f"legs.{i}", f"the leg belongs to {held}, not exactly one")
+
+    def _legs_chain(self, conn: _Connection, legs: list[_Leg]) -> None:
+        for prev, nxt in itertools.pairwise(legs):
+            where = nxt.where
+            pair = f"in {conn.where}, legs {prev.index} -> {nxt.index}"
+            if nxt.from_city != prev.to_city:
+                self.add(
+                    "legs_chain",
+                    where,
+                    f"{pair}: {_label(prev)} ends in {self.name(prev.to_city)}, but {_label(nxt)} starts in "
+                    f"{self.name(nxt.from_city)}",
+                )
+                continue
+            need, why = self._gap_needed(prev, nxt)
+            if need is None:
+                continue
+            gap = _minutes(prev.arrive, nxt.depart)
+            if gap < need:
+                zone = self.zone(nxt.from_city)
+                self.add(
+                    "legs_chain",
+                    where,
+                    f"{pair}: {_label(prev)} arrives {_show(prev.arrive, zone)} and {_label(nxt)} departs "
+                    f"{_show(nxt.depart, zone)}, {_gap_text(gap)}; {why} needs {need} min",
+                )
+
+    def _gap_needed(self, prev: _Leg, nxt: _Leg) -> tuple[int | None, str]:
+        """Minimum minutes between two consecutive legs, and what they are for."""
+        if prev.is_drive and nxt.is_drive:
+            return 0, "driving on"
+        if prev.is_drive:
+            board = self.terminals.get(nxt.origin)
+            if board is None:
+                return None, ""
+            return board.access_min + board.check_in_min, f"access and check-in at {nxt.origin}"
+        alight = self.terminals.get(prev.destination)
+        if alight is None:
+            return None, ""
+        if nxt.is_drive:
+            return alight.access_min, f"access from {prev.destination}"
+        board = self.terminals.get(nxt.origin)
+        if board is None:
+            return None, ""
+        if prev.destination == nxt.origin:
+            transfer = board.check_in_min if board.transfer_min is None else board.transfer_min
+            return transfer, f"the transfer at {nxt.origin}"
+        return (
+            alight.access_min + board.access_min + board.check_in_min,
+            f"access from {prev.destination}, to {nxt.origin} and check-in",
+        )
+
+    def _connection_leave(self, first: _Leg) -> dt.datetime | None:
+        if first.is_drive:
+            return first.depart
+        terminal = self.terminals.get(first.origin)
+        if terminal is None:
+            return None
+        return first.depart - dt.timedelta(minutes=terminal.check_in_min + terminal.access_min)
+
+    def _connection_arrive(self, last: _Leg) -> dt.datetime | None:
+        if last.is_drive:
+            return last.arrive
+        terminal = self.terminals.get(last.destination)
+        if terminal is None:
+            return None
+        return last.arrive + dt.timedelta(minutes=terminal.access_min)
+
+    def _connection_times(self, conn: _Connection, legs: list[_Leg]) -> None:
+        rule, where = "connection_times", conn.where
+        first, last = legs[0], legs[-1]
+        if conn.from_city != first.from_city:
+            self.add(
+                rule, where, f"from_city is {conn.from_city}, but the first leg starts in {first.from_city}"
+            )
+        if conn.to_city != last.to_city:
+            self.add(rule, where, f"to_city is {conn.to_city}, but the last leg ends in {last.to_city}")
+        leave = self._connection_leave(first)
+        from_zone = self.zone(conn.from_city)
+        if leave is not None and leave != conn.leave:
+            self.add(
+                rule,
+                where,
+                f"leave is {_show(conn.leave, from_zone)}, but {_label(first)} departs "
+                f"{_show(first.depart, from_zone)}, so the delegation leaves the centre at "
+                f"{_show(leave, from_zone)}",
+            )
+        arrive = self._connection_arrive(last)
+        to_zone = self.zone(conn.to_city)
+        if arrive is not None and arrive != conn.arrive:
+            self.add(
+                rule,
+                where,
+                f"arrive is {_show(conn.arrive, to_zone)}, but {_label(last)} arrives "
+                f"{_show(last.arrive, to_zone)}, so the delegation reaches the centre at "
+                f"{_show(arrive, to_zone)}",
+            )
+        travel = conn.raw.get("travel_min")
+        actual = _minutes(conn.leave, conn.arrive)
+        if travel != actual:
+            self.add(rule, where, f"travel_min is {travel}, but leave to arrive is {actual} min")
+
+    # -- seminars ----------------------------------------------------------------
+
+    def _seminar_fits(self) -> None:
+        calendar = self.scenario.calendar
+        first_day = calendar.start_date
+        last_day = calendar.start_date + dt.timedelta(days=calendar.horizon_days - 1)
+        for held in self.seminars:
+            rule, where = "seminar_fits", held.where
+            seminar = self.seminar_of.get(held.city)
+            if seminar is None:
+                self.add(rule, where, f"the scenario has no seminar in {held.city}")
+                continue
+            zone = self.cities[held.city].zone
+            name = self.name(held.city)
+            local = _local(held.start, zone)
+            day = local.date()
+            minute = local.hour * 60 + local.minute
+            length = _minutes(held.start, held.end)
+            if length != seminar.duration_min:
+                self.add(rule, where, f"the seminar in {name} lasts {length} min, not {seminar.duration_min}")
+            if seminar.window is None:
+                allowed = sorted({_clock_minutes(t) for t in seminar.start_times})
+                if minute not in allowed or local.second:
+                    self.add(
+                        rule,
+                        where,
+                        f"the seminar in {name} starts at {_show(local)}; allowed local starts are "
+                        f"{', '.join(seminar.start_times)}",
+                    )
+            else:
+                opens, closes = _window_span(seminar.window, day, zone)
+                offset = _minutes(opens, held.start)
+                start_ok = offset >= 0 and offset % seminar.step_min == 0 and not local.second
+                end_ok = held.start + dt.timedelta(minutes=seminar.duration_min) <= closes
+                if not (start_ok and end_ok):
+                    self.add(
+                        rule,
+                        where,
+                        f"the seminar in {name} starts at {_show(local)}; it must start at "
+                        f"{seminar.window.start} plus a multiple of {seminar.step_min} min and end by "
+                        f"{seminar.window.end}",
+                    )
+            if not first_day <= day <= last_day:
+                self.add(
+                    rule,
+                    where,
+                    f"the seminar in {name} is on {_day(day)}, outside the horizon "
+                    f"{first_day.isoformat()} to {last_day.isoformat()}",
+                )
+            if seminar.earliest_date and day < seminar.earliest_date:
+                self.add(rule, where, f"{name}: {_day(day)} is before {seminar.earliest_date.isoformat()}")
+            if seminar.latest_date and day > seminar.latest_date:
+                self.add(rule, where, f"{name}: {_day(day)} is after {seminar.latest_date.isoformat()}")
+            if not seminar.any_day and not _is_working_day(self.scenario, day):
+                self.add(rule, where, f"the seminar in {name} is on {_day(day)}, not a working day")
+
+    def _one_seminar_per_city(self) -> None:
+        counts = Counter(s.city for s in self.seminars)
+        for held in self.seminars:
+            if counts[held.city] > 1:
+                others = [f"seminars.{s.index}" for s in self.seminars if s.city == held.city]
+                self.add(
+                    "one_seminar_per_city",
+                    held.where,
+                    f"{self.name(held.city)} holds {counts[held.city]} seminars ({', '.join(others)})",
+                )
+
+    # -- the trip as a whole -------------------------------------------------------
+
+    def _events(self) -> list[_Seminar | _Connection]:
+        events: list[_Seminar | _Connection] = [*self.seminars, *self.connections]
+
+        def key(event: _Seminar | _Connection) -> tuple[dt.datetime, dt.datetime]:
+            if isinstance(event, _Seminar):
+                return event.start, event.end
+            return event.leave, event.arrive
+
+        return sorted(events, key=key)
+
+    def _timeline(self) -> None:
+        events = self._events()
+        self._start_and_end(events)
+        place: str | None = None  # where the delegation is; the first event decides (start_and_end judges it)
+        free_since: dt.datetime | None = None
+        previous: _Seminar | _Connection | None = None
+        prep = self.rules.min_prep_min
+        for event in events:
+            if isinstance(event, _Seminar):
+                begins, ends, at = event.start, event.end, event.city
+                what = f"the seminar in {self.name(event.city)}"
+            else:
+                begins, ends, at = event.leave, event.arrive, event.from_city
+                what = f"the connection {self.name(event.from_city)} -> {self.name(event.to_city)}"
+            zone = self.zone(at)
+            if place is not None and at != place:
+                self.add(
+                    "no_two_places",
+                    event.where,
+                    f"{what} begins {_show(begins, zone)}, but the delegation is in {self.name(place)} then",
+                )
+            if free_since is not None and begins < free_since:
+                self.add(
+                    "no_two_places",
+                    event.where,
+                    f"{what} begins {_show(begins, zone)}, before the previous item ends at "
+                    f"{_show(free_since, zone)}",
+                )
+            if ends < begins:
+                self.add("no_two_places", event.where, f"{what} ends before it begins")
+            if (
+                isinstance(event, _Seminar)
+                and isinstance(previous, _Connection)
+                and previous.to_city == event.city
+            ):
+                gap = _minutes(previous.arrive, event.start)
+                if gap < prep:
+                    self.add(
+                        "prep_time",
+                        event.where,
+                        f"{what} starts {_show(event.start, zone)}, {gap} min after arriving at "
+                        f"{_show(previous.arrive, zone)}; at least {prep} min are needed",
+                    )
+            place = event.city if isinstance(event, _Seminar) else event.to_city
+            free_since = ends
+            previous = event
+
+    def _start_and_end(self, events: list[_Seminar | _Connection]) -> None:
+        rule = "start_and_end"
+        delegation = self.scenario.delegation
+        status = self.plan.get("status")
+        if not events and not self.legs and status in NO_PLAN_STATUSES:
+            return  # no plan, nothing to judge
+        start_zone = self.cities[delegation.start_city].zone
+        end_zone = self.cities[delegation.end_city].zone
+        if events:
+            first = events[0]
+            at = first.city if isinstance(first, _Seminar) else first.from_city
+            if at != delegation.start_city:
+                self.add(
+                    rule,
+                    first.where,
+                    f"the trip begins in {self.name(at)}, not in the start city "
+                    f"{self.name(delegation.start_city)}",
+                )
+            last = events[-1]
+            final = last.city if isinstance(last, _Seminar) else last.to_city
+        else:
+            final = delegation.start_city
+        if final != delegation.end_city:
+            where = events[-1].where if events else "connections"
+            self.add(
+                rule,
+                where,
+                f"the trip ends in {self.name(final)}, not in the end city {self.name(delegation.end_city)}",
+            )
+        spans = [(leg.where, leg.depart, leg.arrive) for leg in self.legs]
+        spans += [(s.where, s.start, s.end) for s in self.seminars]
+        spans += [(c.where, c.leave, c.arrive) for c in self.connections]
+        for where, moment, _ in spans:
+            if moment < self.earliest:
+                self.add(
+                    rule,
+                    where,
+                    f"starts at {_show(moment, start_zone)}, before the earliest departure "
+                    f"{_show(self.earliest, start_zone)}",
+                )
+        for where, _, moment in spans:
+            if moment > self.latest:
+                self.add(
+                    rule,
+                    where,
+                    f"ends at {_show(moment, end_zone)}, "
+                    f"after the latest return {_show(self.latest, end_zone)}",
+                )
+
+    def _daily_travel_limit(self) -> None:
+        limit = self.rules.max_travel_min_per_day
+        per_day: dict[dt.date, int] = {}
+        who: dict[dt.date, list[str]] = {}
+        for conn in self.connections:
+            day = _local(conn.leave, self.home).date()
+            # A connection longer than the horizon is nonsense reported elsewhere; do not walk it.
+            for _ in range(MAX_DAYS_WALKED):
+                midnight = _at(day, 0, self.home)
+                if midnight >= conn.arrive:
+                    break
+                share = _overlap(conn.leave, conn.arrive, midnight, _at(day, 24 * 60, self.home))
+                if share:
+                    per_day[day] = per_day.get(day, 0) + share
+                    who.setdefault(day, []).append(f"{conn.where} {share} min")
+                day += dt.timedelta(days=1)
+        home_name = self.scenario.delegation.start_city
+        for day, minutes in sorted(per_day.items()):
+            if minutes > limit:
+                self.add(
+                    "daily_travel_limit",
+                    f"days.{day.isoformat()}",
+                    f"{minutes} min of travel on {_day(day)} ({self.home.key} time, the zone of "
+                    f"{self.name(home_name)}: {', '.join(who[day])}); the limit is {limit} min",
+                )
+
+    def _required_cities(self) -> None:
+        held = {s.city for s in self.seminars}
+        reported = {
+            u.get("city")
+            for u in self._items("uncovered")
+            if isinstance(u, dict) and u.get("required") is True
+        }
+        for index, seminar in enumerate(self.scenario.seminars):
+            if seminar.required and seminar.city not in held and seminar.city not in reported:
+                self.add(
+                    "required_cities",
+                    f"scenario.seminars.{index}",
+                    f"the seminar in {self.name(seminar.city)} is required but not held, and the plan does "
+                    "not report it as uncovered",
+                )
+
+    # -- recomputed figures -----------------------------------------------------------
+
+    def _compare(
+        self, where: str, label: str, mine: float, theirs: Any, digits: int, tolerance: float
+    ) -> None:
+        """Compare a recomputed figure with the plan's, rounded as plan_json rounds it."""
+        if _number(theirs) is None:
+            self.add("totals", where, f"{label} is {theirs!r}, expected a number near {mine:g}")
+            return
+        rounded = round(mine, digits)
+        if abs(rounded - theirs) > tolerance + 1e-9:
+            self.add("totals", where, f"{label} is {theirs:g}, recomputed {rounded:g}")
+
+    def _ride_figures(self, leg: _Leg) -> tuple[float, float] | None:
+        """(distance km, cost) of a ride, from great-circle stop distances and the fare."""
+        service = self.services.get(leg.service)
+        pair = self.stop_pair.get(leg.index)
+        if service is None or pair is None:
+            return None
+        cumulative = [0.0]
+        for prev, stop in itertools.pairwise(service.stops):
+            step = _great_circle_km(self.terminal_city[prev.terminal], self.terminal_city[stop.terminal])
+            cumulative.append(cumulative[-1] + step)
+        total = cumulative[-1]
+        if service.distance_km is not None and total > 0:
+            cumulative = [d * service.distance_km / total for d in cumulative]
+            total = service.distance_km
+        board, alight = pair
+        distance = cumulative[alight] - cumulative[board]
+        share = distance / total if total else 1.0  # all stops in one place: the whole fare
+        return distance, service.fare * share * self.scenario.delegation.size
+
+    def _people(self, mode: str) -> int:
+        delegation = self.scenario.delegation
+        return delegation.vehicles if mode == DRIVE else delegation.size
+
+    def _factor(self, mode: str) -> float:
+        return float(getattr(self.scenario.emissions, mode, 0.0)) if mode in (*RIDE_MODES, DRIVE) else 0.0
+
+    def _totals(self) -> None:
+        raw_totals = self.plan.get("totals")
+        totals: dict[str, Any] = raw_totals if isinstance(raw_totals, dict) else {}
+        if not isinstance(raw_totals, dict):
+            self.add("plan_format", "totals", "totals must be an object")
+        night = self.rules.night
+        travel_min = 0
+        night_min = 0
+        for conn in self.connections:
+            travel_min += _minutes(conn.leave, conn.arrive)
+            spent = _window_minutes(conn.leave, conn.arrive, night, self.home)
+            night_min += spent
+            if "night_min" in conn.raw and conn.raw["night_min"] != spent:
+                self.add(
+                    "totals",
+                    f"{conn.where}.night_min",
+                    f"night_min is {conn.raw['night_min']}, but {spent} min of it lie in the night "
+                    f"{night.start}-{night.end} ({self.home.key})",
+                )
+        cost = distance = co2 = 0.0
+        km_by_mode: dict[str, float] = {}
+        co2_by_mode: dict[str, float] = {}
+        for leg in self.legs:
+            self._leg_figures(leg)
+            km = _number(leg.raw.get("distance_km")) or 0.0
+            cost += _number(leg.raw.get("cost")) or 0.0
+            distance += km
+            leg_co2 = self._factor(leg.mode) * km * self._people(leg.mode)
+            co2 += leg_co2
+            km_by_mode[leg.mode] = km_by_mode.get(leg.mode, 0.0) + km
+            co2_by_mode[leg.mode] = co2_by_mode.get(leg.mode, 0.0) + leg_co2
+        # (key, recomputed, digits the plan rounds to, tolerance): counts are exact.
+        expected: list[tuple[str, float, int, float]] = [
+            ("seminars", len(self._items("seminars")), 0, 0),
+            ("legs", self.leg_count, 0, 0),
+            ("travel_hours", travel_min / 60, 2, TOTALS_TOLERANCE),
+            ("night_travel_hours", night_min / 60, 2, TOTALS_TOLERANCE),
+            ("cost", cost, 2, TOTALS_TOLERANCE),
+            ("distance_km", distance, 1, TOTALS_TOLERANCE),
+            ("co2_kg", co2, 1, TOTALS_TOLERANCE),
+        ]
+        for key, mine, digits, tolerance in expected:
+            if key not in totals:
+                self.add("totals", f"totals.{key}", f"totals has no {key}")
+                continue
+            self._compare(f"totals.{key}", key, mine, totals[key], digits, tolerance)
+        if "currency" in totals and totals["currency"] != self.scenario.currency:
+            self.add(
+                "totals", "totals.currency", f"currency is {totals['currency']}, not {self.scenario.currency}"
+            )
+        for key, mine_by_mode in (("distance_km_by_mode", km_by_mode), ("co2_kg_by_mode", co2_by_mode)):
+            given = totals.get(key)
+            if not isinstance(given, dict):
+                continue
+            for mode in sorted(set(given) | set(mine_by_mode)):
+                self._compare(
+                    f"totals.{key}.{mode}",
+                    f"{key}[{mode}]",
+                    mine_by_mode.get(mode, 0.0),
+                    given.get(mode, 0.0),
+                    1,
+                    TOTALS_TOLERANCE,
+                )
+
+    def _leg_figures(self, leg: _Leg) -> None:
+        """Minutes, distance, cost and CO2 of one leg, recomputed from the scenario."""
+        where = leg.where
+        if "minutes" in leg.raw and leg.raw["minutes"] != _minutes(leg.depart, leg.arrive):
+            self.add(
+                "totals",
+                f"{where}.minutes",
+                f"minutes is {leg.raw['minutes']}, "
+                f"but depart to arrive is {_minutes(leg.depart, leg.arrive)}",
+            )
+        figures: tuple[float, float] | None = None
+        if leg.is_drive:
+            road = self.roads.get(leg.service)
+            if road is not None:
+                vehicles = self.scenario.delegation.vehicles
+                figures = road.distance_km, road.distance_km * road.cost_per_km * vehicles
+        elif leg.mode in RIDE_MODES:
+            figures = self._ride_figures(leg)
+        if figures is not None:
+            km, money = figures
+            self._compare(
+                f"{where}.distance_km",
+                "distance_km",
+                km,
+                leg.raw.get("distance_km"),
+                1,
+                DISTANCE_TOLERANCE_KM,
+            )
+            self._compare(f"{where}.cost", "cost", money, leg.raw.get("cost"), 2, COST_TOLERANCE)
+        given_km = _number(leg.raw.get("distance_km"))
+        if "co2_kg" in leg.raw and given_km is not None:
+            mine = self._factor(leg.mode) * given_km * self._people(leg.mode)
+            self._compare(f"{where}.co2_kg", "co2_kg", mine, leg.raw["co2_kg"], 1, TOTALS_TOLERANCE)
+
+    def _coverage(self) -> None:
+        coverage = self.plan.get("coverage")
+        status = self.plan.get("status")
+        if not isinstance(coverage, dict):
+            if status not in NO_PLAN_STATUSES or self.seminars:
+                self.add("plan_format", "coverage", "coverage must be an object")
+            return
+        weights = {r.id: r.weight for r in self.scenario.regions}
+        held = {s.city for s in self.seminars if s.city in self.seminar_of}
+        regions: set[str] = set()
+        points = 0
+        for city in held:
+            seminar = self.seminar_of[city]
+            regions |= {self.cities[city].region, *seminar.serves}
+            points += seminar.weight
+        points += sum(weights.get(r, 0) for r in regions)
+        given = coverage.get("regions_covered")
+        if not isinstance(given, list) or set(given) != regions:
+            self.add(
+                "totals",
+                "coverage.regions_covered",
+                f"regions_covered is {given}, but the seminars held cover {sorted(regions)}",
+            )
+        if coverage.get("points") != points:
+            self.add("totals", "coverage.points", f"points is {coverage.get('points')}, recomputed {points}")
+        every_region = {r for s in self.scenario.seminars for r in (self.cities[s.city].region, *s.serves)}
+        most = sum(s.weight for s in self.scenario.seminars) + sum(weights.get(r, 0) for r in every_region)
+        if "max_points" in coverage and coverage["max_points"] != most:
+            self.add(
+                "totals", "coverage.max_points", f"max_points is {coverage['max_points']}, recomputed {most}"
+            )
+        uncovered = coverage.get("regions_uncovered")
+        if isinstance(uncovered, list) and set(uncovered) != set(weights) - regions:
+            self.add(
+                "totals",
+                "coverage.regions_uncovered",
+                f"regions_uncovered is {uncovered}, expected {sorted(set(weights) - regions)}",
+            )
+        listed = {str(u.get("city")) for u in self._items("uncovered") if isinstance(u, dict)}
+        for city in sorted(listed & held):
+            self.add("totals", "uncovered", f"{self.name(city)} is listed as uncovered but holds a seminar")
+        for city in sorted(set(self.seminar_of) - held - listed):
+            self.add(
+                "totals", "uncovered", f"{self.name(city)} holds no seminar and is not listed as uncovered"
+            )
