@@ -43,9 +43,14 @@ class TimeAxis:
         return int(delta.total_seconds() // 60)
 
     def local_minutes(self, day: dt.date, minute_of_day: int, zone: ZoneInfo) -> int:
-        """Minutes since the epoch of a local wall-clock time (may exceed one day)."""
-        base = dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
-        return self.minutes(base) + minute_of_day
+        """Minutes since the epoch of a local wall-clock time; minute_of_day >= 1440 means later days.
+
+        Built from the wall-clock time itself, not "midnight + minutes", so it stays
+        right on days when the clocks change.
+        """
+        extra_days, minute = divmod(minute_of_day, 24 * 60)
+        wall = dt.datetime.combine(day + dt.timedelta(days=extra_days), dt.time(minute // 60, minute % 60))
+        return self.minutes(wall.replace(tzinfo=zone))
 
     def utc(self, minutes: int) -> dt.datetime:
         return self.epoch + dt.timedelta(minutes=minutes)

@@ -28,9 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from planner.calendar import daily_window_overlap, minutes_per_home_day
-from planner.domain import ClockWindow, Mode, TravelRules
-from planner.network import Closures, Run, TransportNetwork, city_node, terminal_node
+from planner.domain import Mode, Terminal, TravelRules
+from planner.network import Closures, Run, TransportNetwork
 
 # A connection taking longer than this is never useful within a working horizon.
 MAX_CONNECTION_MIN = 48 * 60
@@ -80,9 +79,47 @@ class Journey:
         return sum(leg.distance_km for leg in self.legs)
 
 
+@dataclass(frozen=True)
+class RideEdge:
+    """One (board, alight) pair of a service, with its usable runs under an overlay."""
+
+    service: str
+    mode: Mode
+    board: str
+    alight: str
+    from_city: str
+    to_city: str
+    distance_km: float
+    cost: float  # for the whole delegation
+    runs: tuple[Run, ...]
+    departs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DriveEdge:
+    """One direction of a road."""
+
+    road: str
+    origin: str
+    destination: str
+    minutes: int
+    distance_km: float
+    cost: float  # for all vehicles
+    window: tuple[int, int]  # local minutes of day at the origin
+
+
+Key = tuple[str, str]  # ("city", id) or ("ready", terminal id): ready to board there
+LegSpec = tuple[RideEdge, int] | tuple[DriveEdge, int]  # (edge, run index | drive start)
+
+
 @dataclass
 class SearchContext:
-    """Everything the search consults: the network, its overlay and the rules."""
+    """The network compiled for fast search under one overlay of closures and rules.
+
+    The networkx graph stays the description of the network; this flattens it
+    into adjacency lists and drops, once, the runs that the quiet hours or a
+    terminal closure make unusable, so the search loop only bisects.
+    """
 
     network: TransportNetwork
     closures: Closures
@@ -90,6 +127,7 @@ class SearchContext:
     size: int
     vehicles: int
     horizon_end: int
+    home_city: str
     zones: dict[str, ZoneInfo] = field(default_factory=dict)
     terminal_city: dict[str, str] = field(default_factory=dict)
 
@@ -103,28 +141,76 @@ class SearchContext:
         # clock times in the hot loops are a bisection, not a time-zone conversion.
         days = range(-_MARGIN_DAYS, scenario.calendar.horizon_days + _MARGIN_DAYS)
         self.midnights: dict[str, list[int]] = {
-            city.id: [
-                axis.local_minutes(axis.start_date + dt.timedelta(days=d), 0, city.zone) for d in days
-            ]
+            city.id: [axis.local_minutes(axis.start_date + dt.timedelta(days=d), 0, city.zone) for d in days]
             for city in scenario.cities
         }
-        # Runs that depart or arrive in the quiet hours are never usable: drop them once.
-        self.usable_runs: dict[tuple[object, ...], tuple[tuple[Run, ...], list[int]]] = {}
-        for board, alight, key, data in self.network.graph.edges(keys=True, data=True):
-            if data["kind"] != "ride":
-                continue
-            from_city = self.terminal_city[board[1]]
-            to_city = self.terminal_city[alight[1]]
-            first, last = self.midnights[from_city][0], self.midnights[to_city][-1]
-            runs = tuple(
-                r
-                for r in data["runs"]
-                if first <= r.depart
-                and r.arrive < last
-                and not self.quiet(r.depart, from_city)
-                and not self.quiet(r.arrive, to_city)
+        # Where a zone keeps one offset over the horizon (Kazakhstan has no DST) local
+        # clock arithmetic is exact from midnights; elsewhere fall back to zoneinfo.
+        self.steady: dict[str, bool] = {}
+        for city in scenario.cities:
+            nights = self.midnights[city.id]
+            self.steady[city.id] = all(b - a == 24 * 60 for a, b in zip(nights, nights[1:], strict=False))
+        limit = self.rules.max_travel_min_per_day
+        # A connection longer than twice the daily limit must exceed it on some day.
+        self.max_connection_min = MAX_CONNECTION_MIN if limit >= 24 * 60 else min(MAX_CONNECTION_MIN, 2 * limit)
+
+        graph = self.network.graph
+        self.city_access: dict[str, list[tuple[str, int]]] = {c.id: [] for c in scenario.cities}
+        self.city_drives: dict[str, list[DriveEdge]] = {c.id: [] for c in scenario.cities}
+        self.rides: dict[str, list[RideEdge]] = {t: [] for t in self.terminal_city}
+        self.drive_edges: dict[tuple[str, str, str], DriveEdge] = {}
+        for tail, head, data in graph.edges(data=True):
+            kind = data["kind"]
+            if kind == "access" and tail[0] == "city":
+                terminal = self._terminals[head[1]]
+                self.city_access[tail[1]].append((head[1], terminal.access_min + terminal.check_in_min))
+            elif kind == "drive":
+                window = data["window"] or self.rules.driving_window
+                edge = DriveEdge(
+                    road=data["road"],
+                    origin=tail[1],
+                    destination=head[1],
+                    minutes=data["minutes"],
+                    distance_km=round(data["distance_km"], 1),
+                    cost=round(data["distance_km"] * data["cost_per_km"] * self.vehicles, 2),
+                    window=window.minutes(),
+                )
+                self.city_drives[tail[1]].append(edge)
+                self.drive_edges[(edge.road, edge.origin, edge.destination)] = edge
+            elif kind == "ride":
+                self._add_ride(tail[1], head[1], data)
+
+    def _add_ride(self, board: str, alight: str, data: dict) -> None:  # type: ignore[type-arg]
+        from_city = self.terminal_city[board]
+        to_city = self.terminal_city[alight]
+        first, last = self.midnights[from_city][0], self.midnights[to_city][-1]
+        closures = self.closures
+        runs = tuple(
+            r
+            for r in data["runs"]
+            if first <= r.depart
+            and r.arrive < last
+            and not self.quiet(r.depart, from_city)
+            and not self.quiet(r.arrive, to_city)
+            and not closures.terminal_closed(board, r.depart)
+            and not closures.terminal_closed(alight, r.arrive)
+        )
+        if not runs:
+            return
+        self.rides[board].append(
+            RideEdge(
+                service=data["service"],
+                mode=data["mode"],
+                board=board,
+                alight=alight,
+                from_city=from_city,
+                to_city=to_city,
+                distance_km=round(data["distance_km"], 1),
+                cost=round(data["fare"] * self.size, 2),
+                runs=runs,
+                departs=tuple(r.depart for r in runs),
             )
-            self.usable_runs[(board, alight, key)] = (runs, [r.depart for r in runs])
+        )
 
     def local_day(self, minute: int, city_id: str) -> tuple[int, int]:
         """(index of the local midnight at or before the instant, its epoch minute)."""
@@ -135,7 +221,17 @@ class SearchContext:
         return index, midnights[index]
 
     def minute_of_day(self, minute: int, city_id: str) -> int:
-        return minute - self.local_day(minute, city_id)[1]
+        if self.steady[city_id]:
+            return minute - self.local_day(minute, city_id)[1]
+        return self.network.axis.minute_of_day(minute, self.zones[city_id])
+
+    def at_local(self, day_index: int, minute_of_day: int, city_id: str) -> int:
+        """Epoch minute of a local clock time on the day of a midnight index."""
+        if self.steady[city_id]:
+            return self.midnights[city_id][day_index] + minute_of_day
+        axis = self.network.axis
+        day = axis.start_date + dt.timedelta(days=day_index - _MARGIN_DAYS)
+        return axis.local_minutes(day, minute_of_day, self.zones[city_id])
 
     def quiet(self, minute: int, city_id: str) -> bool:
         """True when an instant falls in the quiet hours at that city."""
@@ -143,11 +239,43 @@ class SearchContext:
             return False
         return self.rules.quiet_hours.contains(self.minute_of_day(minute, city_id))
 
-    def terminal(self, terminal_id: str):  # type: ignore[no-untyped-def]
+    def window_overlap(self, start: int, end: int, window: tuple[int, int], city_id: str) -> int:
+        """Minutes of [start, end) inside a daily local window (which may wrap midnight)."""
+        if end <= start:
+            return 0
+        w_start, w_end = window
+        if w_end <= w_start:
+            w_end += 24 * 60
+        first, _ = self.local_day(start, city_id)
+        last, _ = self.local_day(end - 1, city_id)
+        total = 0
+        for index in range(first - 1, last + 1):
+            low = self.at_local(index, w_start, city_id)
+            high = self.at_local(index, w_end, city_id) if w_end < 24 * 60 else low + (w_end - w_start)
+            total += max(0, min(end, high) - max(start, low))
+        return total
+
+    def minutes_per_home_day(self, start: int, end: int) -> tuple[tuple[int, int], ...]:
+        """Split [start, end) by home-zone calendar day: ((day index, minutes), ...)."""
+        if end <= start:
+            return ()
+        midnights = self.midnights[self.home_city]
+        first = bisect_right(midnights, start) - 1
+        result = []
+        index = first
+        while index + 1 < len(midnights) and midnights[index] < end:
+            share = max(0, min(end, midnights[index + 1]) - max(start, midnights[index]))
+            if share:
+                result.append((index - _MARGIN_DAYS, share))
+            index += 1
+        return tuple(result)
+
+    def terminal(self, terminal_id: str) -> Terminal:
         return self._terminals[terminal_id]
 
 
 def build_context(network: TransportNetwork, closures: Closures | None = None) -> SearchContext:
+    """Compile the network for search under the scenario's rules and an overlay of closures."""
     scenario = network.scenario
     axis = network.axis
     delegation = scenario.delegation
@@ -159,160 +287,132 @@ def build_context(network: TransportNetwork, closures: Closures | None = None) -
         size=delegation.size,
         vehicles=delegation.vehicles,
         horizon_end=horizon_end,
+        home_city=delegation.start_city,
     )
 
 
-def drive_start(ctx: SearchContext, edge: dict, origin: str, destination: str, not_before: int) -> int | None:  # type: ignore[type-arg]
+def drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | None:
     """Earliest start >= not_before of a drive that fits its window, closures, quiet hours."""
-    axis = ctx.network.axis
-    window: ClockWindow = edge["window"] or ctx.rules.driving_window
-    w_start, w_end = window.minutes()
-    duration = edge["minutes"]
+    w_start, w_end = edge.window
+    duration = edge.minutes
     if w_end <= w_start or duration > w_end - w_start:
         return None
     start = not_before
     while start <= ctx.horizon_end:
-        index, midnight = ctx.local_day(start, origin)
-        day_open = midnight + w_start
-        day_close = midnight + w_end
+        index, _ = ctx.local_day(start, edge.origin)
+        day_open = ctx.at_local(index, w_start, edge.origin)
+        day_close = ctx.at_local(index, w_end, edge.origin)
         if start < day_open:
             start = day_open
         if start + duration > day_close:
-            start = ctx.midnights[origin][index + 1] + w_start
+            start = ctx.at_local(index + 1, w_start, edge.origin)
             continue
-        closed = ctx.closures.road_closed(edge["road"], start, start + duration)
+        closed = ctx.closures.road_closed(edge.road, start, start + duration)
         if closed is not None:
             start = closed.end
             continue
-        if ctx.quiet(start, origin) or ctx.quiet(start + duration, destination):
+        if ctx.quiet(start, edge.origin) or ctx.quiet(start + duration, edge.destination):
             start += 15
             continue
         return start
     return None
 
 
-def drive_fits(ctx: SearchContext, edge: dict, origin: str, destination: str, start: int) -> bool:  # type: ignore[type-arg]
-    return drive_start(ctx, edge, origin, destination, start) == start
+Labels = dict[Key, tuple[int, Key | None, LegSpec | None]]
 
 
-Key = tuple[str, str]  # ("city", id) or ("ready", terminal id)
+def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> Labels:
+    """Label-setting search: earliest time at every city centre and terminal.
 
-
-@dataclass(frozen=True)
-class _Step:
-    previous: Key | None
-    leg: Leg | None
-
-
-def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> dict[Key, tuple[int, _Step]]:
-    """Label-setting search: earliest time at every city centre and terminal."""
-    graph = ctx.network.graph
-    limit = min(ctx.horizon_end, leave_at + MAX_CONNECTION_MIN)
-    best: dict[Key, tuple[int, _Step]] = {}
+    Returns, per reached key, (time, previous key, the leg taken to get there).
+    """
+    limit = min(ctx.horizon_end, leave_at + ctx.max_connection_min)
+    labels: Labels = {}
     start: Key = ("city", origin)
-    heap: list[tuple[int, float, int, Key, _Step]] = [(leave_at, 0.0, 0, start, _Step(None, None))]
+    heap: list[tuple[int, float, int, Key, Key | None, LegSpec | None]] = [(leave_at, 0.0, 0, start, None, None)]
     counter = 1
-    settled: set[Key] = set()
+    push = heapq.heappush
     while heap:
-        time, cost, _, key, step = heapq.heappop(heap)
-        if key in settled:
+        time, cost, _, key, previous, spec = heapq.heappop(heap)
+        if key in labels:
             continue
-        settled.add(key)
-        best[key] = (time, step)
-
-        def push(next_key: Key, next_time: int, next_cost: float, leg: Leg | None) -> None:
-            nonlocal counter
-            if next_time > limit or next_key in settled:
-                return
-            heapq.heappush(heap, (next_time, next_cost, counter, next_key, _Step(key, leg)))
-            counter += 1
-
+        labels[key] = (time, previous, spec)
         kind, ident = key
         if kind == "city":
-            node = city_node(ident)
-            for _, target, data in graph.out_edges(node, data=True):
-                if data["kind"] == "access":
-                    terminal = ctx.terminal(target[1])
-                    push(("ready", target[1]), time + terminal.access_min + terminal.check_in_min, cost, None)
-                elif data["kind"] == "drive":
-                    destination = target[1]
-                    begin = drive_start(ctx, data, ident, destination, time)
-                    if begin is None:
-                        continue
-                    leg = _drive_leg(ctx, data, ident, destination, begin)
-                    push(("city", destination), leg.arrive, cost + leg.cost, leg)
+            for terminal_id, lead in ctx.city_access[ident]:
+                ready: Key = ("ready", terminal_id)
+                if time + lead <= limit and ready not in labels:
+                    push(heap, (time + lead, cost, counter, ready, key, None))
+                    counter += 1
+            for drive in ctx.city_drives[ident]:
+                target: Key = ("city", drive.destination)
+                if target in labels:
+                    continue
+                begin = drive_start(ctx, drive, time)
+                if begin is None or begin + drive.minutes > limit:
+                    continue
+                push(heap, (begin + drive.minutes, cost + drive.cost, counter, target, key, (drive, begin)))
+                counter += 1
         else:
-            node = terminal_node(ident)
-            for _, target, edge_key, data in graph.out_edges(node, keys=True, data=True):
-                if data["kind"] != "ride":
+            for ride in ctx.rides[ident]:
+                index = bisect_left(ride.departs, time)
+                if index == len(ride.runs):
                     continue
-                leg = _first_ride(ctx, data, (node, target, edge_key), time, limit)
-                if leg is None:
+                run = ride.runs[index]
+                if run.arrive > limit:
                     continue
-                alight = ctx.terminal(target[1])
-                push(("ready", target[1]), leg.arrive + alight.min_transfer_min, cost + leg.cost, leg)
-                push(("city", leg.to_city), leg.arrive + alight.access_min, cost + leg.cost, leg)
-    return best
+                alight = ctx.terminal(ride.alight)
+                next_cost = cost + ride.cost
+                ready_key: Key = ("ready", ride.alight)
+                if ready_key not in labels:
+                    push(heap, (run.arrive + alight.min_transfer_min, next_cost, counter, ready_key, key, (ride, index)))
+                    counter += 1
+                city_key: Key = ("city", ride.to_city)
+                if city_key not in labels:
+                    push(heap, (run.arrive + alight.access_min, next_cost, counter, city_key, key, (ride, index)))
+                    counter += 1
+    return labels
 
 
-def _first_ride(
-    ctx: SearchContext,
-    data: dict,  # type: ignore[type-arg]
-    edge: tuple[object, ...],
-    ready: int,
-    limit: int,
-) -> Leg | None:
-    runs, departs = ctx.usable_runs[edge]
-    board = edge[0][1]  # type: ignore[index]
-    alight = edge[1][1]  # type: ignore[index]
-    from_city = ctx.terminal_city[board]
-    to_city = ctx.terminal_city[alight]
-    for index in range(bisect_left(departs, ready), len(runs)):
-        run = runs[index]
-        if run.depart > limit:
-            return None
-        if ctx.closures.terminal_closed(board, run.depart) or ctx.closures.terminal_closed(alight, run.arrive):
-            continue
+def _leg(spec: LegSpec) -> Leg:
+    edge, value = spec
+    if isinstance(edge, RideEdge):
+        run = edge.runs[value]
         return Leg(
-            mode=data["mode"],
-            service=data["service"],
-            from_place=board,
-            to_place=alight,
-            from_city=from_city,
-            to_city=to_city,
+            mode=edge.mode,
+            service=edge.service,
+            from_place=edge.board,
+            to_place=edge.alight,
+            from_city=edge.from_city,
+            to_city=edge.to_city,
             depart=run.depart,
             arrive=run.arrive,
-            distance_km=round(data["distance_km"], 1),
-            cost=round(data["fare"] * ctx.size, 2),
+            distance_km=edge.distance_km,
+            cost=edge.cost,
             run_date=run.run_date,
         )
-    return None
-
-
-def _drive_leg(ctx: SearchContext, data: dict, origin: str, destination: str, begin: int) -> Leg:  # type: ignore[type-arg]
     return Leg(
         mode=Mode.DRIVE,
-        service=data["road"],
-        from_place=origin,
-        to_place=destination,
-        from_city=origin,
-        to_city=destination,
-        depart=begin,
-        arrive=begin + data["minutes"],
-        distance_km=round(data["distance_km"], 1),
-        cost=round(data["distance_km"] * data["cost_per_km"] * ctx.vehicles, 2),
+        service=edge.road,
+        from_place=edge.origin,
+        to_place=edge.destination,
+        from_city=edge.origin,
+        to_city=edge.destination,
+        depart=value,
+        arrive=value + edge.minutes,
+        distance_km=edge.distance_km,
+        cost=edge.cost,
     )
 
 
-def _path(best: dict[Key, tuple[int, _Step]], key: Key) -> list[Leg]:
+def _path(labels: Labels, key: Key) -> list[Leg]:
     legs: list[Leg] = []
-    while True:
-        _, step = best[key]
-        if step.leg is not None:
-            legs.append(step.leg)
-        if step.previous is None:
-            break
-        key = step.previous
+    current: Key | None = key
+    while current is not None:
+        _, previous, spec = labels[current]
+        if spec is not None:
+            legs.append(_leg(spec))
+        current = previous
     legs.reverse()
     return legs
 
@@ -326,43 +426,34 @@ def leave_time(ctx: SearchContext, legs: list[Leg]) -> int:
     return first.depart - terminal.check_in_min - terminal.access_min
 
 
-def needed_at_centre(ctx: SearchContext, leg: Leg) -> int:
-    """The latest moment at the leg's origin city centre that still makes the leg."""
-    return leave_time(ctx, [leg])
-
-
 def _postpone_drives(ctx: SearchContext, legs: list[Leg]) -> list[Leg]:
     """Start each drive that feeds a later leg as late as still makes that leg."""
-    graph = ctx.network.graph
     legs = list(legs)
     for i in range(len(legs) - 2, -1, -1):
         leg = legs[i]
         if leg.mode != Mode.DRIVE:
             continue
-        latest_arrival = needed_at_centre(ctx, legs[i + 1])
-        latest_start = latest_arrival - leg.minutes
+        latest_start = leave_time(ctx, [legs[i + 1]]) - leg.minutes
         if latest_start <= leg.depart:
             continue
-        data = graph.get_edge_data(city_node(leg.from_city), city_node(leg.to_city))
-        edge = next(d for d in data.values() if d.get("road") == leg.service)
-        if drive_fits(ctx, edge, leg.from_city, leg.to_city, latest_start):
-            legs[i] = _drive_leg(ctx, edge, leg.from_city, leg.to_city, latest_start)
+        edge = ctx.drive_edges[(leg.service, leg.from_city, leg.to_city)]
+        if drive_start(ctx, edge, latest_start) == latest_start:
+            legs[i] = _leg((edge, latest_start))
     return legs
 
 
 def make_journey(ctx: SearchContext, origin: str, destination: str, legs: list[Leg], arrive: int) -> Journey:
-    axis = ctx.network.axis
+    """A connection with its leave time, night minutes, money and per-day travel."""
     leave = leave_time(ctx, legs)
-    night = daily_window_overlap(axis, leave, arrive, ctx.rules.night.minutes(), axis.home_zone)
     return Journey(
         origin=origin,
         destination=destination,
         leave=leave,
         arrive=arrive,
         legs=tuple(legs),
-        night_min=night,
+        night_min=ctx.window_overlap(leave, arrive, ctx.rules.night.minutes(), ctx.home_city),
         cost=round(sum(leg.cost for leg in legs), 2),
-        day_minutes=tuple(sorted(minutes_per_home_day(axis, leave, arrive).items())),
+        day_minutes=ctx.minutes_per_home_day(leave, arrive),
     )
 
 
@@ -371,17 +462,19 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
     found: dict[str, dict[tuple[object, ...], Journey]] = {}
     max_day = ctx.rules.max_travel_min_per_day
     for leave_at in sorted(set(leave_times)):
-        best = earliest_arrival(ctx, origin, leave_at)
-        for key, (arrive, _) in best.items():
+        labels = earliest_arrival(ctx, origin, leave_at)
+        for key, (arrive, _, _) in labels.items():
             if key[0] != "city" or key[1] == origin:
                 continue
-            legs = _path(best, key)
-            legs = _postpone_drives(ctx, legs)
+            legs = _postpone_drives(ctx, _path(labels, key))
+            signature = tuple((leg.service, leg.depart) for leg in legs)
+            known = found.setdefault(key[1], {})
+            if signature in known:
+                continue
             journey = make_journey(ctx, origin, key[1], legs, arrive)
             if journey.leave < leave_at or any(m > max_day for _, m in journey.day_minutes):
                 continue
-            signature = tuple((leg.service, leg.depart) for leg in journey.legs)
-            found.setdefault(key[1], {})[signature] = journey
+            known[signature] = journey
     return {dest: pareto(list(js.values())) for dest, js in found.items()}
 
 
@@ -404,18 +497,11 @@ def pareto(journeys: list[Journey]) -> list[Journey]:
 
 
 def departure_leave_times(ctx: SearchContext, origin: str, not_before: int, not_after: int) -> list[int]:
-    """Leave-the-centre times that just catch each timetabled departure from the city."""
-    graph = ctx.network.graph
+    """Leave-the-centre times that just catch each usable timetabled departure from the city."""
     times: set[int] = set()
-    for terminal_key in graph.successors(city_node(origin)):
-        if terminal_key[0] != "terminal":
-            continue
-        terminal = ctx.terminal(terminal_key[1])
-        lead = terminal.check_in_min + terminal.access_min
-        for _, _, data in graph.out_edges(terminal_key, data=True):
-            if data["kind"] != "ride":
-                continue
-            for depart in data["departs"]:
+    for terminal_id, lead in ctx.city_access[origin]:
+        for ride in ctx.rides[terminal_id]:
+            for depart in ride.departs:
                 leave = depart - lead
                 if not_before <= leave <= not_after:
                     times.add(leave)

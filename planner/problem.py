@@ -10,6 +10,7 @@ forward, so the arcs form a DAG and a path from source to sink is an itinerary.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -81,6 +82,26 @@ class Problem:
     start_min: int
     end_min: int
     journeys: dict[tuple[str, str], list[Journey]] = field(default_factory=dict)
+    binding_days: frozenset[int] = frozenset()  # home days where the travel limit can bind
+    all_arcs: list[Arc] = field(default_factory=list)  # before pruning
+
+    def relaxed(self) -> Problem:
+        """The same problem without the daily travel limit (pruned accordingly)."""
+        return dataclasses.replace(self, binding_days=frozenset())
+
+    def exact(self) -> Problem:
+        """The problem with the daily limit, pruned only where that stays exact."""
+        pruned = self.scenario.solver.prune_dominated
+        arcs = prune_dominated(self.all_arcs, self.slots, set(self.binding_days)) if pruned else self.all_arcs
+        return dataclasses.replace(self, arcs=arcs)
+
+    def daily_loads(self, arcs: list[Arc]) -> dict[int, int]:
+        """Travel minutes per home day of a set of arcs (an itinerary)."""
+        loads: dict[int, int] = {}
+        for arc in arcs:
+            for day, minutes in arc.day_minutes:
+                loads[day] = loads.get(day, 0) + minutes
+        return loads
 
     @property
     def node_count(self) -> int:
@@ -171,8 +192,15 @@ def build_problem(
                 free,
                 targets,
                 weights,
-                prune=scenario.solver.prune_dominated,
             )
+
+    limit = delegation.rules.max_travel_min_per_day
+    binding = binding_days(arcs, slots, limit)
+    all_arcs = arcs
+    if scenario.solver.prune_dominated:
+        # Pruned as if the daily limit never binds; solve() checks the plan against
+        # the limit and falls back to the exact pruning only when it matters.
+        arcs = prune_dominated(all_arcs, slots, set())
 
     return Problem(
         scenario=scenario,
@@ -187,6 +215,8 @@ def build_problem(
         start_min=start_min,
         end_min=end_min,
         journeys=journeys,
+        binding_days=frozenset(binding),
+        all_arcs=all_arcs,
     )
 
 
@@ -197,16 +227,8 @@ def _connect(
     free: int,
     targets: list[tuple[int, int]],
     weights: Objective,
-    prune: bool,
 ) -> None:
-    """Add, for each target, the cheapest connection leaving after ``free`` that is on time.
-
-    With ``prune``, a later slot of the same city is skipped unless it is strictly
-    cheaper to reach than every earlier one: holding the seminar earlier leaves every
-    onward connection available (waiting is allowed), so an earlier, no dearer slot
-    is never worse. The daily travel limit is the one rule this argument ignores
-    (a different onward connection may shift travel between days); see the README.
-    """
+    """Add, for each target, the cheapest connection leaving after ``free`` that is on time."""
     if not candidates:
         return
     first = bisect_left([j.leave for j in candidates], free)
@@ -216,16 +238,96 @@ def _connect(
     best: Journey | None = None
     best_cost = 0
     position = 0
-    last_added: Journey | None = None
     for head, deadline in sorted(targets, key=lambda t: t[1]):
         while position < len(usable) and usable[position].arrive <= deadline:
             cost = journey_cost(usable[position], weights)
             if best is None or cost < best_cost:
                 best, best_cost = usable[position], cost
             position += 1
-        if best is None:
-            continue
-        if prune and head != SINK and best is last_added:
-            continue
-        arcs.append(Arc(tail, head, best, best_cost))
-        last_added = best
+        if best is not None:
+            arcs.append(Arc(tail, head, best, best_cost))
+
+
+def binding_days(arcs: list[Arc], slots: list[Slot], limit: int) -> set[int]:
+    """Home days on which some itinerary could travel more than ``limit`` minutes.
+
+    For each day, the longest chain of arcs that travel on it (a DAG, as time only
+    moves forward) bounds what any itinerary can travel that day; where the bound
+    is within the limit, the limit can never bind and needs no constraint.
+    """
+    by_day: dict[int, list[Arc]] = {}
+    for arc in arcs:
+        for day, _ in arc.day_minutes:
+            by_day.setdefault(day, []).append(arc)
+    slot_start = {s.node: s.start for s in slots}
+    order = {SOURCE: -1, SINK: 1 << 40} | slot_start
+    binding = set()
+    for day, day_arcs in by_day.items():
+        # Longest path over the arcs touching this day, starting anywhere (an upper
+        # bound: it ignores whether the start of the chain is reachable).
+        longest: dict[int, int] = {}
+        for arc in sorted(day_arcs, key=lambda a: (order[a.tail], order[a.head])):
+            minutes = dict(arc.day_minutes)[day]
+            value = longest.get(arc.tail, 0) + minutes
+            if value > longest.get(arc.head, 0):
+                longest[arc.head] = value
+        if max(longest.values(), default=0) > limit:
+            binding.add(day)
+    return binding
+
+
+def prune_dominated(arcs: list[Arc], slots: list[Slot], binding: set[int]) -> list[Arc]:
+    """Drop arcs into a seminar slot that an earlier slot of the same city dominates.
+
+    Slot ``e`` dominates a later slot ``s`` of the same city from tail ``t`` when
+    reaching ``e`` costs no more than reaching ``s`` (and travels no more on any day
+    where the daily limit can bind), and every arc out of ``s`` has a counterpart out
+    of ``e`` to the same head that is no dearer in the same sense. Any itinerary
+    through ``t -> s`` then has a no-worse twin through ``t -> e``; repeating the
+    swap moves seminars strictly earlier, so it ends on an itinerary of kept arcs.
+    The pruned model therefore has the same optimum.
+    """
+    slot_of = {s.node: s for s in slots}
+    out: dict[int, dict[int, Arc]] = {}
+    for arc in arcs:
+        out.setdefault(arc.tail, {})[arc.head] = arc
+
+    def load(arc: Arc) -> dict[int, int]:
+        return {d: m for d, m in arc.day_minutes if d in binding}
+
+    def no_worse(better: Arc, worse: Arc) -> bool:
+        if better.cost > worse.cost:
+            return False
+        if not binding or better.journey is worse.journey:
+            return True
+        worse_load = load(worse)
+        return all(m <= worse_load.get(d, 0) for d, m in load(better).items())
+
+    dominance: dict[tuple[int, int], bool] = {}
+
+    def dominates(early: int, late: int) -> bool:
+        key = (early, late)
+        if key not in dominance:
+            early_out = out.get(early, {})
+            dominance[key] = all(
+                head in early_out and no_worse(early_out[head], arc) for head, arc in out.get(late, {}).items()
+            )
+        return dominance[key]
+
+    kept: list[Arc] = []
+    for tail, heads in out.items():
+        by_city: dict[str, list[Arc]] = {}
+        for head, arc in heads.items():
+            if head == SINK:
+                kept.append(arc)
+            else:
+                by_city.setdefault(slot_of[head].city, []).append(arc)
+        for city_arcs in by_city.values():
+            city_arcs.sort(key=lambda a: slot_of[a.head].start)
+            chosen: list[Arc] = []
+            for arc in city_arcs:
+                if not any(no_worse(e, arc) and dominates(e.head, arc.head) for e in chosen):
+                    chosen.append(arc)
+            kept.extend(chosen)
+    kept.sort(key=lambda a: (a.tail, a.head))
+    return kept

@@ -80,6 +80,7 @@ class Result:
     time_limit_s: float
     warnings: tuple[str, ...] = field(default=())
     stats: dict[str, float] = field(default_factory=dict)
+    method: str = "direct"  # how the daily travel limit was settled
 
     @property
     def gap(self) -> float | None:
@@ -234,6 +235,8 @@ def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, A
             "seed": result.seed,
             "workers": result.workers,
             "time_limit_s": result.time_limit_s,
+            "method": result.method,
+            "stats": result.stats,
         },
         "coverage": {
             "points": result.coverage_points,

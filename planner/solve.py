@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -91,13 +92,44 @@ _STATUS = {
 }
 
 
-def solve(
-    problem: Problem,
-    params: SolverParams,
-    extra_cost: dict[int, int] | None = None,
-    hint: set[int] | None = None,
-) -> Result:
-    """Solve the CP-SAT model of a problem; ``extra_cost`` adds per-arc costs (replanning)."""
+@dataclass
+class _Outcome:
+    status: SolveStatus
+    problem: Problem
+    model: ItineraryModel
+    solver: cp_model.CpSolver
+    chosen: list[int] | None  # arc indices of the plan, if one was found
+
+
+def _run(problem: Problem, params: SolverParams, time_limit: float, hint: list[Arc] | None) -> _Outcome:
+    model = ItineraryModel(problem)
+    if hint:
+        wanted = {(a.tail, a.head) for a in hint}
+        for index, arc in enumerate(problem.arcs):
+            model.model.add_hint(model.arc_vars[index], (arc.tail, arc.head) in wanted)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    solver.parameters.num_workers = params.workers
+    solver.parameters.random_seed = params.seed
+    # Measured on this model: cheaper presolve probing and a tighter LP relaxation
+    # prove optimality several times faster.
+    solver.parameters.cp_model_probing_level = 0
+    solver.parameters.linearization_level = 2
+    code = solver.solve(model.model)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = [i for i, var in enumerate(model.arc_vars) if solver.boolean_value(var)]
+        return _Outcome(_STATUS[code], problem, model, solver, chosen)
+    return _Outcome(_STATUS.get(code, SolveStatus.TIME_LIMIT), problem, model, solver, None)
+
+
+def solve(problem: Problem, params: SolverParams) -> Result:
+    """Solve a problem with CP-SAT and explain what is left out; never raises on infeasibility.
+
+    The daily travel limit is handled lazily: first the model without it (smaller,
+    as more arcs can be pruned); if that plan keeps the limit on every day it is
+    also optimal with the limit, since adding a constraint cannot improve the
+    optimum. Only otherwise the exact model with the limit is solved.
+    """
     started = time.perf_counter()
     feasible_nodes = reachable_slots(problem)
     feasible_cities = {problem.slot(n).city for n in feasible_nodes}
@@ -109,33 +141,34 @@ def solve(
         problem.required = problem.required - hopeless
         warnings.extend(f"required city {c} cannot be covered; planned without it" for c in sorted(hopeless))
 
-    model = ItineraryModel(problem, extra_cost)
-    if hint:
-        for index, var in enumerate(model.arc_vars):
-            model.model.add_hint(var, index in hint)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = params.time_limit_s
-    solver.parameters.num_workers = params.workers
-    solver.parameters.random_seed = params.seed
-    # Measured on this model: cheaper presolve probing and a tighter LP relaxation
-    # prove optimality several times faster.
-    solver.parameters.cp_model_probing_level = 0
-    solver.parameters.linearization_level = 2
-    code = solver.solve(model.model)
+    limit = problem.scenario.delegation.rules.max_travel_min_per_day
+    path = "direct"
+    if problem.binding_days:
+        outcome = _run(problem.relaxed(), params, params.time_limit_s, None)
+        plan_arcs = [outcome.problem.arcs[i] for i in outcome.chosen] if outcome.chosen is not None else None
+        within = plan_arcs is not None and all(m <= limit for m in problem.daily_loads(plan_arcs).values())
+        path = "relaxed plan keeps the daily limit"
+        if not within and outcome.status != SolveStatus.INFEASIBLE:
+            remaining = params.time_limit_s - (time.perf_counter() - started)
+            outcome = _run(problem.exact(), params, remaining, plan_arcs)
+            path = "exact model with the daily limit"
+    else:
+        outcome = _run(problem, params, params.time_limit_s, None)
     runtime = time.perf_counter() - started
+    model, solver = outcome.model, outcome.solver
 
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        status = _STATUS[code]
-        chosen = [i for i, var in enumerate(model.arc_vars) if solver.boolean_value(var)]
-        itinerary = _itinerary(problem, [problem.arcs[i] for i in chosen])
+    if outcome.chosen is not None:
+        status = outcome.status
+        chosen = outcome.chosen
+        itinerary = _itinerary(outcome.problem, [outcome.problem.arcs[i] for i in chosen])
         covered = {s.city for s in itinerary.seminars}
         regions = tuple(r for r, var in model.region_vars.items() if solver.boolean_value(var))
         points = int(solver.value(model.coverage_expr()))
         secondary = sum(model.arc_cost(i) for i in chosen)
-        objective = int(round(solver.objective_value))
-        bound = int(round(solver.best_objective_bound))
+        objective: int | None = int(round(solver.objective_value))
+        bound: int | None = int(round(solver.best_objective_bound))
     else:
-        status = _STATUS.get(code, SolveStatus.TIME_LIMIT)
+        status = outcome.status
         itinerary = None
         covered, regions, points, secondary, objective, bound = set(), (), 0, 0, None, None
 
@@ -157,10 +190,12 @@ def solve(
         warnings=tuple(warnings),
         stats={
             "slots": len(problem.slots),
-            "arcs": len(problem.arcs),
+            "arcs": len(outcome.problem.arcs),
+            "arcs_before_pruning": len(problem.all_arcs),
             "solve_s": round(runtime, 4),
-            "wall_s": round(solver.wall_time, 4),
+            "cp_sat_wall_s": round(solver.wall_time, 4),
         },
+        method=path,
     )
 
 

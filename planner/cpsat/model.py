@@ -26,12 +26,11 @@ class Weights:
 
 
 class ItineraryModel:
-    """Builds the model for a problem; ``stability`` terms may be added by replanning."""
+    """Builds the model of a problem: variables, one method per rule, the objective."""
 
-    def __init__(self, problem: Problem, extra_cost: dict[int, int] | None = None) -> None:
+    def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.model = cp_model.CpModel()
-        self.extra_cost = extra_cost or {}
         self.arc_vars = [
             self.model.new_bool_var(f"arc_{arc.tail}_{arc.head}_{index}") for index, arc in enumerate(problem.arcs)
         ]
@@ -92,8 +91,8 @@ class ItineraryModel:
         for index, arc in enumerate(self.problem.arcs):
             for day, minutes in arc.day_minutes:
                 per_day[day].append((index, minutes))
-        for terms in per_day.values():
-            if sum(m for _, m in terms) > limit:
+        for day, terms in per_day.items():
+            if day in self.problem.binding_days:
                 self.model.add(sum(self.arc_vars[i] * m for i, m in terms) <= limit)
 
     def _region_coverage(self) -> None:
@@ -116,7 +115,7 @@ class ItineraryModel:
         return sum(terms, cp_model.LinearExpr.constant(0))
 
     def arc_cost(self, index: int) -> int:
-        return self.problem.arcs[index].cost + self.extra_cost.get(index, 0)
+        return self.problem.arcs[index].cost
 
     def _set_objective(self) -> Weights:
         """Minimise uncovered points first, then the secondary cost (exact lexicographic)."""
