@@ -126,10 +126,7 @@ def daily_window_overlap(
     total = 0
     day = first
     while day <= last:
-        if w_start <= w_end:
-            spans = [(w_start, w_end)]
-        else:
-            spans = [(w_start, 24 * 60 + w_end)]
+        spans = [(w_start, w_end)] if w_start <= w_end else [(w_start, 24 * 60 + w_end)]
         for s, e in spans:
             total += overlap(start, end, axis.local_minutes(day, s, zone), axis.local_minutes(day, e, zone))
         day += dt.timedelta(days=1)

@@ -183,10 +183,12 @@ def render_plan(scenario: Scenario, data: dict[str, Any]) -> str:
     )
     if coverage["regions_uncovered"]:
         lines.append(f"  regions not covered: {', '.join(coverage['regions_uncovered'])}")
+    by_mode = ", ".join(f"{mode} {kg:.0f}" for mode, kg in totals["co2_kg_by_mode"].items())
     lines.append(
-        f"Travel {totals['travel_hours']:.1f} h door to door ({totals['night_travel_hours']:.1f} h at night), "
+        f"Travel {totals['travel_hours']:.1f} h door to door "
+        f"({totals['night_travel_hours']:.1f} h at night), "
         f"{totals['distance_km']:.0f} km, {totals['cost']:,.0f} {totals['currency']}, "
-        f"{totals['co2_kg']:.0f} kg CO2e ({', '.join(f'{k} {v:.0f}' for k, v in totals['co2_kg_by_mode'].items())})"
+        f"{totals['co2_kg']:.0f} kg CO2e ({by_mode})"
     )
     if data["nights"]:
         where = [

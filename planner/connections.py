@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from planner.domain import Mode, Terminal, TravelRules
@@ -149,10 +151,12 @@ class SearchContext:
         self.steady: dict[str, bool] = {}
         for city in scenario.cities:
             nights = self.midnights[city.id]
-            self.steady[city.id] = all(b - a == 24 * 60 for a, b in zip(nights, nights[1:], strict=False))
+            self.steady[city.id] = all(b - a == 24 * 60 for a, b in itertools.pairwise(nights))
         limit = self.rules.max_travel_min_per_day
         # A connection longer than twice the daily limit must exceed it on some day.
-        self.max_connection_min = MAX_CONNECTION_MIN if limit >= 24 * 60 else min(MAX_CONNECTION_MIN, 2 * limit)
+        self.max_connection_min = (
+            MAX_CONNECTION_MIN if limit >= 24 * 60 else min(MAX_CONNECTION_MIN, 2 * limit)
+        )
 
         graph = self.network.graph
         self.city_access: dict[str, list[tuple[str, int]]] = {c.id: [] for c in scenario.cities}
@@ -180,7 +184,7 @@ class SearchContext:
             elif kind == "ride":
                 self._add_ride(tail[1], head[1], data)
 
-    def _add_ride(self, board: str, alight: str, data: dict) -> None:  # type: ignore[type-arg]
+    def _add_ride(self, board: str, alight: str, data: dict[str, Any]) -> None:
         from_city = self.terminal_city[board]
         to_city = self.terminal_city[alight]
         first, last = self.midnights[from_city][0], self.midnights[to_city][-1]
@@ -329,7 +333,9 @@ def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> Labels:
     limit = min(ctx.horizon_end, leave_at + ctx.max_connection_min)
     labels: Labels = {}
     start: Key = ("city", origin)
-    heap: list[tuple[int, float, int, Key, Key | None, LegSpec | None]] = [(leave_at, 0.0, 0, start, None, None)]
+    heap: list[tuple[int, float, int, Key, Key | None, LegSpec | None]] = [
+        (leave_at, 0.0, 0, start, None, None)
+    ]
     counter = 1
     push = heapq.heappush
     while heap:
@@ -365,11 +371,24 @@ def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> Labels:
                 next_cost = cost + ride.cost
                 ready_key: Key = ("ready", ride.alight)
                 if ready_key not in labels:
-                    push(heap, (run.arrive + alight.min_transfer_min, next_cost, counter, ready_key, key, (ride, index)))
+                    push(
+                        heap,
+                        (
+                            run.arrive + alight.min_transfer_min,
+                            next_cost,
+                            counter,
+                            ready_key,
+                            key,
+                            (ride, index),
+                        ),
+                    )
                     counter += 1
                 city_key: Key = ("city", ride.to_city)
                 if city_key not in labels:
-                    push(heap, (run.arrive + alight.access_min, next_cost, counter, city_key, key, (ride, index)))
+                    push(
+                        heap,
+                        (run.arrive + alight.access_min, next_cost, counter, city_key, key, (ride, index)),
+                    )
                     counter += 1
     return labels
 

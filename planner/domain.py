@@ -30,8 +30,8 @@ from pydantic import (
     model_validator,
 )
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?:\+(\d))?$")
 
@@ -49,7 +49,7 @@ def parse_clock(text: str) -> tuple[int, int]:
 
 
 def _clock(text: str) -> str:
-    minutes, offset = parse_clock(text)
+    _minutes, offset = parse_clock(text)
     if offset:
         raise ValueError(f"{text!r}: a day offset is only allowed in timetables")
     return text
@@ -276,9 +276,7 @@ class Service(Frozen):
     mode: Literal[Mode.FLIGHT, Mode.TRAIN, Mode.BUS]
     operator: str = ""
     stops: tuple[Stop, ...] = Field(min_length=2)
-    days: tuple[Weekday, ...] = Field(
-        default=WEEKDAYS, description="Weekdays of the first departure."
-    )
+    days: tuple[Weekday, ...] = Field(default=WEEKDAYS, description="Weekdays of the first departure.")
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     fare: float = Field(default=0, ge=0, description="Fare per person for the whole run.")

@@ -139,8 +139,12 @@ class TransportNetwork:
             for terminal in city.terminals:
                 node = terminal_node(terminal.id)
                 graph.add_node(node, kind="terminal", city=city.id, terminal=terminal.id)
-                graph.add_edge(city_node(city.id), node, key="access", kind="access", minutes=terminal.access_min)
-                graph.add_edge(node, city_node(city.id), key="access", kind="access", minutes=terminal.access_min)
+                graph.add_edge(
+                    city_node(city.id), node, key="access", kind="access", minutes=terminal.access_min
+                )
+                graph.add_edge(
+                    node, city_node(city.id), key="access", kind="access", minutes=terminal.access_min
+                )
         for service in scenario.services:
             _add_service(graph, scenario, axis, service)
         for road in scenario.roads:
@@ -175,8 +179,12 @@ def _add_service(graph: nx.MultiDiGraph, scenario: Scenario, axis: TimeAxis, ser
             arr_zone = cities[alight_stop.terminal].zone
             runs = []
             for run_date in run_dates:
-                depart = axis.local_minutes(run_date + dt.timedelta(days=dep_clock[1]), dep_clock[0], dep_zone)
-                arrive = axis.local_minutes(run_date + dt.timedelta(days=arr_clock[1]), arr_clock[0], arr_zone)
+                depart = axis.local_minutes(
+                    run_date + dt.timedelta(days=dep_clock[1]), dep_clock[0], dep_zone
+                )
+                arrive = axis.local_minutes(
+                    run_date + dt.timedelta(days=arr_clock[1]), arr_clock[0], arr_zone
+                )
                 runs.append(Run(depart, arrive, run_date))
             runs.sort(key=lambda r: r.depart)
             graph.add_edge(
@@ -191,7 +199,8 @@ def _add_service(graph: nx.MultiDiGraph, scenario: Scenario, axis: TimeAxis, ser
                 runs=tuple(runs),
                 departs=tuple(r.depart for r in runs),
                 distance_km=distances[alight] - distances[board],
-                fare=service.fare * ((distances[alight] - distances[board]) / distances[-1] if distances[-1] else 1.0),
+                fare=service.fare
+                * ((distances[alight] - distances[board]) / distances[-1] if distances[-1] else 1.0),
             )
 
 

@@ -181,9 +181,9 @@ def build_problem(
                 # Already there: only the trip's start into a seminar at home, or a
                 # seminar at the end city straight to the sink.
                 for head, deadline in targets:
-                    if head == SINK or (tail == SOURCE and deadline + prep >= free):
-                        if head != SINK or free <= end_min:
-                            arcs.append(Arc(tail, head, None, 0))
+                    home_start = tail == SOURCE and head != SINK and deadline + prep >= free
+                    if home_start or (head == SINK and free <= end_min):
+                        arcs.append(Arc(tail, head, None, 0))
                 continue
             _connect(
                 arcs,
@@ -310,12 +310,13 @@ def prune_dominated(arcs: list[Arc], slots: list[Slot], binding: set[int]) -> li
         if key not in dominance:
             early_out = out.get(early, {})
             dominance[key] = all(
-                head in early_out and no_worse(early_out[head], arc) for head, arc in out.get(late, {}).items()
+                head in early_out and no_worse(early_out[head], arc)
+                for head, arc in out.get(late, {}).items()
             )
         return dominance[key]
 
     kept: list[Arc] = []
-    for tail, heads in out.items():
+    for _tail, heads in out.items():
         by_city: dict[str, list[Arc]] = {}
         for head, arc in heads.items():
             if head == SINK:

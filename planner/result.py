@@ -192,9 +192,9 @@ def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, A
     zones = {c.id: c.zone for c in scenario.cities}
     names = {c.id: c.name for c in scenario.cities}
     itinerary = result.itinerary
-    seminars = []
-    connections = []
-    legs = []
+    seminars: list[dict[str, Any]] = []
+    connections: list[dict[str, Any]] = []
+    legs: list[dict[str, Any]] = []
     if itinerary is not None:
         serves = {s.city: scenario.regions_served(s) for s in scenario.seminars}
         for visit in itinerary.seminars:

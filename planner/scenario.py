@@ -56,9 +56,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int",
-    re.compile(
-        r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
-    ),
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
     list("-+0123456789"),
 )
 
@@ -81,7 +79,7 @@ def parse_text(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     """Parse YAML (JSON is YAML) into plain data and a map from field path to line."""
     try:
         node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -122,7 +120,9 @@ def problems_from_validation(
     return problems
 
 
-def scenario_from_data(data: Any, source: str = "<scenario>", lines: dict[Path_, int] | None = None) -> Scenario:
+def scenario_from_data(
+    data: Any, source: str = "<scenario>", lines: dict[Path_, int] | None = None
+) -> Scenario:
     """Validate plain data (a parsed file or an HTTP body) into a Scenario."""
     if not isinstance(data, dict):
         raise ScenarioError([Problem(source, (), "a scenario must be a mapping of fields")])

@@ -133,7 +133,7 @@ def solve(problem: Problem, params: SolverParams) -> Result:
     started = time.perf_counter()
     feasible_nodes = reachable_slots(problem)
     feasible_cities = {problem.slot(n).city for n in feasible_nodes}
-    warnings = []
+    warnings: list[str] = []
     hopeless = {c for c in problem.required if c not in feasible_cities}
     if hopeless:
         # A required city nobody can reach would make everything infeasible; plan the
@@ -165,8 +165,8 @@ def solve(problem: Problem, params: SolverParams) -> Result:
         regions = tuple(r for r, var in model.region_vars.items() if solver.boolean_value(var))
         points = int(solver.value(model.coverage_expr()))
         secondary = sum(model.arc_cost(i) for i in chosen)
-        objective: int | None = int(round(solver.objective_value))
-        bound: int | None = int(round(solver.best_objective_bound))
+        objective: int | None = round(solver.objective_value)
+        bound: int | None = round(solver.best_objective_bound)
     else:
         status = outcome.status
         itinerary = None

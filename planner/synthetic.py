@@ -119,8 +119,8 @@ def synthetic_scenario(
         if a is None or b is None:
             break
         weekly = sorted(rng.sample(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], 3))
-        flight(a, b, rng.randrange(7 * 60, 19 * 60, 5), weekly)  # type: ignore[arg-type]
-        flight(b, a, rng.randrange(7 * 60, 19 * 60, 5), weekly)  # type: ignore[arg-type]
+        flight(a, b, rng.randrange(7 * 60, 19 * 60, 5), weekly)
+        flight(b, a, rng.randrange(7 * 60, 19 * 60, 5), weekly)
 
     # Trains: lines through nearby stations, once a day each way, 65 km/h.
     with_station = [c for c in names if c in stations]

@@ -68,7 +68,11 @@ def brute_force(problem: Problem) -> Best | None:
     delegation = scenario.delegation
     rules = delegation.rules
     weights = scenario.objective
-    slots = [s for s in _slots(scenario, problem.axis.epoch) if s[1] >= problem.start_min and s[2] <= problem.end_min]
+    slots = [
+        s
+        for s in _slots(scenario, problem.axis.epoch)
+        if s[1] >= problem.start_min and s[2] <= problem.end_min
+    ]
     regions = {s.city: scenario.regions_served(s) for s in scenario.seminars}
     region_weight = {r.id: r.weight for r in scenario.regions}
     city_weight = {s.city: s.weight for s in scenario.seminars}
@@ -106,7 +110,9 @@ def brute_force(problem: Problem) -> Best | None:
         if best is None or (candidate.points, -candidate.cost) > (best.points, -best.cost):
             best = candidate
 
-    def walk(city: str, free: int, cities: tuple[str, ...], cost: int, load: dict[int, int], at_start: bool) -> None:
+    def walk(
+        city: str, free: int, cities: tuple[str, ...], cost: int, load: dict[int, int], at_start: bool
+    ) -> None:
         finish(city, free, cities, cost, load)
         for slot_city, start, end in slots:
             if slot_city in cities or start < free:

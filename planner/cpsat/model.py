@@ -32,7 +32,8 @@ class ItineraryModel:
         self.problem = problem
         self.model = cp_model.CpModel()
         self.arc_vars = [
-            self.model.new_bool_var(f"arc_{arc.tail}_{arc.head}_{index}") for index, arc in enumerate(problem.arcs)
+            self.model.new_bool_var(f"arc_{arc.tail}_{arc.head}_{index}")
+            for index, arc in enumerate(problem.arcs)
         ]
         self.into: dict[int, list[int]] = defaultdict(list)
         self.out_of: dict[int, list[int]] = defaultdict(list)

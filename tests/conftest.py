@@ -1,0 +1,100 @@
+"""Tiny named worlds shared by the tests, built in code so each test reads on its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner.domain import Scenario
+from planner.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+FLAGSHIP = SCENARIOS / "kazakhstan-winter-2016.yaml"
+
+
+def steppe_data(**overrides: Any) -> dict[str, Any]:
+    """Three cities on the 2016 map: Astana (home, UTC+6), Karaganda (road, 3 h) and
+    Aktobe (UTC+5, one daily flight each way). Three working days from Mon 18 Jan 2016.
+    """
+    data: dict[str, Any] = {
+        "name": "steppe",
+        "calendar": {"start_date": "2016-01-18", "horizon_days": 3},
+        "regions": [{"id": "astana-city"}, {"id": "karaganda"}, {"id": "aktobe"}],
+        "cities": [
+            {
+                "id": "astana",
+                "name": "Astana",
+                "region": "astana-city",
+                "lat": 51.18,
+                "lon": 71.446,
+                "timezone": "Asia/Almaty",
+                "terminals": [{"id": "TSE", "kind": "airport", "access_min": 30, "check_in_min": 60}],
+            },
+            {
+                "id": "karaganda",
+                "name": "Karaganda",
+                "region": "karaganda",
+                "lat": 49.802,
+                "lon": 73.102,
+                "timezone": "Asia/Almaty",
+            },
+            {
+                "id": "aktobe",
+                "name": "Aktobe",
+                "region": "aktobe",
+                "lat": 50.28,
+                "lon": 57.207,
+                "timezone": "Asia/Aqtobe",
+                "terminals": [{"id": "AKX", "kind": "airport", "access_min": 20, "check_in_min": 60}],
+            },
+        ],
+        "seminars": [
+            {"city": "karaganda", "start_times": ["09:30", "14:30"]},
+            {"city": "aktobe", "start_times": ["09:30", "14:30"]},
+        ],
+        "delegation": {
+            "start_city": "astana",
+            "end_city": "astana",
+            "earliest_departure": "2016-01-18T07:00",
+            "latest_return": "2016-01-20T23:00",
+        },
+        "services": [
+            {
+                "id": "KC101",
+                "mode": "flight",
+                "stops": [{"terminal": "TSE", "depart": "07:00"}, {"terminal": "AKX", "arrive": "07:41"}],
+                "fare": 30000,
+            },
+            {
+                "id": "KC102",
+                "mode": "flight",
+                "stops": [{"terminal": "AKX", "depart": "17:00"}, {"terminal": "TSE", "arrive": "19:41"}],
+                "fare": 30000,
+            },
+        ],
+        "roads": [
+            {
+                "id": "astana-karaganda",
+                "a": "astana",
+                "b": "karaganda",
+                "distance_km": 215,
+                "duration_min": 180,
+            }
+        ],
+    }
+    for key, value in overrides.items():
+        data[key] = value
+    return data
+
+
+@pytest.fixture
+def steppe() -> Scenario:
+    return Scenario.model_validate(steppe_data())
+
+
+@pytest.fixture(scope="session")
+def flagship() -> Scenario:
+    return load_scenario(FLAGSHIP)

@@ -1,0 +1,53 @@
+"""The `planner` command: plan writes JSON the checker accepts; check rejects a tampered plan."""
+
+from __future__ import annotations
+
+import json
+
+from planner.cli import main
+from tests.conftest import SCENARIOS
+
+THREE = SCENARIOS / "three-cities.yaml"
+
+
+def test_plan_prints_a_day_table_and_writes_json(tmp_path, capsys):
+    """`planner plan` prints local times and the status, and writes the plan JSON."""
+    out = tmp_path / "plan.json"
+    assert main(["plan", str(THREE), "--out", str(out), "--seed", "3", "--workers", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "OPTIMAL" in text and "SEMINAR" in text and "+06" in text
+    data = json.loads(out.read_text())
+    for key in ("status", "objective", "bound", "seminars", "legs", "uncovered", "totals"):
+        assert key in data
+    assert data["solver"]["seed"] == 3
+
+
+def test_check_accepts_a_fresh_plan_and_rejects_a_tampered_one(tmp_path, capsys):
+    """`planner check` exits 0 on the planner's plan and 1, listing violations, once a leg is moved."""
+    out = tmp_path / "plan.json"
+    assert main(["plan", str(THREE), "--out", str(out)]) == 0
+    assert main(["check", str(THREE), str(out)]) == 0
+    data = json.loads(out.read_text())
+    leg = data["legs"][0]
+    leg["depart"] = leg["depart"].replace(
+        leg["depart"][11:13], f"{(int(leg['depart'][11:13]) + 1) % 24:02d}", 1
+    )
+    out.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["check", str(THREE), str(out)]) == 1
+    assert "INVALID" in capsys.readouterr().out
+
+
+def test_bad_option_is_a_clear_error(capsys):
+    """A worker count of zero is rejected naming the field, without a traceback."""
+    assert main(["plan", str(THREE), "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "workers" in err and "Traceback" not in err
+
+
+def test_unreadable_plan_is_a_clear_error(tmp_path, capsys):
+    """A plan file that is not JSON gives exit code 2 and a message."""
+    bad = tmp_path / "plan.json"
+    bad.write_text("{not json")
+    assert main(["check", str(THREE), str(bad)]) == 2
+    assert "cannot read the plan" in capsys.readouterr().err
