@@ -354,6 +354,70 @@ class Closure(Frozen):
         return self
 
 
+class DisruptionKind(StrEnum):
+    TERMINAL_CLOSED = "terminal_closed"  # no departures or arrivals at a terminal
+    ROAD_CLOSED = "road_closed"  # a road, or every road through a region
+    SERVICE_CANCELLED = "service_cancelled"  # runs of a service first departing in the interval
+    SERVICE_DELAYED = "service_delayed"  # those runs leave and arrive delay_min later
+    ROAD_SLOWED = "road_slowed"  # drives starting in the interval take `factor` times longer
+    CITY_UNAVAILABLE = "city_unavailable"  # no seminar there in the interval
+
+
+_TARGETS: dict[DisruptionKind, tuple[tuple[str, ...], ...]] = {
+    DisruptionKind.TERMINAL_CLOSED: (("terminal",),),
+    DisruptionKind.ROAD_CLOSED: (("road",), ("region",)),
+    DisruptionKind.SERVICE_CANCELLED: (("service",),),
+    DisruptionKind.SERVICE_DELAYED: (("service", "delay_min"),),
+    DisruptionKind.ROAD_SLOWED: (("road", "factor"), ("region", "factor")),
+    DisruptionKind.CITY_UNAVAILABLE: (("city",),),
+}
+_TARGET_FIELDS = ("terminal", "road", "region", "service", "city", "delay_min", "factor")
+
+
+class Disruption(Frozen):
+    """A time-bounded change to the network or calendar, known from ``announced_at``.
+
+    Datetimes without an offset are local to the place the event names (the
+    terminal's or city's zone, a road's first city, a region's first city, a
+    service's first stop).
+    """
+
+    id: Identifier
+    kind: DisruptionKind
+    announced_at: dt.datetime = Field(description="When the coordinator learns of it.")
+    start: dt.datetime
+    end: dt.datetime
+    terminal: Identifier | None = None
+    road: Identifier | None = None
+    region: Identifier | None = None
+    service: Identifier | None = None
+    city: Identifier | None = None
+    delay_min: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    factor: float | None = Field(default=None, ge=1.0, le=10.0)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> Disruption:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        given = {name for name in _TARGET_FIELDS if getattr(self, name) is not None}
+        options = _TARGETS[self.kind]
+        if not any(given == set(option) for option in options):
+            wanted = " or ".join("+".join(option) for option in options)
+            raise ValueError(
+                f"a {self.kind.value} event takes {wanted}; got {'+'.join(sorted(given)) or 'nothing'}"
+            )
+        return self
+
+
+class EventTimeline(Frozen):
+    """A what-if file: events that will be announced during the trip."""
+
+    name: str
+    description: str = ""
+    events: tuple[Disruption, ...] = Field(min_length=1)
+
+
 class Objective(Frozen):
     """Weights of the secondary objective; coverage always ranks first."""
 
@@ -402,6 +466,9 @@ class Scenario(Frozen):
     services: tuple[Service, ...] = ()
     roads: tuple[Road, ...] = ()
     closures: tuple[Closure, ...] = ()
+    disruptions: tuple[Disruption, ...] = Field(
+        default=(), description="Events already known when the first plan is made."
+    )
     objective: Objective = Objective()
     solver: SolverParams = SolverParams()
     emissions: EmissionFactors = EmissionFactors()
@@ -488,9 +555,36 @@ def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], 
         known(("roads", i, "b"), road.b, city_ids, "city")
         for j, region in enumerate(road.regions):
             known(("roads", i, "regions", j), region, region_ids, "region")
+    problems.extend(disruption_problems(scenario, scenario.disruptions, ("disruptions",)))
     for i, closure in enumerate(scenario.closures):
         if closure.terminal is not None:
             known(("closures", i, "terminal"), closure.terminal, terminal_ids, "terminal")
         if closure.road is not None:
             known(("closures", i, "road"), closure.road, road_ids, "road")
+    return problems
+
+
+def disruption_problems(
+    scenario: Scenario, events: tuple[Disruption, ...], prefix: tuple[str | int, ...]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Unknown ids named by events, and one id used by two events whose intervals overlap."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    known = {
+        "terminal": {t.id for c in scenario.cities for t in c.terminals},
+        "road": {r.id for r in scenario.roads},
+        "region": {r.id for r in scenario.regions},
+        "service": {s.id for s in scenario.services},
+        "city": {c.id for c in scenario.cities},
+    }
+    for index, event in enumerate(events):
+        for field, ids in known.items():
+            value = getattr(event, field)
+            if value is not None and value not in ids:
+                problems.append(((*prefix, index, field), f"unknown {field} {value!r}"))
+    for index, event in enumerate(events):
+        for earlier in events[:index]:
+            if earlier.id == event.id and earlier.start < event.end and event.start < earlier.end:
+                problems.append(
+                    ((*prefix, index, "id"), f"duplicate id {event.id!r} with an overlapping interval")
+                )
     return problems
