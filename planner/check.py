@@ -12,13 +12,49 @@ working days, timetable runs, great-circle distances). A bug in the planner's
 calendar or timetable code then shows up as a disagreement instead of being
 repeated here. Only the scenario models and their clock parser are shared.
 
+Disruption events (``scenario.disruptions`` plus the ``events`` argument) change
+what is valid. Their datetimes without an offset are local to the place they
+name: a terminal's city, the city, a road's first city ``a``, a region's first
+city in ``scenario.cities``, a service's first stop.
+
+- ``terminal_closed``: no ride departs from or arrives at the terminal in
+  [start, end) (``not_closed``).
+- ``road_closed``: no drive on the road, or on any road whose ``regions`` hold
+  the region, overlaps [start, end) (``not_closed``).
+- ``service_cancelled``: no leg rides a run of the service whose scheduled first
+  departure lies in [start, end) (``not_cancelled``).
+- ``service_delayed``: such a run calls at every stop ``delay_min`` later; a leg on
+  it must say so (``leg_in_timetable``), and quiet hours are judged on the delayed
+  times. Two delays of one run add up.
+- ``road_slowed``: a drive starting in [start, end) takes ``round(minutes *
+  factor)`` minutes (``drive_on_road``, also for the driving window). Two
+  slowdowns of one drive multiply.
+- ``city_unavailable``: no seminar in the city overlaps [start, end)
+  (``city_available``).
+
+Given the plan that was being followed (``previous``) and the present instant
+(``now``), the past is frozen (``frozen_past``): every seminar of ``previous``
+that started before ``now`` is in the plan unchanged, every leg of ``previous``
+that departed before ``now`` is in the plan with the same mode, service, ends,
+run date and departure, arriving as before or later by exactly the delay of a
+``service_delayed`` event on its run (for a drive: as long as a ``road_slowed``
+event makes it), and nothing else in the plan departs or starts before ``now``.
+Those frozen legs had left before the events came: they are only checked to
+exist in the undisturbed timetable (or road network), and by the rules that
+tie the trip together (``legs_chain``, ``connection_times``, ``no_two_places``,
+``prep_time``, ``daily_travel_limit``, ``totals``); frozen seminars are exempt
+from ``city_available``. Those rules use the legs' own (possibly delayed)
+times; ``not_closed`` and ``quiet_hours`` judge a ride on a delayed run at the
+times it really runs, whatever the leg says.
+
 Rule names (``Violation.rule``): ``start_and_end``, ``leg_in_timetable``,
-``drive_on_road``, ``not_closed``, ``quiet_hours``, ``legs_chain``,
-``connection_times``, ``seminar_fits``, ``one_seminar_per_city``,
-``no_two_places``, ``prep_time``, ``daily_travel_limit``, ``required_cities``,
-``totals``, ``local_times``, and ``plan_format`` for a plan that is not shaped like
-the contract at all (a missing field, a value of the wrong type), in which case
-the broken item is left out of the other rules.
+``drive_on_road``, ``not_closed``, ``not_cancelled``, ``quiet_hours``,
+``legs_chain``, ``connection_times``, ``seminar_fits``, ``one_seminar_per_city``,
+``city_available``, ``no_two_places``, ``prep_time``, ``daily_travel_limit``,
+``required_cities``, ``totals``, ``local_times``, ``frozen_past``, and
+``plan_format`` for a plan that is not shaped like the contract at all (a missing
+field, a value of the wrong type), in which case the broken item is left out of
+the other rules.
 """
 
 from __future__ import annotations
@@ -37,6 +73,8 @@ from planner.domain import (
     City,
     ClockWindow,
     Closure,
+    Disruption,
+    DisruptionKind,
     Road,
     Scenario,
     Seminar,
@@ -50,17 +88,20 @@ RULES = (
     "leg_in_timetable",
     "drive_on_road",
     "not_closed",
+    "not_cancelled",
     "quiet_hours",
     "legs_chain",
     "connection_times",
     "seminar_fits",
     "one_seminar_per_city",
+    "city_available",
     "no_two_places",
     "prep_time",
     "daily_travel_limit",
     "required_cities",
     "totals",
     "local_times",
+    "frozen_past",
     "plan_format",
 )
 
@@ -90,13 +131,23 @@ class Violation:
         return f"{self.where}: [{self.rule}] {self.message}"
 
 
-def check_plan(scenario: Scenario, plan: dict, extra_closures: Sequence[Closure] = ()) -> list[Violation]:
+def check_plan(
+    scenario: Scenario,
+    plan: dict,
+    extra_closures: Sequence[Closure] = (),
+    events: Sequence[Disruption] = (),
+    previous: dict | None = None,
+    now: dt.datetime | None = None,
+) -> list[Violation]:
     """Every violation of the scenario's rules in ``plan`` (empty: the plan is valid).
 
     ``extra_closures`` are treated exactly like ``scenario.closures`` (replanning
-    adds closures learnt after the plan was made).
+    adds closures learnt after the plan was made), and ``events`` like
+    ``scenario.disruptions``. With both ``previous`` (the plan being followed, same
+    JSON shape) and ``now`` (an aware instant; a naive one is read in the start
+    city's zone), what happened before ``now`` is frozen: see the module docstring.
     """
-    return _Checker(scenario, plan, extra_closures).run()
+    return _Checker(scenario, plan, extra_closures, events, previous, now).run()
 
 
 # ---------------------------------------------------------------------------
@@ -112,6 +163,10 @@ def _at(day: dt.date, minute_of_day: int, zone: ZoneInfo) -> dt.datetime:
     # Every instant is kept in UTC: Python subtracts two datetimes sharing a ZoneInfo as
     # wall-clock times, which is wrong across a DST change.
     return local.astimezone(dt.UTC)
+
+
+def _after(minutes: int) -> dt.timedelta:
+    return dt.timedelta(minutes=minutes)
 
 
 def _minutes(start: dt.datetime, end: dt.datetime) -> int:
@@ -201,6 +256,11 @@ def _road_minutes(road: Road) -> int:
     return round(road.distance_km / road.speed_kmh * 60)
 
 
+def _slowed(minutes: int, factors: Sequence[float]) -> int:
+    """A drive's minutes under slowdowns (several multiply)."""
+    return round(minutes * math.prod(factors)) if factors else minutes
+
+
 def _number(value: Any) -> float | None:
     """A plan number as float, or None when the value is not a number."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -272,8 +332,63 @@ class _Closed:
     zone: ZoneInfo
 
 
+@dataclass(frozen=True)
+class _Event:
+    """A disruption with its interval as instants and the roads it names."""
+
+    event: Disruption
+    start: dt.datetime
+    end: dt.datetime
+    zone: ZoneInfo
+    roads: frozenset[str] = frozenset()
+
+    @property
+    def kind(self) -> DisruptionKind:
+        return self.event.kind
+
+    def covers(self, moment: dt.datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def text(self) -> str:
+        event = self.event
+        span = (
+            f"{event.id}, {event.kind.value} {_show(self.start, self.zone)} to {_show(self.end, self.zone)}"
+        )
+        if event.delay_min is not None:
+            span += f", {event.delay_min} min late"
+        if event.factor is not None:
+            span += f", {event.factor:g} times as long"
+        return f"{span}, {event.note}" if event.note else span
+
+
+@dataclass(frozen=True)
+class _PastLeg:
+    """A leg of the previous plan that had departed before now."""
+
+    index: int
+    mode: str
+    service: str
+    origin: str
+    destination: str
+    run_date: dt.date | None
+    depart: dt.datetime
+    arrive: dt.datetime
+
+    @property
+    def where(self) -> str:
+        return f"previous.legs.{self.index}"
+
+
 class _Checker:
-    def __init__(self, scenario: Scenario, plan: dict, extra_closures: Sequence[Closure]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        plan: dict,
+        extra_closures: Sequence[Closure],
+        events: Sequence[Disruption] = (),
+        previous: dict | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
         self.scenario = scenario
         self.plan = plan
         self.violations: list[Violation] = []
@@ -297,6 +412,16 @@ class _Checker:
         self.leg_count = 0
         self.stop_pair: dict[int, tuple[int, int]] = {}  # leg index -> (board, alight) stop
         self.lists: dict[str, list[Any]] = {}
+        self.disruptions = [
+            resolved for e in (*scenario.disruptions, *events) if (resolved := self._event(e)) is not None
+        ]
+        self.previous = previous
+        self.now: dt.datetime | None = None
+        if now is not None:
+            self.now = (now if now.tzinfo is not None else now.replace(tzinfo=self.home)).astimezone(dt.UTC)
+        self.frozen_legs: set[int] = set()  # plan leg indices matching a leg that had departed
+        self.frozen_seminars: set[int] = set()
+        self.true_times: dict[int, tuple[dt.datetime, dt.datetime]] = {}  # delayed runs' real times
 
     # -- plumbing ----------------------------------------------------------
 
@@ -333,21 +458,74 @@ class _Checker:
             city.zone,
         )
 
+    def _event(self, event: Disruption) -> _Event | None:
+        """The event's interval as instants, or None when it names nothing in this scenario."""
+        city: City | None = None
+        roads: frozenset[str] = frozenset()
+        if event.terminal is not None:
+            city = self.terminal_city.get(event.terminal)
+        elif event.road is not None:
+            road = self.roads.get(event.road)
+            city = self.cities.get(road.a) if road is not None else None
+            roads = frozenset({event.road})
+        elif event.region is not None:
+            city = next((c for c in self.scenario.cities if c.region == event.region), None)
+            roads = frozenset(r.id for r in self.scenario.roads if event.region in r.regions)
+            if not roads:
+                return None
+        elif event.service is not None:
+            service = self.services.get(event.service)
+            city = self.terminal_city.get(service.stops[0].terminal) if service is not None else None
+        elif event.city is not None:
+            city = self.cities.get(event.city)
+        if city is None:
+            if not roads or event.start.tzinfo is None or event.end.tzinfo is None:
+                return None  # names nothing here, or a region without a city to read local times in
+            return _Event(
+                event, event.start.astimezone(dt.UTC), event.end.astimezone(dt.UTC), self.home, roads
+            )
+        return _Event(
+            event,
+            self._scenario_instant(event.start, city.id),
+            self._scenario_instant(event.end, city.id),
+            city.zone,
+            roads,
+        )
+
+    def _of_kind(self, kind: DisruptionKind) -> list[_Event]:
+        return [e for e in self.disruptions if e.kind == kind]
+
+    def _run_events(self, kind: DisruptionKind, service: Service, run_date: dt.date) -> list[_Event]:
+        """The events of a kind that hit the run of a service first departing on run_date."""
+        first = self._stop_time(service, 0, "depart", run_date)
+        return [e for e in self._of_kind(kind) if e.event.service == service.id and e.covers(first)]
+
+    def _slowdowns(self, road: Road, depart: dt.datetime) -> list[_Event]:
+        return [
+            e for e in self._of_kind(DisruptionKind.ROAD_SLOWED) if road.id in e.roads and e.covers(depart)
+        ]
+
     def run(self) -> list[Violation]:
         if not isinstance(self.plan, dict):
             self.add("plan_format", "", "the plan is not a JSON object")
             return self.violations
         self._parse()
+        self._frozen_past()
         for leg in self.legs:
+            frozen = leg.index in self.frozen_legs
             if leg.is_drive:
-                self._drive_on_road(leg)
+                self._drive_on_road(leg, frozen)
             else:
-                self._leg_in_timetable(leg)
+                self._leg_in_timetable(leg, frozen)
+            if frozen:
+                continue  # it had left before the events came
             self._not_closed(leg)
+            self._not_cancelled(leg)
             self._quiet_hours(leg)
         self._connections()
         self._seminar_fits()
         self._one_seminar_per_city()
+        self._city_available()
         self._timeline()
         self._daily_travel_limit()
         self._required_cities()
@@ -492,7 +670,7 @@ class _Checker:
             return f"{service.id} runs only until {service.valid_to.isoformat()}, not on {_day(run_date)}"
         return None
 
-    def _leg_in_timetable(self, leg: _Leg) -> None:
+    def _leg_in_timetable(self, leg: _Leg, frozen: bool = False) -> None:
         rule, where = "leg_in_timetable", leg.where
         if leg.mode not in RIDE_MODES:
             self.add(rule, where, f"unknown mode {leg.mode!r} (flight, train, bus or drive)")
@@ -543,26 +721,40 @@ class _Checker:
         if why_not is not None:
             self.add(rule, where, why_not)
             return
+        delays = self._run_events(DisruptionKind.SERVICE_DELAYED, service, leg.run_date)
+        late = sum(e.event.delay_min or 0 for e in delays)
+        # (minutes late at departure, at arrival) the leg may show. A frozen leg had left on
+        # time: only its arrival may be late (or both, when the delay was known when it left).
+        shifts = [(late, late)]
+        if frozen:
+            known = {late, *(e.event.delay_min or 0 for e in delays)}
+            shifts = [(0, 0), *((0, d) for d in sorted(known)), *((d, d) for d in sorted(known))]
         for i, j in usable:
             depart = self._stop_time(service, i, "depart", leg.run_date)
             arrive = self._stop_time(service, j, "arrive", leg.run_date)
-            if depart == leg.depart and arrive == leg.arrive:
-                self.stop_pair[leg.index] = (i, j)
-                return
+            for d_late, a_late in shifts:
+                if depart + _after(d_late) == leg.depart and arrive + _after(a_late) == leg.arrive:
+                    self.stop_pair[leg.index] = (i, j)
+                    return
         i, j = usable[0]
-        depart = self._stop_time(service, i, "depart", leg.run_date)
-        arrive = self._stop_time(service, j, "arrive", leg.run_date)
+        depart = self._stop_time(service, i, "depart", leg.run_date) + _after(late)
+        arrive = self._stop_time(service, j, "arrive", leg.run_date) + _after(late)
+        if not frozen and late:
+            self.true_times[leg.index] = (depart, arrive)  # quiet hours are judged on these
         board_zone = self.terminal_city[leg.origin].zone
         alight_zone = self.terminal_city[leg.destination].zone
+        why = ""
+        if late:
+            why = f" (delayed: {'; '.join(e.text() for e in delays)})"
         self.add(
             rule,
             where,
             f"{service.id} of {leg.run_date.isoformat()} leaves {leg.origin} at {_show(depart, board_zone)} "
-            f"and reaches {leg.destination} at {_show(arrive, alight_zone)}; the leg says "
+            f"and reaches {leg.destination} at {_show(arrive, alight_zone)}{why}; the leg says "
             f"{_show(leg.depart, board_zone)} to {_show(leg.arrive, alight_zone)}",
         )
 
-    def _drive_on_road(self, leg: _Leg) -> None:
+    def _drive_on_road(self, leg: _Leg, frozen: bool = False) -> None:
         rule, where = "drive_on_road", leg.where
         road = self.roads.get(leg.service)
         if road is None:
@@ -585,19 +777,26 @@ class _Checker:
                 f"from_city/to_city {leg.from_city}/{leg.to_city} differ from the road ends "
                 f"{leg.origin}/{leg.destination}",
             )
-        minutes = _road_minutes(road)
+        base = _road_minutes(road)
+        slowdowns = self._slowdowns(road, leg.depart)
+        minutes = _slowed(base, [e.event.factor or 1.0 for e in slowdowns])
         taken = _minutes(leg.depart, leg.arrive)
-        if taken != minutes:
-            self.add(rule, where, f"road {road.id} takes {minutes} min, the drive takes {taken} min")
+        # A frozen drive had set off before the slowdown was known: either duration will do.
+        allowed = {base, minutes, *(_slowed(base, [e.event.factor or 1.0]) for e in slowdowns)}
+        if taken != minutes and not (frozen and taken in allowed):
+            why = f" ({'; '.join(e.text() for e in slowdowns)})" if slowdowns else ""
+            self.add(rule, where, f"road {road.id} takes {minutes} min{why}, the drive takes {taken} min")
         window = road.driving_window or self.rules.driving_window
         zone = self.cities[leg.origin].zone
         day = _local(leg.depart, zone).date()
         opens, closes = _window_span(window, day, zone)
-        if leg.depart < opens or leg.arrive > closes:
+        # The window holds the whole drive as it is really driven (slowed), or as planned when frozen.
+        end = leg.depart + _after(base) if frozen else max(leg.arrive, leg.depart + _after(minutes))
+        if leg.depart < opens or end > closes:
             self.add(
                 rule,
                 where,
-                f"drive on {road.id} from {_show(leg.depart, zone)} to {_show(leg.arrive, zone)} is outside "
+                f"drive on {road.id} from {_show(leg.depart, zone)} to {_show(end, zone)} is outside "
                 f"the driving window {window.start}-{window.end} in {self.name(leg.origin)}",
             )
 
@@ -609,7 +808,9 @@ class _Checker:
         end = self.terminal_city.get(leg.destination)
         return (start.id if start else leg.from_city), (end.id if end else leg.to_city)
 
-    def _not_closed(self, leg: _Leg) -> None:
+    def _shutdowns(self) -> list[tuple[str | None, frozenset[str], dt.datetime, dt.datetime, ZoneInfo, str]]:
+        """(terminal, roads, start, end, zone, description) of every closure and closing event."""
+        found: list[tuple[str | None, frozenset[str], dt.datetime, dt.datetime, ZoneInfo, str]] = []
         for closed in self.closed:
             closure = closed.closure
             span = (
@@ -617,36 +818,63 @@ class _Checker:
             )
             if closure.note:
                 span += f", {closure.note}"
+            roads = frozenset({closure.road}) if closure.road is not None else frozenset()
+            found.append((closure.terminal, roads, closed.start, closed.end, closed.zone, span))
+        for event in self.disruptions:
+            if event.kind in (DisruptionKind.TERMINAL_CLOSED, DisruptionKind.ROAD_CLOSED):
+                found.append(
+                    (event.event.terminal, event.roads, event.start, event.end, event.zone, event.text())
+                )
+        return found
+
+    def _times(self, leg: _Leg) -> tuple[dt.datetime, dt.datetime]:
+        """When a leg really departs and arrives: a delayed run's times, else what the leg says."""
+        return self.true_times.get(leg.index, (leg.depart, leg.arrive))
+
+    def _not_closed(self, leg: _Leg) -> None:
+        depart, arrive = self._times(leg)
+        for terminal, roads, start, end, zone, span in self._shutdowns():
             if leg.is_drive:
-                if closure.road == leg.service and leg.depart < closed.end and closed.start < leg.arrive:
+                if leg.service in roads and depart < end and start < arrive:
                     self.add(
                         "not_closed",
                         leg.where,
-                        f"drive on {leg.service} {_show(leg.depart, closed.zone)} to "
-                        f"{_show(leg.arrive, closed.zone)} meets a road closure ({span})",
+                        f"drive on {leg.service} {_show(depart, zone)} to "
+                        f"{_show(arrive, zone)} meets a road closure ({span})",
                     )
                 continue
-            if closure.terminal == leg.origin and closed.start <= leg.depart < closed.end:
+            if terminal == leg.origin and start <= depart < end:
                 self.add(
                     "not_closed",
                     leg.where,
-                    f"{leg.service} departs {leg.origin} at {_show(leg.depart, closed.zone)} "
+                    f"{leg.service} departs {leg.origin} at {_show(depart, zone)} "
                     f"while it is closed ({span})",
                 )
-            if closure.terminal == leg.destination and closed.start <= leg.arrive < closed.end:
+            if terminal == leg.destination and start <= arrive < end:
                 self.add(
                     "not_closed",
                     leg.where,
-                    f"{leg.service} arrives at {leg.destination} at {_show(leg.arrive, closed.zone)} "
+                    f"{leg.service} arrives at {leg.destination} at {_show(arrive, zone)} "
                     f"while it is closed ({span})",
                 )
+
+    def _not_cancelled(self, leg: _Leg) -> None:
+        service = self.services.get(leg.service)
+        if leg.is_drive or service is None or leg.run_date is None:
+            return
+        for event in self._run_events(DisruptionKind.SERVICE_CANCELLED, service, leg.run_date):
+            self.add(
+                "not_cancelled",
+                leg.where,
+                f"the {service.id} run of {_day(leg.run_date)} is cancelled ({event.text()})",
+            )
 
     def _quiet_hours(self, leg: _Leg) -> None:
         quiet = self.rules.quiet_hours
         if quiet is None:
             return
         for moment, city_id, what in zip(
-            (leg.depart, leg.arrive), self._leg_cities(leg), ("departs", "arrives"), strict=True
+            self._times(leg), self._leg_cities(leg), ("departs", "arrives"), strict=True
         ):
             zone = self.zone(city_id)
             if zone is None:
@@ -852,6 +1080,192 @@ class _Checker:
                     "one_seminar_per_city",
                     held.where,
                     f"{self.name(held.city)} holds {counts[held.city]} seminars ({', '.join(others)})",
+                )
+
+    def _city_available(self) -> None:
+        for held in self.seminars:
+            if held.index in self.frozen_seminars:
+                continue  # it had begun before the event came
+            for event in self._of_kind(DisruptionKind.CITY_UNAVAILABLE):
+                if event.event.city == held.city and held.start < event.end and event.start < held.end:
+                    zone = self.cities[held.city].zone
+                    self.add(
+                        "city_available",
+                        held.where,
+                        f"the seminar in {self.name(held.city)} {_show(held.start, zone)} to "
+                        f"{_show(held.end, zone)} meets a time the city is unavailable ({event.text()})",
+                    )
+
+    # -- the frozen past ------------------------------------------------------------
+
+    def _loose_moment(self, value: Any, city_id: Any) -> dt.datetime | None:
+        """A datetime of the previous plan as an instant (naive: local to its city), or None."""
+        if not isinstance(value, str):
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            zone = self.zone(city_id) if isinstance(city_id, str) else None
+            if zone is None:
+                return None
+            moment = moment.replace(tzinfo=zone)
+        return moment.astimezone(dt.UTC)
+
+    def _past_legs(self, previous: dict[str, Any], now: dt.datetime) -> list[_PastLeg]:
+        """The previous plan's legs that had departed before now (malformed ones reported)."""
+        raw = previous.get("legs", [])
+        if not isinstance(raw, list):
+            self.add("plan_format", "previous.legs", "the previous plan's legs must be a list")
+            return []
+        past: list[_PastLeg] = []
+        for index, item in enumerate(raw):
+            where = f"previous.legs.{index}"
+            keys = ("mode", "service", "from", "to", "from_city", "to_city", "depart", "arrive")
+            if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in keys):
+                self.add("plan_format", where, "not a leg of the plan contract")
+                continue
+            depart = self._loose_moment(item["depart"], item["from_city"])
+            arrive = self._loose_moment(item["arrive"], item["to_city"])
+            run_date: dt.date | None = None
+            try:
+                if item.get("run_date") is not None:
+                    run_date = dt.date.fromisoformat(item["run_date"])
+            except (TypeError, ValueError):
+                depart = None
+            if depart is None or arrive is None:
+                self.add("plan_format", where, "unreadable depart, arrive or run_date")
+                continue
+            if depart < now:
+                past.append(
+                    _PastLeg(
+                        index,
+                        item["mode"],
+                        item["service"],
+                        item["from"],
+                        item["to"],
+                        run_date,
+                        depart,
+                        arrive,
+                    )
+                )
+        return past
+
+    def _past_seminars(self, previous: dict[str, Any], now: dt.datetime) -> list[_Seminar]:
+        raw = previous.get("seminars", [])
+        if not isinstance(raw, list):
+            self.add("plan_format", "previous.seminars", "the previous plan's seminars must be a list")
+            return []
+        past: list[_Seminar] = []
+        for index, item in enumerate(raw):
+            city = item.get("city") if isinstance(item, dict) else None
+            start = self._loose_moment(item.get("start"), city) if isinstance(item, dict) else None
+            end = self._loose_moment(item.get("end"), city) if isinstance(item, dict) else None
+            if not isinstance(city, str) or start is None or end is None:
+                self.add("plan_format", f"previous.seminars.{index}", "not a seminar of the plan contract")
+                continue
+            if start < now:
+                past.append(_Seminar(index, city, start, end))
+        return past
+
+    def _late_arrivals(self, leg: _Leg) -> set[int]:
+        """Minutes a frozen leg may arrive later than planned: a delay of its run, or a slowdown."""
+        if leg.is_drive:
+            road = self.roads.get(leg.service)
+            if road is None:
+                return set()
+            base = _road_minutes(road)
+            factors = [e.event.factor or 1.0 for e in self._slowdowns(road, leg.depart)]
+            return {_slowed(base, factors) - base, *(_slowed(base, [f]) - base for f in factors)}
+        service = self.services.get(leg.service)
+        if service is None or leg.run_date is None:
+            return set()
+        delays = [
+            e.event.delay_min or 0
+            for e in self._run_events(DisruptionKind.SERVICE_DELAYED, service, leg.run_date)
+        ]
+        return {sum(delays), *delays}
+
+    def _frozen_past(self) -> None:
+        previous, now = self.previous, self.now
+        if previous is None or now is None:
+            return
+        if not isinstance(previous, dict):
+            self.add("plan_format", "previous", "the previous plan is not a JSON object")
+            return
+        rule = "frozen_past"
+        home = self.home
+        for past in self._past_legs(previous, now):
+            key = (past.mode, past.service, past.origin, past.destination, past.run_date, past.depart)
+            match = next(
+                (
+                    leg
+                    for leg in self.legs
+                    if leg.index not in self.frozen_legs
+                    and (leg.mode, leg.service, leg.origin, leg.destination, leg.run_date, leg.depart) == key
+                ),
+                None,
+            )
+            what = f"{past.service} {past.origin} -> {past.destination}"
+            if past.mode == DRIVE:
+                what = f"the drive on {what}"
+            if match is None:
+                self.add(
+                    rule,
+                    past.where,
+                    f"{what} departed at {_show(past.depart, home)}, before now ({_show(now, home)}), "
+                    "but the plan has no such leg (same mode, service, ends, run date and departure)",
+                )
+                continue
+            self.frozen_legs.add(match.index)
+            late = _minutes(past.arrive, match.arrive)
+            if late and late not in self._late_arrivals(match):
+                zone = self.zone(match.to_city)
+                self.add(
+                    rule,
+                    match.where,
+                    f"{what} departed before now ({_show(now, home)}) and was to arrive at "
+                    f"{_show(past.arrive, zone)}; the plan says {_show(match.arrive, zone)}, which no "
+                    "delay event explains",
+                )
+        for leg in self.legs:
+            if leg.depart < now and leg.index not in self.frozen_legs:
+                self.add(
+                    rule,
+                    leg.where,
+                    f"{_label(leg)} departs at {_show(leg.depart, self.zone(leg.from_city))}, before now "
+                    f"({_show(now, home)}), but the previous plan had no such leg",
+                )
+        for seminar in self._past_seminars(previous, now):
+            zone = self.zone(seminar.city)
+            match_index = next(
+                (
+                    s.index
+                    for s in self.seminars
+                    if s.index not in self.frozen_seminars
+                    and (s.city, s.start, s.end) == (seminar.city, seminar.start, seminar.end)
+                ),
+                None,
+            )
+            if match_index is None:
+                self.add(
+                    "frozen_past",
+                    f"previous.seminars.{seminar.index}",
+                    f"the seminar in {self.name(seminar.city)} {_show(seminar.start, zone)} to "
+                    f"{_show(seminar.end, zone)} began before now ({_show(now, home)}), but the plan does "
+                    "not hold it unchanged",
+                )
+            else:
+                self.frozen_seminars.add(match_index)
+        for held in self.seminars:
+            if held.start < now and held.index not in self.frozen_seminars:
+                self.add(
+                    rule,
+                    held.where,
+                    f"the seminar in {self.name(held.city)} starts at "
+                    f"{_show(held.start, self.zone(held.city))}, before now ({_show(now, home)}), but the "
+                    "previous plan had no such seminar",
                 )
 
     # -- the trip as a whole -------------------------------------------------------

@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from planner.domain import Mode, Terminal, TravelRules
-from planner.network import Closures, Run, TransportNetwork
+from planner.network import Overlay, Run, TransportNetwork
 
 # A connection taking longer than this is never useful within a working horizon.
 MAX_CONNECTION_MIN = 48 * 60
@@ -124,7 +124,7 @@ class SearchContext:
     """
 
     network: TransportNetwork
-    closures: Closures
+    overlay: Overlay
     rules: TravelRules
     size: int
     vehicles: int
@@ -188,16 +188,24 @@ class SearchContext:
         from_city = self.terminal_city[board]
         to_city = self.terminal_city[alight]
         first, last = self.midnights[from_city][0], self.midnights[to_city][-1]
-        closures = self.closures
+        overlay = self.overlay
+        service = data["service"]
+        shifted = []
+        for run in data["runs"]:
+            if (service, run.run_date) in overlay.cancelled:
+                continue
+            delay = overlay.delays.get((service, run.run_date), 0)
+            shifted.append(Run(run.depart + delay, run.arrive + delay, run.run_date) if delay else run)
+        shifted.sort(key=lambda r: r.depart)
         runs = tuple(
             r
-            for r in data["runs"]
+            for r in shifted
             if first <= r.depart
             and r.arrive < last
             and not self.quiet(r.depart, from_city)
             and not self.quiet(r.arrive, to_city)
-            and not closures.terminal_closed(board, r.depart)
-            and not closures.terminal_closed(alight, r.arrive)
+            and not overlay.terminal_closed(board, r.depart)
+            and not overlay.terminal_closed(alight, r.arrive)
         )
         if not runs:
             return
@@ -278,7 +286,7 @@ class SearchContext:
         return self._terminals[terminal_id]
 
 
-def build_context(network: TransportNetwork, closures: Closures | None = None) -> SearchContext:
+def build_context(network: TransportNetwork, overlay: Overlay | None = None) -> SearchContext:
     """Compile the network for search under the scenario's rules and an overlay of closures."""
     scenario = network.scenario
     axis = network.axis
@@ -286,7 +294,7 @@ def build_context(network: TransportNetwork, closures: Closures | None = None) -
     horizon_end = axis.home_day_start(scenario.calendar.horizon_days) + 24 * 60
     return SearchContext(
         network=network,
-        closures=network.closures() if closures is None else closures,
+        overlay=network.overlay() if overlay is None else overlay,
         rules=delegation.rules,
         size=delegation.size,
         vehicles=delegation.vehicles,
@@ -295,14 +303,20 @@ def build_context(network: TransportNetwork, closures: Closures | None = None) -
     )
 
 
+def drive_minutes(ctx: SearchContext, edge: DriveEdge, start: int) -> int:
+    """Minutes a drive starting at ``start`` takes, slowed by snow or convoys if so announced."""
+    factor = ctx.overlay.drive_factor(edge.road, start)
+    return edge.minutes if factor == 1.0 else round(edge.minutes * factor)
+
+
 def drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | None:
     """Earliest start >= not_before of a drive that fits its window, closures, quiet hours."""
     w_start, w_end = edge.window
-    duration = edge.minutes
-    if w_end <= w_start or duration > w_end - w_start:
+    if w_end <= w_start or edge.minutes > w_end - w_start:
         return None
     start = not_before
     while start <= ctx.horizon_end:
+        duration = drive_minutes(ctx, edge, start)
         index, _ = ctx.local_day(start, edge.origin)
         day_open = ctx.at_local(index, w_start, edge.origin)
         day_close = ctx.at_local(index, w_end, edge.origin)
@@ -311,7 +325,7 @@ def drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | N
         if start + duration > day_close:
             start = ctx.at_local(index + 1, w_start, edge.origin)
             continue
-        closed = ctx.closures.road_closed(edge.road, start, start + duration)
+        closed = ctx.overlay.road_closed(edge.road, start, start + duration)
         if closed is not None:
             start = closed.end
             continue
@@ -355,9 +369,12 @@ def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> Labels:
                 if target in labels:
                     continue
                 begin = drive_start(ctx, drive, time)
-                if begin is None or begin + drive.minutes > limit:
+                if begin is None:
                     continue
-                push(heap, (begin + drive.minutes, cost + drive.cost, counter, target, key, (drive, begin)))
+                end = begin + drive_minutes(ctx, drive, begin)
+                if end > limit:
+                    continue
+                push(heap, (end, cost + drive.cost, counter, target, key, (drive, begin)))
                 counter += 1
         else:
             for ride in ctx.rides[ident]:
@@ -393,7 +410,7 @@ def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> Labels:
     return labels
 
 
-def _leg(spec: LegSpec) -> Leg:
+def _leg(ctx: SearchContext, spec: LegSpec) -> Leg:
     edge, value = spec
     if isinstance(edge, RideEdge):
         run = edge.runs[value]
@@ -418,19 +435,19 @@ def _leg(spec: LegSpec) -> Leg:
         from_city=edge.origin,
         to_city=edge.destination,
         depart=value,
-        arrive=value + edge.minutes,
+        arrive=value + drive_minutes(ctx, edge, value),
         distance_km=edge.distance_km,
         cost=edge.cost,
     )
 
 
-def _path(labels: Labels, key: Key) -> list[Leg]:
+def _path(ctx: SearchContext, labels: Labels, key: Key) -> list[Leg]:
     legs: list[Leg] = []
     current: Key | None = key
     while current is not None:
         _, previous, spec = labels[current]
         if spec is not None:
-            legs.append(_leg(spec))
+            legs.append(_leg(ctx, spec))
         current = previous
     legs.reverse()
     return legs
@@ -452,12 +469,12 @@ def _postpone_drives(ctx: SearchContext, legs: list[Leg]) -> list[Leg]:
         leg = legs[i]
         if leg.mode != Mode.DRIVE:
             continue
-        latest_start = leave_time(ctx, [legs[i + 1]]) - leg.minutes
-        if latest_start <= leg.depart:
-            continue
         edge = ctx.drive_edges[(leg.service, leg.from_city, leg.to_city)]
+        latest_start = leave_time(ctx, [legs[i + 1]]) - leg.minutes
+        if latest_start <= leg.depart or drive_minutes(ctx, edge, latest_start) != leg.minutes:
+            continue
         if drive_start(ctx, edge, latest_start) == latest_start:
-            legs[i] = _leg((edge, latest_start))
+            legs[i] = _leg(ctx, (edge, latest_start))
     return legs
 
 
@@ -485,7 +502,7 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
         for key, (arrive, _, _) in labels.items():
             if key[0] != "city" or key[1] == origin:
                 continue
-            legs = _postpone_drives(ctx, _path(labels, key))
+            legs = _postpone_drives(ctx, _path(ctx, labels, key))
             signature = tuple((leg.service, leg.depart) for leg in legs)
             known = found.setdefault(key[1], {})
             if signature in known:

@@ -418,6 +418,15 @@ class EventTimeline(Frozen):
     events: tuple[Disruption, ...] = Field(min_length=1)
 
 
+class StabilityWeights(Frozen):
+    """What each change costs when replanning (ranked after coverage, before travel)."""
+
+    move_seminar: int = Field(default=10, ge=0, description="A seminar moved to another time.")
+    drop_city: int = Field(default=20, ge=0, description="A planned city no longer visited.")
+    add_city: int = Field(default=5, ge=0, description="A city visited that was not planned.")
+    change_connection: int = Field(default=2, ge=0, description="A connection replaced by another.")
+
+
 class Objective(Frozen):
     """Weights of the secondary objective; coverage always ranks first."""
 
@@ -426,6 +435,7 @@ class Objective(Frozen):
     cost_per_unit: float = Field(
         default=0.001, ge=0, description="Points per unit of money (fares and fuel)."
     )
+    stability: StabilityWeights = StabilityWeights()
 
 
 class SolverParams(Frozen):

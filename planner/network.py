@@ -10,8 +10,8 @@ stations and bus stations. Edges:
 * ``drive``: city centre -> city centre along a road, any start time that fits the
   daily driving window.
 
-The graph holds the baseline timetable only. Closures (and, later, disruptions)
-are kept beside it in :class:`Closures` and consulted by the search; the graph
+The graph holds the baseline timetable only. Closures and disruptions are kept
+beside it in an :class:`Overlay` and consulted by the search; the graph
 itself is never edited, so one network serves every overlay.
 """
 
@@ -21,11 +21,12 @@ import datetime as dt
 import math
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import networkx as nx
 
 from planner.calendar import TimeAxis
-from planner.domain import WEEKDAYS, Mode, Road, Scenario, Service, parse_clock
+from planner.domain import WEEKDAYS, Disruption, DisruptionKind, Mode, Road, Scenario, Service, parse_clock
 
 Node = tuple[str, str]
 
@@ -64,11 +65,19 @@ class Interval:
 
 
 @dataclass(frozen=True)
-class Closures:
-    """Intervals (epoch minutes) in which terminals and roads cannot be used."""
+class Overlay:
+    """What closures and disruptions change, in epoch minutes; the graph itself stays as is.
 
-    terminals: dict[str, tuple[Interval, ...]] = field(default_factory=dict)
-    roads: dict[str, tuple[Interval, ...]] = field(default_factory=dict)
+    Like OpenTripPlanner's real-time layer: the search reads the baseline timetable
+    through this overlay, so a delay can always be shown against the plan.
+    """
+
+    terminals: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # closed
+    roads: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # closed
+    cancelled: frozenset[tuple[str, dt.date]] = frozenset()  # (service, run date)
+    delays: dict[tuple[str, dt.date], int] = field(default_factory=dict)  # minutes late
+    slowdowns: dict[str, tuple[tuple[Interval, float], ...]] = field(default_factory=dict)
+    unavailable: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # city: no seminar
 
     def terminal_closed(self, terminal_id: str, minute: int) -> bool:
         return any(i.contains(minute) for i in self.terminals.get(terminal_id, ()))
@@ -79,6 +88,17 @@ class Closures:
             if interval.overlaps(start, end):
                 return interval
         return None
+
+    def drive_factor(self, road_id: str, start: int) -> float:
+        """How much longer a drive starting at ``start`` takes (1.0: as usual)."""
+        factor = 1.0
+        for interval, slow in self.slowdowns.get(road_id, ()):
+            if interval.contains(start):
+                factor = max(factor, slow)
+        return factor
+
+    def city_unavailable(self, city_id: str, start: int, end: int) -> bool:
+        return any(i.overlaps(start, end) for i in self.unavailable.get(city_id, ()))
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -151,9 +171,9 @@ class TransportNetwork:
             _add_road(graph, road)
         return cls(scenario=scenario, axis=axis, graph=graph)
 
-    def closures(self) -> Closures:
-        """The closures the scenario knows at planning time, in epoch minutes."""
-        return closures_from(self.scenario, self.axis)
+    def overlay(self, events: tuple[Disruption, ...] = ()) -> Overlay:
+        """The scenario's closures and disruptions, plus ``events``, in epoch minutes."""
+        return overlay_from(self.scenario, self.axis, events)
 
 
 def _add_service(graph: nx.MultiDiGraph, scenario: Scenario, axis: TimeAxis, service: Service) -> None:
@@ -226,11 +246,50 @@ def next_run(runs: tuple[Run, ...], departs: tuple[int, ...], not_before: int) -
     return bisect_left(departs, not_before)
 
 
-def closures_from(scenario: Scenario, axis: TimeAxis) -> Closures:
+def event_zone(scenario: Scenario, event: Disruption) -> ZoneInfo:
+    """The zone a naive datetime of an event is read in: the place it names."""
+    if event.terminal is not None:
+        return scenario.terminal_city()[event.terminal].zone
+    if event.city is not None:
+        return scenario.city(event.city).zone
+    if event.road is not None:
+        road = next(r for r in scenario.roads if r.id == event.road)
+        return scenario.city(road.a).zone
+    if event.region is not None:
+        return (
+            next(c for c in scenario.cities if c.region == event.region).zone
+            if any(c.region == event.region for c in scenario.cities)
+            else scenario.city(scenario.delegation.start_city).zone
+        )
+    assert event.service is not None
+    service = next(s for s in scenario.services if s.id == event.service)
+    return scenario.terminal_city()[service.stops[0].terminal].zone
+
+
+def first_departures(scenario: Scenario, axis: TimeAxis, service: Service) -> dict[dt.date, int]:
+    """Run date -> epoch minute of the first departure, over the horizon and its margin."""
+    clock = stop_times(service)[0][1]
+    assert clock is not None
+    zone = scenario.terminal_city()[service.stops[0].terminal].zone
+    calendar = scenario.calendar
+    first = calendar.start_date - dt.timedelta(days=_RUN_MARGIN_DAYS)
+    result = {}
+    for offset in range(calendar.horizon_days + 2 * _RUN_MARGIN_DAYS):
+        day = first + dt.timedelta(days=offset)
+        if service_runs_on(service, day):
+            result[day] = axis.local_minutes(day + dt.timedelta(days=clock[1]), clock[0], zone)
+    return result
+
+
+def overlay_from(scenario: Scenario, axis: TimeAxis, events: tuple[Disruption, ...] = ()) -> Overlay:
+    """Combine closures, the scenario's disruptions and further events into one overlay."""
     terminal_cities = scenario.terminal_city()
-    road_cities = {r.id: scenario.city(r.a) for r in scenario.roads}
     terminals: dict[str, list[Interval]] = {}
     roads: dict[str, list[Interval]] = {}
+    cancelled: set[tuple[str, dt.date]] = set()
+    delays: dict[tuple[str, dt.date], int] = {}
+    slowdowns: dict[str, list[tuple[Interval, float]]] = {}
+    unavailable: dict[str, list[Interval]] = {}
     for closure in scenario.closures:
         if closure.terminal is not None:
             zone = terminal_cities[closure.terminal].zone
@@ -238,10 +297,47 @@ def closures_from(scenario: Scenario, axis: TimeAxis) -> Closures:
             terminals.setdefault(closure.terminal, []).append(interval)
         else:
             assert closure.road is not None
-            zone = road_cities[closure.road].zone
+            road = next(r for r in scenario.roads if r.id == closure.road)
+            zone = scenario.city(road.a).zone
             interval = Interval(axis.minutes(closure.start, zone), axis.minutes(closure.end, zone))
             roads.setdefault(closure.road, []).append(interval)
-    return Closures(
+    for event in (*scenario.disruptions, *events):
+        zone = event_zone(scenario, event)
+        interval = Interval(axis.minutes(event.start, zone), axis.minutes(event.end, zone))
+        if event.road is not None:
+            road_ids = [event.road]
+        elif event.region is not None:
+            road_ids = [r.id for r in scenario.roads if event.region in r.regions]
+        else:
+            road_ids = []
+        if event.kind == DisruptionKind.TERMINAL_CLOSED:
+            assert event.terminal is not None
+            terminals.setdefault(event.terminal, []).append(interval)
+        elif event.kind == DisruptionKind.ROAD_CLOSED:
+            for road_id in road_ids:
+                roads.setdefault(road_id, []).append(interval)
+        elif event.kind == DisruptionKind.ROAD_SLOWED:
+            assert event.factor is not None
+            for road_id in road_ids:
+                slowdowns.setdefault(road_id, []).append((interval, event.factor))
+        elif event.kind == DisruptionKind.CITY_UNAVAILABLE:
+            assert event.city is not None
+            unavailable.setdefault(event.city, []).append(interval)
+        else:
+            service = next(s for s in scenario.services if s.id == event.service)
+            for run_date, depart in first_departures(scenario, axis, service).items():
+                if not interval.contains(depart):
+                    continue
+                if event.kind == DisruptionKind.SERVICE_CANCELLED:
+                    cancelled.add((service.id, run_date))
+                else:
+                    assert event.delay_min is not None
+                    delays[(service.id, run_date)] = delays.get((service.id, run_date), 0) + event.delay_min
+    return Overlay(
         terminals={k: tuple(v) for k, v in terminals.items()},
         roads={k: tuple(v) for k, v in roads.items()},
+        cancelled=frozenset(cancelled),
+        delays=delays,
+        slowdowns={k: tuple(v) for k, v in slowdowns.items()},
+        unavailable={k: tuple(v) for k, v in unavailable.items()},
     )

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from planner.calendar import TimeAxis, seminar_dates
@@ -21,10 +23,12 @@ from planner.connections import (
     SearchContext,
     build_context,
     departure_leave_times,
+    drive_minutes,
+    drive_start,
     journeys_from,
 )
-from planner.domain import Objective, Scenario
-from planner.network import Closures, TransportNetwork
+from planner.domain import Mode, Objective, Scenario, StabilityWeights
+from planner.network import Overlay, TransportNetwork
 
 SOURCE = 0
 SINK = 1
@@ -48,7 +52,8 @@ class Arc:
     tail: int
     head: int
     journey: Journey | None
-    cost: int  # secondary objective, in 1/60 points
+    cost: int  # stability * scale + secondary objective (1/60 points)
+    stability: int = 0  # stability points of taking this arc (replanning only)
 
     @property
     def day_minutes(self) -> tuple[tuple[int, int], ...]:
@@ -84,10 +89,17 @@ class Problem:
     journeys: dict[tuple[str, str], list[Journey]] = field(default_factory=dict)
     binding_days: frozenset[int] = frozenset()  # home days where the travel limit can bind
     all_arcs: list[Arc] = field(default_factory=list)  # before pruning
+    start: StartState | None = None
+    stability_scale: int = 1
+    drop_penalty: dict[str, int] = field(default_factory=dict)  # stability points if not visited
+    day_limit: dict[int, int] = field(default_factory=dict)  # days with travel already done
 
     def relaxed(self) -> Problem:
         """The same problem without the daily travel limit (pruned accordingly)."""
         return dataclasses.replace(self, binding_days=frozenset())
+
+    def limit_on(self, day: int) -> int:
+        return self.day_limit.get(day, self.scenario.delegation.rules.max_travel_min_per_day)
 
     def exact(self) -> Problem:
         """The problem with the daily limit, pruned only where that stays exact."""
@@ -112,7 +124,7 @@ class Problem:
 
     def node_city(self, node: int) -> str:
         if node == SOURCE:
-            return self.scenario.delegation.start_city
+            return self.start.city if self.start else self.scenario.delegation.start_city
         if node == SINK:
             return self.scenario.delegation.end_city
         return self.slot(node).city
@@ -124,31 +136,69 @@ class Problem:
         )
 
 
+@dataclass(frozen=True)
+class StartState:
+    """Where a (re)plan starts: a city, free from a moment, with some cities already done."""
+
+    city: str
+    free_at: int  # epoch minute the delegation can leave or work in the city
+    seminar_ready_at: int  # earliest seminar start there (arrivals need preparation)
+    done_cities: frozenset[str] = frozenset()  # seminars already held: not offered again
+    covered_regions: frozenset[str] = frozenset()  # by those seminars
+    day_preload: tuple[tuple[int, int], ...] = ()  # travel already done per home day
+
+
+@dataclass(frozen=True)
+class Stability:
+    """The previous version of a plan, for the replanning objective's stability term.
+
+    Every change costs ``StabilityWeights`` points, ranked after coverage and before
+    travel: a seminar moved to another time, a city dropped or added, a connection
+    between two cities changed.
+    """
+
+    seminar_start: dict[str, int]  # city -> planned start, for seminars still to come
+    connections: dict[tuple[str, str], tuple[tuple[str, int], ...]]  # (from, to) -> legs
+    journeys: tuple[Journey, ...]  # those connections, offered again if still usable
+    weights: StabilityWeights
+
+
 def build_problem(
     scenario: Scenario,
     network: TransportNetwork | None = None,
-    closures: Closures | None = None,
+    overlay: Overlay | None = None,
+    start: StartState | None = None,
+    stability: Stability | None = None,
 ) -> Problem:
-    """Slots, connection profiles and arcs of a scenario (plus an optional overlay)."""
+    """Slots, connection profiles and arcs of a scenario, under an overlay, from a start state."""
     network = network or TransportNetwork.build(scenario)
     axis = network.axis
-    context = build_context(network, closures)
+    context = build_context(network, overlay)
+    overlay = context.overlay
     delegation = scenario.delegation
     start_zone = scenario.city(delegation.start_city).zone
     end_zone = scenario.city(delegation.end_city).zone
-    start_min = axis.minutes(delegation.earliest_departure, start_zone)
+    if start is None:
+        begin = axis.minutes(delegation.earliest_departure, start_zone)
+        start = StartState(delegation.start_city, begin, begin)
+    start_min = start.free_at
     end_min = axis.minutes(delegation.latest_return, end_zone)
     prep = delegation.rules.min_prep_min
 
     slots: list[Slot] = []
     for seminar in scenario.seminars:
+        if seminar.city in start.done_cities:
+            continue
         zone = scenario.city(seminar.city).zone
         for day in seminar_dates(scenario.calendar, seminar):
             for minute in seminar.local_start_minutes():
-                start = axis.local_minutes(day, minute, zone)
-                end = start + seminar.duration_min
-                if start >= start_min and end <= end_min:
-                    slots.append(Slot(len(slots) + 2, seminar.city, start, end, day))
+                begin = axis.local_minutes(day, minute, zone)
+                end = begin + seminar.duration_min
+                if begin < start_min or end > end_min:
+                    continue
+                if overlay.city_unavailable(seminar.city, begin, end):
+                    continue
+                slots.append(Slot(len(slots) + 2, seminar.city, begin, end, day))
     slots.sort(key=lambda s: (s.start, s.city))
     slots = [Slot(i + 2, s.city, s.start, s.end, s.local_date) for i, s in enumerate(slots)]
 
@@ -156,21 +206,56 @@ def build_problem(
     free_times: dict[str, list[int]] = {}
     for slot in slots:
         free_times.setdefault(slot.city, []).append(slot.end)
-    free_times.setdefault(delegation.start_city, []).append(start_min)
+    free_times.setdefault(start.city, []).append(start_min)
     journeys: dict[tuple[str, str], list[Journey]] = {}
     for origin, times in free_times.items():
         leave_times = set(times) | set(departure_leave_times(context, origin, min(times), end_min))
         for destination, found in journeys_from(context, origin, leave_times).items():
             journeys[(origin, destination)] = found
 
-    tails: list[tuple[int, str, int]] = [(SOURCE, delegation.start_city, start_min)]
+    weights = scenario.objective
+    change_cost: dict[tuple[str, str], tuple[tuple[str, int], ...]] = {}
+    scale = 1
+    if stability is not None:
+        # Offer the previous connections again where they still run, so that keeping
+        # them is always possible; any other connection between those cities counts
+        # as a change.
+        for journey in stability.journeys:
+            if journey_still_usable(context, journey):
+                pair = journeys.setdefault((journey.origin, journey.destination), [])
+                if all(j.legs != journey.legs for j in pair):
+                    pair.append(journey)
+                    pair.sort(key=lambda j: (j.leave, j.arrive))
+        change_cost = stability.connections
+        # One stability point outweighs the travel cost of any itinerary.
+        worst = max((journey_cost(j, weights) for js in journeys.values() for j in js), default=0)
+        scale = worst * (len(scenario.seminars) + 1) + 1
+
+    def total_cost(origin: str, destination: str, journey: Journey) -> int:
+        cost = journey_cost(journey, weights)
+        if stability is None:
+            return cost
+        previous = change_cost.get((origin, destination))
+        if previous is None or previous != legs_signature(journey):
+            cost += scale * stability.weights.change_connection
+        return cost
+
+    def head_stability(head: int) -> int:
+        if stability is None or head == SINK:
+            return 0
+        slot = slots[head - 2]
+        planned = stability.seminar_start.get(slot.city)
+        if planned is None:
+            return stability.weights.add_city
+        return 0 if planned == slot.start else stability.weights.move_seminar
+
+    tails: list[tuple[int, str, int]] = [(SOURCE, start.city, start_min)]
     tails += [(s.node, s.city, s.end) for s in slots]
     heads_by_city: dict[str, list[tuple[int, int]]] = {}
     for slot in slots:
         heads_by_city.setdefault(slot.city, []).append((slot.node, slot.start - prep))
     heads_by_city.setdefault(delegation.end_city, [])
 
-    weights = scenario.objective
     arcs: list[Arc] = []
     for tail, origin, free in tails:
         for city, heads in heads_by_city.items():
@@ -178,24 +263,33 @@ def build_problem(
             if city == delegation.end_city:
                 targets.append((SINK, end_min))
             if city == origin:
-                # Already there: only the trip's start into a seminar at home, or a
+                # Already there: only the trip's start into a seminar there, or a
                 # seminar at the end city straight to the sink.
                 for head, deadline in targets:
-                    home_start = tail == SOURCE and head != SINK and deadline + prep >= free
+                    ready = start.seminar_ready_at
+                    home_start = tail == SOURCE and head != SINK and deadline + prep >= ready
                     if home_start or (head == SINK and free <= end_min):
-                        arcs.append(Arc(tail, head, None, 0))
+                        points = head_stability(head)
+                        arcs.append(Arc(tail, head, None, scale * points, points))
                 continue
-            _connect(
-                arcs,
+            for arc in _connect(
                 journeys.get((origin, city), []),
                 tail,
                 free,
                 targets,
-                weights,
-            )
+                functools.partial(total_cost, origin, city),
+            ):
+                points = head_stability(arc.head)
+                assert arc.journey is not None
+                if stability is not None and change_cost.get((origin, city)) != legs_signature(arc.journey):
+                    points += stability.weights.change_connection
+                cost = arc.cost + scale * head_stability(arc.head)
+                arcs.append(Arc(arc.tail, arc.head, arc.journey, cost, points))
 
     limit = delegation.rules.max_travel_min_per_day
-    binding = binding_days(arcs, slots, limit)
+    preload = dict(start.day_preload)
+    day_limit = {day: max(0, limit - minutes) for day, minutes in preload.items()}
+    binding = binding_days(arcs, slots, limit, day_limit)
     all_arcs = arcs
     if scenario.solver.prune_dominated:
         # Pruned as if the daily limit never binds; solve() checks the plan against
@@ -208,47 +302,84 @@ def build_problem(
         context=context,
         slots=slots,
         arcs=arcs,
-        city_points={s.city: s.weight for s in scenario.seminars},
-        city_regions={s.city: scenario.regions_served(s) for s in scenario.seminars},
+        city_points={s.city: s.weight for s in scenario.seminars if s.city not in start.done_cities},
+        city_regions={
+            s.city: tuple(r for r in scenario.regions_served(s) if r not in start.covered_regions)
+            for s in scenario.seminars
+            if s.city not in start.done_cities
+        },
         region_points={r.id: r.weight for r in scenario.regions},
-        required=frozenset(s.city for s in scenario.seminars if s.required),
+        required=frozenset(
+            s.city for s in scenario.seminars if s.required and s.city not in start.done_cities
+        ),
         start_min=start_min,
         end_min=end_min,
         journeys=journeys,
         binding_days=frozenset(binding),
         all_arcs=all_arcs,
+        start=start,
+        stability_scale=scale,
+        drop_penalty=(
+            {c: stability.weights.drop_city for c in stability.seminar_start if c not in start.done_cities}
+            if stability
+            else {}
+        ),
+        day_limit=day_limit,
     )
 
 
+def legs_signature(journey: Journey) -> tuple[tuple[str, int], ...]:
+    """What identifies a connection for stability: its services and departure times."""
+    return tuple((leg.service, leg.depart) for leg in journey.legs)
+
+
+def journey_still_usable(context: SearchContext, journey: Journey) -> bool:
+    """True when every leg of a connection still runs as planned under the overlay."""
+    for leg in journey.legs:
+        if leg.mode == Mode.DRIVE:
+            edge = context.drive_edges.get((leg.service, leg.from_city, leg.to_city))
+            if edge is None or drive_start(context, edge, leg.depart) != leg.depart:
+                return False
+            if drive_minutes(context, edge, leg.depart) != leg.minutes:
+                return False
+            continue
+        rides = context.rides.get(leg.from_place, [])
+        rides = [r for r in rides if r.service == leg.service and r.alight == leg.to_place]
+        if not any(run.depart == leg.depart and run.arrive == leg.arrive for r in rides for run in r.runs):
+            return False
+    return True
+
+
 def _connect(
-    arcs: list[Arc],
     candidates: list[Journey],
     tail: int,
     free: int,
     targets: list[tuple[int, int]],
-    weights: Objective,
-) -> None:
-    """Add, for each target, the cheapest connection leaving after ``free`` that is on time."""
+    cost_of: Callable[[Journey], int],
+) -> list[Arc]:
+    """For each target, the cheapest connection leaving after ``free`` that is on time."""
+    arcs: list[Arc] = []
     if not candidates:
-        return
+        return arcs
     first = bisect_left([j.leave for j in candidates], free)
     usable = sorted(candidates[first:], key=lambda j: j.arrive)
     if not usable:
-        return
+        return arcs
     best: Journey | None = None
     best_cost = 0
     position = 0
     for head, deadline in sorted(targets, key=lambda t: t[1]):
         while position < len(usable) and usable[position].arrive <= deadline:
-            cost = journey_cost(usable[position], weights)
+            cost = cost_of(usable[position])
             if best is None or cost < best_cost:
                 best, best_cost = usable[position], cost
             position += 1
         if best is not None:
             arcs.append(Arc(tail, head, best, best_cost))
+    return arcs
 
 
-def binding_days(arcs: list[Arc], slots: list[Slot], limit: int) -> set[int]:
+def binding_days(arcs: list[Arc], slots: list[Slot], limit: int, day_limit: dict[int, int]) -> set[int]:
     """Home days on which some itinerary could travel more than ``limit`` minutes.
 
     For each day, the longest chain of arcs that travel on it (a DAG, as time only
@@ -271,7 +402,7 @@ def binding_days(arcs: list[Arc], slots: list[Slot], limit: int) -> set[int]:
             value = longest.get(arc.tail, 0) + minutes
             if value > longest.get(arc.head, 0):
                 longest[arc.head] = value
-        if max(longest.values(), default=0) > limit:
+        if max(longest.values(), default=0) > day_limit.get(day, limit):
             binding.add(day)
     return binding
 

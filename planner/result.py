@@ -78,6 +78,7 @@ class Result:
     seed: int
     workers: int
     time_limit_s: float
+    stability_cost: int = 0  # stability points (replanning)
     warnings: tuple[str, ...] = field(default=())
     stats: dict[str, float] = field(default_factory=dict)
     method: str = "direct"  # how the daily travel limit was settled

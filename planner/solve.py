@@ -10,7 +10,7 @@ from ortools.sat.python import cp_model
 
 from planner.cpsat.model import ItineraryModel
 from planner.domain import Scenario, SolverParams
-from planner.network import Closures, TransportNetwork
+from planner.network import Overlay, TransportNetwork
 from planner.problem import SINK, SOURCE, Arc, Problem, build_problem
 from planner.result import (
     Itinerary,
@@ -26,11 +26,11 @@ def plan(
     scenario: Scenario,
     params: SolverParams | None = None,
     network: TransportNetwork | None = None,
-    closures: Closures | None = None,
+    overlay: Overlay | None = None,
 ) -> tuple[Problem, Result]:
     """Build the problem of a scenario and solve it with its (or the given) parameters."""
     started = time.perf_counter()
-    problem = build_problem(scenario, network=network, closures=closures)
+    problem = build_problem(scenario, network=network, overlay=overlay)
     built = time.perf_counter() - started
     result = solve(problem, params or scenario.solver)
     result.stats["build_s"] = round(built, 4)
@@ -64,9 +64,10 @@ def explain_uncovered(problem: Problem, covered: set[str], feasible_nodes: set[i
     slot_cities = {s.city for s in problem.slots}
     feasible_cities = {problem.slot(n).city for n in feasible_nodes}
     uncovered = []
+    done = problem.start.done_cities if problem.start else frozenset()
     for seminar in problem.scenario.seminars:
         city = seminar.city
-        if city in covered:
+        if city in covered or city in done:
             continue
         name = problem.scenario.city(city).name
         if city not in slot_cities:
@@ -141,12 +142,13 @@ def solve(problem: Problem, params: SolverParams) -> Result:
         problem.required = problem.required - hopeless
         warnings.extend(f"required city {c} cannot be covered; planned without it" for c in sorted(hopeless))
 
-    limit = problem.scenario.delegation.rules.max_travel_min_per_day
     path = "direct"
     if problem.binding_days:
         outcome = _run(problem.relaxed(), params, params.time_limit_s, None)
         plan_arcs = [outcome.problem.arcs[i] for i in outcome.chosen] if outcome.chosen is not None else None
-        within = plan_arcs is not None and all(m <= limit for m in problem.daily_loads(plan_arcs).values())
+        within = plan_arcs is not None and all(
+            m <= problem.limit_on(day) for day, m in problem.daily_loads(plan_arcs).items()
+        )
         path = "relaxed plan keeps the daily limit"
         if not within and outcome.status != SolveStatus.INFEASIBLE:
             remaining = params.time_limit_s - (time.perf_counter() - started)
@@ -164,13 +166,18 @@ def solve(problem: Problem, params: SolverParams) -> Result:
         covered = {s.city for s in itinerary.seminars}
         regions = tuple(r for r, var in model.region_vars.items() if solver.boolean_value(var))
         points = int(solver.value(model.coverage_expr()))
-        secondary = sum(model.arc_cost(i) for i in chosen)
+        scale = outcome.problem.stability_scale
+        stability = sum(outcome.problem.arcs[i].stability for i in chosen) + sum(
+            penalty for city, penalty in outcome.problem.drop_penalty.items() if city not in covered
+        )
+        secondary = sum(model.arc_cost(i) - scale * outcome.problem.arcs[i].stability for i in chosen)
         objective: int | None = round(solver.objective_value)
         bound: int | None = round(solver.best_objective_bound)
     else:
         status = outcome.status
         itinerary = None
         covered, regions, points, secondary, objective, bound = set(), (), 0, 0, None, None
+        stability = 0
 
     uncovered = explain_uncovered(problem, covered, feasible_nodes)
     return Result(
@@ -184,6 +191,7 @@ def solve(problem: Problem, params: SolverParams) -> Result:
         max_coverage_points=problem.max_coverage_points,
         covered_regions=tuple(sorted(regions)),
         secondary_cost=secondary,
+        stability_cost=stability,
         seed=params.seed,
         workers=params.workers,
         time_limit_s=params.time_limit_s,

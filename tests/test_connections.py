@@ -10,14 +10,14 @@ import pytest
 from planner.calendar import TimeAxis
 from planner.connections import build_context, earliest_arrival, journeys_from
 from planner.domain import Scenario
-from planner.network import Closures, Interval, TransportNetwork, city_node
+from planner.network import Interval, Overlay, TransportNetwork, city_node
 from planner.synthetic import tiny_scenario
 from tests.conftest import steppe_data
 
 MON = dt.date(2016, 1, 18)
 
 
-def context_for(scenario: Scenario, closures: Closures | None = None):
+def context_for(scenario: Scenario, closures: Overlay | None = None):
     network = TransportNetwork.build(scenario)
     return network, build_context(network, closures)
 
@@ -57,7 +57,7 @@ def test_terminal_closure_blocks_departures(steppe):
     network = TransportNetwork.build(steppe)
     axis = network.axis
     closed = Interval(at(axis, steppe, "astana", MON, "06:00"), at(axis, steppe, "astana", MON, "08:00"))
-    ctx = build_context(network, Closures(terminals={"TSE": (closed,)}))
+    ctx = build_context(network, Overlay(terminals={"TSE": (closed,)}))
     labels = earliest_arrival(ctx, "astana", at(axis, steppe, "astana", MON, "05:00"))
     assert axis.local_date(labels[("city", "aktobe")][0], steppe.city("aktobe").zone) == dt.date(2016, 1, 19)
 
@@ -67,7 +67,7 @@ def test_closure_that_starts_after_landing_does_not_matter(steppe):
     network = TransportNetwork.build(steppe)
     axis = network.axis
     closed = Interval(at(axis, steppe, "aktobe", MON, "09:00"), at(axis, steppe, "aktobe", MON, "23:00"))
-    ctx = build_context(network, Closures(terminals={"AKX": (closed,)}))
+    ctx = build_context(network, Overlay(terminals={"AKX": (closed,)}))
     labels = earliest_arrival(ctx, "astana", at(axis, steppe, "astana", MON, "05:00"))
     assert axis.local_date(labels[("city", "aktobe")][0], steppe.city("aktobe").zone) == MON
 
@@ -87,7 +87,7 @@ def test_drive_never_meets_a_road_closure(steppe):
     network = TransportNetwork.build(steppe)
     axis = network.axis
     closed = Interval(at(axis, steppe, "astana", MON, "09:00"), at(axis, steppe, "astana", MON, "13:00"))
-    ctx = build_context(network, Closures(roads={"astana-karaganda": (closed,)}))
+    ctx = build_context(network, Overlay(roads={"astana-karaganda": (closed,)}))
     labels = earliest_arrival(ctx, "astana", at(axis, steppe, "astana", MON, "05:00"))
     assert (
         axis.iso(labels[("city", "karaganda")][0], steppe.city("karaganda").zone) == "2016-01-18T16:00+06:00"

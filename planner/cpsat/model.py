@@ -87,14 +87,13 @@ class ItineraryModel:
 
     def _daily_travel_limit(self) -> None:
         """Door-to-door travel per home-zone day stays within the delegation's limit."""
-        limit = self.problem.scenario.delegation.rules.max_travel_min_per_day
         per_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for index, arc in enumerate(self.problem.arcs):
             for day, minutes in arc.day_minutes:
                 per_day[day].append((index, minutes))
         for day, terms in per_day.items():
             if day in self.problem.binding_days:
-                self.model.add(sum(self.arc_vars[i] * m for i, m in terms) <= limit)
+                self.model.add(sum(self.arc_vars[i] * m for i, m in terms) <= self.problem.limit_on(day))
 
     def _region_coverage(self) -> None:
         """A region counts as covered only if a seminar serving it is held."""
@@ -126,13 +125,19 @@ class ItineraryModel:
         # Any itinerary uses at most one arc out of the source and one into each city
         # visited, so its secondary cost is below this bound; one coverage point is
         # worth more than any secondary cost, which makes the weighted sum lexicographic.
+        # Not visiting a city the previous version planned costs stability points:
+        # penalty * (1 - visits), scaled like the arcs' stability points.
+        drop = {c: p * self.problem.stability_scale for c, p in self.problem.drop_penalty.items()}
+        divisor = math.gcd(divisor, *drop.values()) if drop else divisor
         stops = len(self.visits) + 1
         worst = sorted(costs, reverse=True)[:stops]
-        scale = sum(worst) // divisor + 1
+        scale = (sum(worst) + sum(drop.values())) // divisor + 1
         max_points = self.problem.max_coverage_points
         secondary = sum(
             (self.arc_vars[i] * (c // divisor) for i, c in enumerate(costs) if c),
             cp_model.LinearExpr.constant(0),
         )
+        for city, penalty in drop.items():
+            secondary += (penalty // divisor) * (1 - self._sum(self.visits.get(city, [])))
         self.model.minimize(scale * (max_points - self.coverage_expr()) + secondary)
         return Weights(coverage_scale=scale, cost_divisor=divisor)
