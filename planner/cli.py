@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from planner.domain import Scenario, SolverParams
-from planner.scenario import ScenarioError, load_scenario
+from planner.domain import Disruption, Scenario, SolverParams
+from planner.replan import ReplanError
+from planner.scenario import ScenarioError, load_events, load_scenario
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +36,26 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="verify a plan JSON against its scenario")
     check.add_argument("scenario", type=Path)
     check.add_argument("plan", type=Path)
+    check.add_argument("--events", type=Path, action="append", default=[], help="event file(s) in force")
+
+    replan = commands.add_parser("replan", help="a new version of a plan from now, given new events")
+    replan.add_argument("scenario", type=Path)
+    replan.add_argument("plan", type=Path)
+    replan.add_argument("--now", required=True, help="ISO datetime with offset, e.g. 2016-01-21T21:40+05:00")
+    replan.add_argument("--events", type=Path, action="append", default=[], help="event file(s)")
+    replan.add_argument("--position", help="city the delegation is in now, if not where the plan says")
+    replan.add_argument("--out", type=Path, help="write the new plan JSON here")
+    replan.add_argument("--time-limit", type=float)
+    replan.add_argument("--seed", type=int)
+    replan.add_argument("--workers", type=int)
+
+    whatif = commands.add_parser("whatif", help="play event timelines against a scenario's plan")
+    whatif.add_argument("scenario", type=Path)
+    whatif.add_argument("events", type=Path, nargs="*", help="default: scenarios/events/*.yaml for it")
+    whatif.add_argument("--out", type=Path, help="folder for each version's plan JSON")
+    whatif.add_argument("--time-limit", type=float)
+    whatif.add_argument("--seed", type=int)
+    whatif.add_argument("--workers", type=int)
     return parser
 
 
@@ -47,6 +68,13 @@ def main(argv: list[str] | None = None) -> int:
             return _plan(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "replan":
+            return _replan(args)
+        if args.command == "whatif":
+            return _whatif(args)
+    except ReplanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except ScenarioError as error:
         print(f"error: {len(error.problems)} problem(s) in the input:", file=sys.stderr)
         for problem in error.problems:
@@ -117,7 +145,8 @@ def _check(args: argparse.Namespace) -> int:
     except (OSError, json.JSONDecodeError) as exc:
         print(f"error: {args.plan}: cannot read the plan: {exc}", file=sys.stderr)
         return 2
-    violations = check_plan(scenario, data)
+    events = tuple(e for path in args.events for e in load_events(path, scenario).events)
+    violations = check_plan(scenario, data, events=events)
     if violations:
         print(f"{args.plan}: INVALID, {len(violations)} violation(s):")
         for violation in violations:
@@ -125,6 +154,106 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     print(f"{args.plan}: valid plan for {scenario.name!r} ({len(data.get('seminars', []))} seminars)")
     return 0
+
+
+def _read_plan(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ReplanError(f"{path}: cannot read the plan: {exc}") from None
+    if not isinstance(data, dict):
+        raise ReplanError(f"{path}: a plan JSON is an object")
+    return data
+
+
+def _replan(args: argparse.Namespace) -> int:
+    from planner.check import check_plan
+    from planner.replan import replan
+    from planner.whatif import story  # noqa: F401  (same vocabulary as the what-if story)
+
+    scenario = load_scenario(args.scenario)
+    previous = _read_plan(args.plan)
+    try:
+        now = dt.datetime.fromisoformat(args.now)
+    except ValueError:
+        raise ReplanError(f"--now: {args.now!r} is not an ISO datetime") from None
+    if now.tzinfo is None:
+        raise ReplanError("--now: give the UTC offset too, e.g. 2016-01-21T21:40+05:00")
+    events = tuple(e for path in args.events for e in load_events(path, scenario).events)
+    params = _params(scenario, args)
+    new = replan(scenario, previous, now, events, position=args.position, params=params)
+    data = new.plan
+    in_force = tuple(Disruption.model_validate(e) for e in data["events"])
+    violations = check_plan(scenario, data, events=in_force, previous=previous, now=now)
+    print(render_plan(scenario, data))
+    print(render_diff(scenario, data))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"\nVersion {data['version']} written to {args.out}")
+    if violations:
+        print(f"\nThe checker rejects this plan ({len(violations)} violation(s)):", file=sys.stderr)
+        for violation in violations:
+            print(f"  [{violation.rule}] {violation.where}: {violation.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def render_diff(scenario: Scenario, data: dict[str, Any]) -> str:
+    """What changed against the previous version, with the reason for each dropped city."""
+    names = {c.id: c.name for c in scenario.cities}
+    diff = data["diff"]
+    lines = [f"\nChanges against version {data['based_on']} ({diff['changes']}):"]
+    seminars = diff["seminars"]
+    for item in seminars["moved"]:
+        lines.append(f"  moved   {names[item['city']]}: {item['old_start']} -> {item['new_start']}")
+    for item in seminars["dropped"]:
+        lines.append(f"  dropped {names[item['city']]}: {item['reason']} - {item['detail']}")
+    for item in seminars["added"]:
+        lines.append(f"  added   {names[item['city']]} at {item['start']}")
+    for leg in diff["legs"]["removed"]:
+        lines.append(f"  - {leg['mode']} {leg['service']} {leg['from']} -> {leg['to']} {leg['depart']}")
+    for leg in diff["legs"]["added"]:
+        lines.append(f"  + {leg['mode']} {leg['service']} {leg['from']} -> {leg['to']} {leg['depart']}")
+    if diff["changes"] == 0:
+        lines.append("  none: the plan still works as it is")
+    return "\n".join(lines)
+
+
+def _whatif(args: argparse.Namespace) -> int:
+    from planner.whatif import baseline, comparison, format_table, play, story
+
+    scenario = load_scenario(args.scenario)
+    params = _params(scenario, args)
+    paths = list(args.events)
+    if not paths:
+        folder = args.scenario.parent / "events"
+        paths = sorted(folder.glob("*.yaml"))
+    timelines = [load_events(path, scenario) for path in paths]
+    timelines = [t for t in timelines if t.scenario in (None, scenario.name)]
+    if not timelines:
+        print("error: no event timelines for this scenario", file=sys.stderr)
+        return 2
+    first = baseline(scenario, params)
+    print(
+        f"Undisrupted plan: {first['status']}, {len(first['coverage']['regions_covered'])} regions, "
+        f"{first['totals']['seminars']} cities, {first['totals']['travel_hours']:.1f} h travel\n"
+    )
+    runs = []
+    failures = 0
+    for timeline in timelines:
+        played = play(scenario, timeline, first, params)
+        runs.append(played)
+        print("\n".join(story(scenario, played)))
+        print()
+        failures += sum(len(step.violations) for step in played.steps)
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            for step in played.steps:
+                path = args.out / f"{timeline.name}.v{step.plan['version']}.json"
+                path.write_text(json.dumps(step.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(format_table(comparison(first, runs)))
+    return 1 if failures else 0
 
 
 def _clock(text: str) -> str:

@@ -415,6 +415,7 @@ class EventTimeline(Frozen):
 
     name: str
     description: str = ""
+    scenario: str | None = Field(default=None, description="The scenario it is written for.")
     events: tuple[Disruption, ...] = Field(min_length=1)
 
 

@@ -94,7 +94,7 @@ class Overlay:
         factor = 1.0
         for interval, slow in self.slowdowns.get(road_id, ()):
             if interval.contains(start):
-                factor = max(factor, slow)
+                factor *= slow  # two announced slowdowns compound
         return factor
 
     def city_unavailable(self, city_id: str, start: int, end: int) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from planner.domain import DanglingReferences, Scenario
+from planner.domain import DanglingReferences, EventTimeline, Scenario, disruption_problems
 
 Path_ = tuple[str | int, ...]
 
@@ -154,3 +154,35 @@ def dump_scenario(scenario: Scenario) -> str:
 
 def format_problems(problems: Iterable[Problem]) -> str:
     return "\n".join(str(p) for p in problems)
+
+
+def load_events(path: str | Path, scenario: Scenario) -> EventTimeline:
+    """Read an event file (YAML or JSON) and check every id it names against the scenario."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([Problem(str(path), (), f"cannot read the file: {exc.strerror}")]) from None
+    data, lines = parse_text(text, str(path))
+    return events_from_data(data, scenario, str(path), lines)
+
+
+def events_from_data(
+    data: Any, scenario: Scenario, source: str = "<events>", lines: dict[Path_, int] | None = None
+) -> EventTimeline:
+    """Validate an event timeline (a parsed file or an HTTP body) against a scenario."""
+    if isinstance(data, list):
+        data = {"name": source, "events": data}
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(source, (), "an event file must be a mapping with an `events` list")])
+    try:
+        timeline = EventTimeline.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc, source, lines)) from None
+    problems = [
+        Problem(source, path, message, _nearest_line(lines or {}, path))
+        for path, message in disruption_problems(scenario, timeline.events, ("events",))
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return timeline

@@ -1,0 +1,137 @@
+"""What-if timelines: plan, then replan at each announcement, and compare with no disruption."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from planner.check import Violation, check_plan
+from planner.domain import Disruption, EventTimeline, Scenario, SolverParams
+from planner.network import TransportNetwork, event_zone
+from planner.replan import replan
+from planner.result import plan_json
+from planner.solve import plan
+
+
+@dataclass
+class Step:
+    """One replan of a timeline: when, which events, what changed."""
+
+    at: str  # local time of the announcement, with offset
+    events: list[Disruption]
+    plan: dict[str, Any]
+    violations: list[Violation]
+
+
+@dataclass
+class Played:
+    """A timeline played through: its steps and the final plan."""
+
+    timeline: EventTimeline
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def final(self) -> dict[str, Any]:
+        return self.steps[-1].plan
+
+
+def baseline(scenario: Scenario, params: SolverParams | None = None) -> dict[str, Any]:
+    """The undisrupted plan, version 1."""
+    problem, result = plan(scenario, params)
+    data = plan_json(scenario, problem.axis, result)
+    data["version"] = 1
+    data["based_on"] = None
+    data["events"] = []
+    data["diff"] = None
+    return data
+
+
+def play(
+    scenario: Scenario,
+    timeline: EventTimeline,
+    first: dict[str, Any],
+    params: SolverParams | None = None,
+    network: TransportNetwork | None = None,
+) -> Played:
+    """Replan at each announcement time from where the current plan has the delegation."""
+    network = network or TransportNetwork.build(scenario)
+    axis = network.axis
+    played = Played(timeline)
+    current = first
+    known: list[Disruption] = []
+
+    def announced(event: Disruption) -> int:
+        return axis.minutes(event.announced_at, event_zone(scenario, event))
+
+    ordered = sorted(timeline.events, key=announced)
+    for moment, group in groupby(ordered, key=announced):
+        batch = list(group)
+        known.extend(batch)
+        now = axis.utc(moment)
+        new = replan(scenario, current, now, tuple(known), params=params, network=network)
+        violations = check_plan(scenario, new.plan, events=tuple(known), previous=current, now=now)
+        zone = event_zone(scenario, batch[0])
+        played.steps.append(Step(axis.iso(moment, zone), batch, new.plan, violations))
+        current = new.plan
+    return played
+
+
+def summary_row(name: str, data: dict[str, Any], changes: int) -> dict[str, Any]:
+    totals = data["totals"]
+    coverage = data["coverage"]
+    return {
+        "timeline": name,
+        "status": data["status"],
+        "regions": len(coverage["regions_covered"]),
+        "cities": totals["seminars"],
+        "travel_hours": totals["travel_hours"],
+        "changes": changes,
+    }
+
+
+def story(scenario: Scenario, played: Played) -> list[str]:
+    """A compact, readable account: time, event, what changed and why."""
+    names = {c.id: c.name for c in scenario.cities}
+    lines = [f"== {played.timeline.name}: {played.timeline.description.strip()}"]
+    for step in played.steps:
+        for event in step.events:
+            target = event.terminal or event.road or event.region or event.service or event.city
+            lines.append(f"  {step.at}  {event.id}: {event.kind.value} {target} ({event.note or 'no note'})")
+        diff = step.plan["diff"]
+        seminars = diff["seminars"]
+        if diff["changes"] == 0:
+            lines.append("      no change needed: the plan still works")
+        for item in seminars["moved"]:
+            lines.append(f"      moved   {names[item['city']]}: {item['old_start']} -> {item['new_start']}")
+        for item in seminars["dropped"]:
+            lines.append(f"      dropped {names[item['city']]}: {item['reason']} - {item['detail']}")
+        for item in seminars["added"]:
+            lines.append(f"      added   {names[item['city']]} at {item['start']}")
+        legs = diff["legs"]
+        if legs["removed"] or legs["added"]:
+            lines.append(f"      legs: {len(legs['removed'])} cancelled, {len(legs['added'])} booked")
+        status = (
+            "passes the checker" if not step.violations else f"CHECKER: {len(step.violations)} violation(s)"
+        )
+        lines.append(f"      -> version {step.plan['version']}: {step.plan['status']}, {status}")
+    return lines
+
+
+def comparison(first: dict[str, Any], runs: list[Played]) -> list[dict[str, Any]]:
+    rows = [summary_row("undisrupted", first, 0)]
+    for played in runs:
+        changes = sum(step.plan["diff"]["changes"] for step in played.steps)
+        rows.append(summary_row(played.timeline.name, played.final, changes))
+    return rows
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    header = f"{'timeline':<24} {'status':<9} {'regions':>7} {'cities':>6} {'travel h':>8} {'changes':>7}"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        lines.append(
+            f"{row['timeline']:<24} {row['status']:<9} {row['regions']:>7} {row['cities']:>6} "
+            f"{row['travel_hours']:>8.1f} {row['changes']:>7}"
+        )
+    return "\n".join(lines)
