@@ -169,7 +169,6 @@ def _read_plan(path: Path) -> dict[str, Any]:
 def _replan(args: argparse.Namespace) -> int:
     from planner.check import check_plan
     from planner.replan import replan
-    from planner.whatif import story  # noqa: F401  (same vocabulary as the what-if story)
 
     scenario = load_scenario(args.scenario)
     previous = _read_plan(args.plan)
@@ -201,16 +200,12 @@ def _replan(args: argparse.Namespace) -> int:
 
 def render_diff(scenario: Scenario, data: dict[str, Any]) -> str:
     """What changed against the previous version, with the reason for each dropped city."""
+    from planner.whatif import seminar_changes
+
     names = {c.id: c.name for c in scenario.cities}
     diff = data["diff"]
     lines = [f"\nChanges against version {data['based_on']} ({diff['changes']}):"]
-    seminars = diff["seminars"]
-    for item in seminars["moved"]:
-        lines.append(f"  moved   {names[item['city']]}: {item['old_start']} -> {item['new_start']}")
-    for item in seminars["dropped"]:
-        lines.append(f"  dropped {names[item['city']]}: {item['reason']} - {item['detail']}")
-    for item in seminars["added"]:
-        lines.append(f"  added   {names[item['city']]} at {item['start']}")
+    lines.extend(seminar_changes(names, diff, "  "))
     for leg in diff["legs"]["removed"]:
         lines.append(f"  - {leg['mode']} {leg['service']} {leg['from']} -> {leg['to']} {leg['depart']}")
     for leg in diff["legs"]["added"]:

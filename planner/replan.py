@@ -20,7 +20,7 @@ from planner.connections import Journey, Leg, SearchContext
 from planner.domain import Disruption, DisruptionKind, Mode, Scenario, SolverParams
 from planner.network import TransportNetwork
 from planner.problem import Stability, StartState, build_problem, legs_signature
-from planner.result import Itinerary, Result, SeminarVisit, UncoveredReason, plan_json
+from planner.result import Itinerary, Result, SeminarVisit, UncoveredReason, leg_json, plan_json
 from planner.solve import solve
 
 
@@ -254,15 +254,8 @@ def _leg_key(leg: Leg) -> tuple[str, int, str, str]:
 
 
 def _leg_summary(scenario: Scenario, axis: TimeAxis, leg: Leg) -> dict[str, Any]:
-    zones = {c.id: c.zone for c in scenario.cities}
-    return {
-        "mode": leg.mode.value,
-        "service": leg.service,
-        "from": leg.from_place,
-        "to": leg.to_place,
-        "depart": axis.iso(leg.depart, zones[leg.from_city]),
-        "arrive": axis.iso(leg.arrive, zones[leg.to_city]),
-    }
+    full = leg_json(scenario, axis, leg)
+    return {key: full[key] for key in ("mode", "service", "from", "to", "depart", "arrive")}
 
 
 def _touches(scenario: Scenario, event: Disruption, city: str) -> bool:

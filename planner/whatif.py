@@ -90,6 +90,19 @@ def summary_row(name: str, data: dict[str, Any], changes: int) -> dict[str, Any]
     }
 
 
+def seminar_changes(names: dict[str, str], diff: dict[str, Any], indent: str) -> list[str]:
+    """One line per seminar moved, dropped (with its reason) or added."""
+    seminars = diff["seminars"]
+    lines = [
+        f"{indent}moved   {names[m['city']]}: {m['old_start']} -> {m['new_start']}" for m in seminars["moved"]
+    ]
+    lines += [
+        f"{indent}dropped {names[d['city']]}: {d['reason']} - {d['detail']}" for d in seminars["dropped"]
+    ]
+    lines += [f"{indent}added   {names[a['city']]} at {a['start']}" for a in seminars["added"]]
+    return lines
+
+
 def story(scenario: Scenario, played: Played) -> list[str]:
     """A compact, readable account: time, event, what changed and why."""
     names = {c.id: c.name for c in scenario.cities}
@@ -99,15 +112,9 @@ def story(scenario: Scenario, played: Played) -> list[str]:
             target = event.terminal or event.road or event.region or event.service or event.city
             lines.append(f"  {step.at}  {event.id}: {event.kind.value} {target} ({event.note or 'no note'})")
         diff = step.plan["diff"]
-        seminars = diff["seminars"]
         if diff["changes"] == 0:
             lines.append("      no change needed: the plan still works")
-        for item in seminars["moved"]:
-            lines.append(f"      moved   {names[item['city']]}: {item['old_start']} -> {item['new_start']}")
-        for item in seminars["dropped"]:
-            lines.append(f"      dropped {names[item['city']]}: {item['reason']} - {item['detail']}")
-        for item in seminars["added"]:
-            lines.append(f"      added   {names[item['city']]} at {item['start']}")
+        lines.extend(seminar_changes(names, diff, "      "))
         legs = diff["legs"]
         if legs["removed"] or legs["added"]:
             lines.append(f"      legs: {len(legs['removed'])} cancelled, {len(legs['added'])} booked")
