@@ -227,6 +227,10 @@ def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, A
     return {
         "format": PLAN_FORMAT,
         "scenario": scenario.name,
+        "version": 1,  # replanning numbers its versions and links them by based_on
+        "based_on": None,
+        "events": [],
+        "diff": None,
         "status": result.status.value,
         "objective": result.objective,
         "bound": result.bound,
