@@ -79,12 +79,6 @@ class TimeAxis:
         return self.local_minutes(day, 0, self.home_zone)
 
 
-def parse_instant(text_or_value: dt.datetime | str) -> dt.datetime:
-    if isinstance(text_or_value, dt.datetime):
-        return text_or_value
-    return dt.datetime.fromisoformat(text_or_value)
-
-
 def is_working_day(calendar: Calendar, day: dt.date) -> bool:
     """Working weekday and not a holiday, or a weekend day declared working."""
     if day in calendar.extra_working_dates:
@@ -107,45 +101,3 @@ def seminar_dates(calendar: Calendar, seminar: Seminar) -> list[dt.date]:
         if seminar.any_day or is_working_day(calendar, day):
             dates.append(day)
     return dates
-
-
-def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
-    """Minutes two half-open intervals share."""
-    return max(0, min(a_end, b_end) - max(a_start, b_start))
-
-
-def daily_window_overlap(
-    axis: TimeAxis, start: int, end: int, window: tuple[int, int], zone: ZoneInfo
-) -> int:
-    """Minutes of [start, end) inside a daily local window (which may wrap midnight)."""
-    if end <= start:
-        return 0
-    first = axis.local_date(start, zone) - dt.timedelta(days=1)
-    last = axis.local_date(end, zone)
-    w_start, w_end = window
-    total = 0
-    day = first
-    while day <= last:
-        spans = [(w_start, w_end)] if w_start <= w_end else [(w_start, 24 * 60 + w_end)]
-        for s, e in spans:
-            total += overlap(start, end, axis.local_minutes(day, s, zone), axis.local_minutes(day, e, zone))
-        day += dt.timedelta(days=1)
-    return total
-
-
-def minutes_per_home_day(axis: TimeAxis, start: int, end: int) -> dict[int, int]:
-    """Split [start, end) by home-zone calendar day: {day index: minutes}."""
-    result: dict[int, int] = {}
-    if end <= start:
-        return result
-    day = axis.home_day(start)
-    while True:
-        day_start = axis.home_day_start(day)
-        day_end = axis.home_day_start(day + 1)
-        share = overlap(start, end, day_start, day_end)
-        if share:
-            result[day] = share
-        if day_end >= end:
-            break
-        day += 1
-    return result

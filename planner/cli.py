@@ -11,11 +11,14 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.domain import Disruption, Scenario, SolverParams
 from planner.replan import ReplanError
 from planner.scenario import ScenarioError, load_events, load_scenario
+
+if TYPE_CHECKING:
+    from planner.check import Violation
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -129,11 +132,15 @@ def _plan(args: argparse.Namespace) -> int:
         if args.out:
             print(f"\nPlan written to {args.out}")
     if violations:
-        print(f"\nThe checker rejects this plan ({len(violations)} violation(s)):", file=sys.stderr)
-        for violation in violations:
-            print(f"  [{violation.rule}] {violation.where}: {violation.message}", file=sys.stderr)
+        _report_rejection(violations)
         return 1
     return 0 if result.itinerary is not None else 1
+
+
+def _report_rejection(violations: list[Violation]) -> None:
+    print(f"\nThe checker rejects this plan ({len(violations)} violation(s)):", file=sys.stderr)
+    for violation in violations:
+        print(f"  [{violation.rule}] {violation.where}: {violation.message}", file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -191,9 +198,7 @@ def _replan(args: argparse.Namespace) -> int:
         args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"\nVersion {data['version']} written to {args.out}")
     if violations:
-        print(f"\nThe checker rejects this plan ({len(violations)} violation(s)):", file=sys.stderr)
-        for violation in violations:
-            print(f"  [{violation.rule}] {violation.where}: {violation.message}", file=sys.stderr)
+        _report_rejection(violations)
         return 1
     return 0
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -217,7 +216,6 @@ def _add_service(graph: nx.MultiDiGraph, scenario: Scenario, axis: TimeAxis, ser
                 board=board,
                 alight=alight,
                 runs=tuple(runs),
-                departs=tuple(r.depart for r in runs),
                 distance_km=distances[alight] - distances[board],
                 fare=service.fare
                 * ((distances[alight] - distances[board]) / distances[-1] if distances[-1] else 1.0),
@@ -239,11 +237,6 @@ def _add_road(graph: nx.MultiDiGraph, road: Road) -> None:
             cost_per_km=road.cost_per_km,
             window=road.driving_window,
         )
-
-
-def next_run(runs: tuple[Run, ...], departs: tuple[int, ...], not_before: int) -> int:
-    """Index of the first run departing at or after ``not_before`` (len(runs) if none)."""
-    return bisect_left(departs, not_before)
 
 
 def event_zone(scenario: Scenario, event: Disruption) -> ZoneInfo:

@@ -169,11 +169,15 @@ def build_problem(
     overlay: Overlay | None = None,
     start: StartState | None = None,
     stability: Stability | None = None,
+    context: SearchContext | None = None,
 ) -> Problem:
-    """Slots, connection profiles and arcs of a scenario, under an overlay, from a start state."""
-    network = network or TransportNetwork.build(scenario)
+    """Slots, connection profiles and arcs of a scenario, under an overlay, from a start state.
+
+    ``context`` is the network already compiled for that overlay, when the caller has it.
+    """
+    network = network or (context.network if context else TransportNetwork.build(scenario))
     axis = network.axis
-    context = build_context(network, overlay)
+    context = context or build_context(network, overlay)
     overlay = context.overlay
     delegation = scenario.delegation
     start_zone = scenario.city(delegation.start_city).zone
@@ -231,14 +235,14 @@ def build_problem(
         worst = max((journey_cost(j, weights) for js in journeys.values() for j in js), default=0)
         scale = worst * (len(scenario.seminars) + 1) + 1
 
+    def change_points(origin: str, destination: str, journey: Journey) -> int:
+        """Stability points for using this connection between the two cities."""
+        if stability is None or change_cost.get((origin, destination)) == legs_signature(journey):
+            return 0
+        return stability.weights.change_connection
+
     def total_cost(origin: str, destination: str, journey: Journey) -> int:
-        cost = journey_cost(journey, weights)
-        if stability is None:
-            return cost
-        previous = change_cost.get((origin, destination))
-        if previous is None or previous != legs_signature(journey):
-            cost += scale * stability.weights.change_connection
-        return cost
+        return journey_cost(journey, weights) + scale * change_points(origin, destination, journey)
 
     def head_stability(head: int) -> int:
         if stability is None or head == SINK:
@@ -248,6 +252,9 @@ def build_problem(
         if planned is None:
             return stability.weights.add_city
         return 0 if planned == slot.start else stability.weights.move_seminar
+
+    # Leave times of each connection list, sorted once, for the bisection in _connect.
+    leaves = {pair: [j.leave for j in found] for pair, found in journeys.items()}
 
     tails: list[tuple[int, str, int]] = [(SOURCE, start.city, start_min)]
     tails += [(s.node, s.city, s.end) for s in slots]
@@ -274,17 +281,16 @@ def build_problem(
                 continue
             for arc in _connect(
                 journeys.get((origin, city), []),
+                leaves.get((origin, city), []),
                 tail,
                 free,
                 targets,
                 functools.partial(total_cost, origin, city),
             ):
-                points = head_stability(arc.head)
                 assert arc.journey is not None
-                if stability is not None and change_cost.get((origin, city)) != legs_signature(arc.journey):
-                    points += stability.weights.change_connection
-                cost = arc.cost + scale * head_stability(arc.head)
-                arcs.append(Arc(arc.tail, arc.head, arc.journey, cost, points))
+                head_points = head_stability(arc.head)
+                points = head_points + change_points(origin, city, arc.journey)
+                arcs.append(Arc(arc.tail, arc.head, arc.journey, arc.cost + scale * head_points, points))
 
     limit = delegation.rules.max_travel_min_per_day
     preload = dict(start.day_preload)
@@ -352,6 +358,7 @@ def journey_still_usable(context: SearchContext, journey: Journey) -> bool:
 
 def _connect(
     candidates: list[Journey],
+    leaves: list[int],
     tail: int,
     free: int,
     targets: list[tuple[int, int]],
@@ -361,7 +368,7 @@ def _connect(
     arcs: list[Arc] = []
     if not candidates:
         return arcs
-    first = bisect_left([j.leave for j in candidates], free)
+    first = bisect_left(leaves, free)
     usable = sorted(candidates[first:], key=lambda j: j.arrive)
     if not usable:
         return arcs

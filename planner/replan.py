@@ -157,7 +157,7 @@ def replan(
         journeys=tuple(future_connections),
         weights=scenario.objective.stability,
     )
-    problem = build_problem(scenario, network, overlay, start, stability)
+    problem = build_problem(scenario, network, overlay, start, stability, context=ctx)
     params = params or scenario.solver
     result = solve(problem, params)
 

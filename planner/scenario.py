@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,10 +149,6 @@ def load_scenario(path: str | Path) -> Scenario:
 def dump_scenario(scenario: Scenario) -> str:
     """The scenario as JSON text that load_scenario reads back to an equal scenario."""
     return json.dumps(scenario.model_dump(mode="json", exclude_defaults=True), indent=2)
-
-
-def format_problems(problems: Iterable[Problem]) -> str:
-    return "\n".join(str(p) for p in problems)
 
 
 def load_events(path: str | Path, scenario: Scenario) -> EventTimeline:

@@ -8,11 +8,19 @@ from typing import Any
 import pytest
 
 from planner.domain import Scenario
+from planner.result import plan_json
 from planner.scenario import load_scenario
+from planner.solve import plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 FLAGSHIP = SCENARIOS / "kazakhstan-winter-2016.yaml"
+
+
+def make_plan(scenario: Scenario) -> dict[str, Any]:
+    """The planner's own plan JSON for a scenario (version 1)."""
+    problem, result = plan(scenario)
+    return plan_json(scenario, problem.axis, result)
 
 
 def steppe_data(**overrides: Any) -> dict[str, Any]:

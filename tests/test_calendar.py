@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from planner.calendar import TimeAxis, is_working_day, minutes_per_home_day, seminar_dates
+from planner.calendar import TimeAxis, is_working_day, seminar_dates
+from planner.connections import build_context
 from planner.domain import Calendar, Seminar
+from planner.network import TransportNetwork
 
 
 def test_2016_offsets_are_historical(flagship):
@@ -59,6 +61,7 @@ def test_seminar_dates_respect_limits_and_any_day():
 
 def test_minutes_split_by_home_day(flagship):
     """An overnight interval splits its minutes at home midnight."""
-    axis = TimeAxis.for_scenario(flagship)
+    context = build_context(TransportNetwork.build(flagship))
+    axis = context.network.axis
     start = axis.local_minutes(dt.date(2016, 1, 18), 22 * 60, axis.home_zone)
-    assert minutes_per_home_day(axis, start, start + 4 * 60) == {0: 120, 1: 120}
+    assert context.minutes_per_home_day(start, start + 4 * 60) == ((0, 120), (1, 120))

@@ -15,18 +15,12 @@ import pytest
 
 from planner.check import RULES, Violation, check_plan
 from planner.domain import Closure, Scenario
-from planner.result import plan_json
 from planner.scenario import load_scenario
-from planner.solve import plan
+from tests.conftest import make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "tests" / "data" / "check-small.yaml"
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
-
-
-def make_plan(scenario: Scenario) -> dict[str, Any]:
-    problem, result = plan(scenario)
-    return plan_json(scenario, problem.axis, result)
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,8 @@ import pytest
 
 from planner.check import RULES, Violation, check_plan
 from planner.domain import Disruption, Scenario
-from planner.result import plan_json
 from planner.scenario import load_scenario
-from planner.solve import plan
+from tests.conftest import make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "tests" / "data" / "check-small.yaml"
@@ -35,11 +34,6 @@ SMALL = ROOT / "tests" / "data" / "check-small.yaml"
 NOON_WED = dt.datetime.fromisoformat("2016-01-20T12:00+06:00")
 # Wed 20 Jan 2016, 22:00 in Aktobe: T110 has left, T047 has not.
 NIGHT_WED = dt.datetime.fromisoformat("2016-01-20T22:00+05:00")
-
-
-def make_plan(scenario: Scenario) -> dict[str, Any]:
-    problem, result = plan(scenario)
-    return plan_json(scenario, problem.axis, result)
 
 
 @pytest.fixture(scope="module")

@@ -11,20 +11,11 @@ from planner.check import check_plan
 from planner.cli import main
 from planner.domain import Disruption, Scenario
 from planner.replan import ReplanError, replan
-from planner.result import plan_json
 from planner.scenario import ScenarioError, events_from_data, load_events
-from planner.solve import plan
 from planner.whatif import baseline, play
-from tests.conftest import FLAGSHIP, SCENARIOS, steppe_data
+from tests.conftest import FLAGSHIP, SCENARIOS, make_plan, steppe_data
 
 EVENT_FILES = sorted((SCENARIOS / "events").glob("*.yaml"))
-
-
-def first_plan(scenario: Scenario) -> dict[str, Any]:
-    problem, result = plan(scenario)
-    data = plan_json(scenario, problem.axis, result)
-    data["version"] = 1
-    return data
 
 
 def event(**fields: Any) -> Disruption:
@@ -48,7 +39,7 @@ def replan_checked(scenario: Scenario, previous: dict[str, Any], now: dt.datetim
 
 @pytest.fixture
 def steppe_plan(steppe: Scenario) -> dict[str, Any]:
-    data = first_plan(steppe)
+    data = make_plan(steppe)
     assert set(cities(data)) == {"karaganda", "aktobe"}
     return data
 
@@ -66,7 +57,7 @@ def test_flagship_replan_without_events_changes_nothing():
     from planner.scenario import load_scenario
 
     scenario = load_scenario(FLAGSHIP)
-    first = first_plan(scenario)
+    first = make_plan(scenario)
     new = replan_checked(scenario, first, when("2016-01-21T10:00+06:00"))
     assert new["diff"]["changes"] == 0
     assert new["seminars"] == first["seminars"]
@@ -92,7 +83,7 @@ def test_terminal_closure_moves_the_flight_visit(steppe, steppe_plan):
 def test_road_closure_drops_karaganda_with_the_event_named():
     """With the only road to Karaganda closed for the trip, Karaganda is dropped as unreachable."""
     scenario = Scenario.model_validate(steppe_data())
-    first = first_plan(scenario)
+    first = make_plan(scenario)
     closed = event(
         id="buran",
         kind="road_closed",
@@ -112,7 +103,7 @@ def test_region_wide_road_closure_closes_its_roads():
     data = steppe_data()
     data["roads"][0]["regions"] = ["karaganda"]
     scenario = Scenario.model_validate(data)
-    first = first_plan(scenario)
+    first = make_plan(scenario)
     closed = event(
         id="all-roads",
         kind="road_closed",
@@ -237,7 +228,7 @@ def test_done_seminars_stay_and_are_not_repeated(steppe, steppe_plan):
 
 def test_stability_beats_travel_time_when_weighted(flagship):
     """After the blizzard, stability weights keep more of the plan, at the price of more travel."""
-    first = first_plan(flagship)
+    first = make_plan(flagship)
     events = load_events(SCENARIOS / "events" / "blizzard-roads.yaml", flagship).events
     now = when("2016-01-20T06:00+06:00")
     data = flagship.model_dump(mode="json")

@@ -10,19 +10,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from planner.problem import SINK, SOURCE, Problem
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Coverage points rank before the secondary cost: scaled by ``coverage_scale``."""
-
-    coverage_scale: int
-    cost_divisor: int
 
 
 class ItineraryModel:
@@ -46,7 +37,7 @@ class ItineraryModel:
                 self.visits[problem.slot(arc.head).city].append(index)
         self.region_vars: dict[str, cp_model.IntVar] = {}
         self._add_constraints()
-        self.weights = self._set_objective()
+        self._set_objective()
 
     def _add_constraints(self) -> None:
         self._leave_start_once()
@@ -117,7 +108,7 @@ class ItineraryModel:
     def arc_cost(self, index: int) -> int:
         return self.problem.arcs[index].cost
 
-    def _set_objective(self) -> Weights:
+    def _set_objective(self) -> None:
         """Minimise uncovered points first, then the secondary cost (exact lexicographic)."""
         costs = [self.arc_cost(i) for i in range(len(self.arc_vars))]
         # Smaller coefficients give CP-SAT a tighter, faster linear relaxation.
@@ -140,4 +131,3 @@ class ItineraryModel:
         for city, penalty in drop.items():
             secondary += (penalty // divisor) * (1 - self._sum(self.visits.get(city, [])))
         self.model.minimize(scale * (max_points - self.coverage_expr()) + secondary)
-        return Weights(coverage_scale=scale, cost_divisor=divisor)
