@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run serve test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/planner plan scenarios/kazakhstan-winter-2016.yaml --out out/kazakhstan-winter-2016.plan.json
 	$(BIN)/planner check scenarios/kazakhstan-winter-2016.yaml out/kazakhstan-winter-2016.plan.json
+	@echo "HTTP API: make serve (prints a key for local use), or $(BIN)/planner keys create ORGANISATION"
+
+# Serves on http://127.0.0.1:8000/docs with a fresh local key (the previous make-serve key is revoked).
+serve: $(STAMP)
+	@$(BIN)/planner keys create local --label make-serve --replace
+	@echo "Send it as: Authorization: Bearer KEY"
+	$(BIN)/planner serve
 
 test: $(STAMP)
 	$(BIN)/ruff check planner api tests benchmarks

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,15 @@ if TYPE_CHECKING:
     from planner.check import Violation
 
 
-def _parser() -> argparse.ArgumentParser:
+CommandAdder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def build_parser(more_commands: CommandAdder | None = None) -> argparse.ArgumentParser:
+    """The command-line parser; ``more_commands`` lets an outer layer (the HTTP service) add its own."""
     parser = argparse.ArgumentParser(prog="planner", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
+    if more_commands is not None:
+        more_commands(commands)
 
     validate = commands.add_parser("validate", help="check a scenario file and summarise it")
     validate.add_argument("scenario", type=Path)
@@ -63,7 +70,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    return run_command(build_parser().parse_args(argv))
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed planner command; exit code 0, 1 or 2 as in the module docstring."""
     try:
         if args.command == "validate":
             return _validate(args)

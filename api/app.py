@@ -1,0 +1,117 @@
+"""The FastAPI application: ``create_app(settings)`` builds one; uvicorn serves it.
+
+The lifespan opens the database (creating the schema), starts the solver processes
+and shares both with every request through ``app.state.services``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.catalog import Catalog
+from api.deps import Services
+from api.jobs import SolverPool
+from api.routers import health, plans, scenarios, whatif
+from api.settings import Settings
+from api.storage import Store
+
+DESCRIPTION = """
+Itineraries for multi-city delegations under winter disruption.
+
+Create a plan for a bundled scenario (`kazakhstan-winter-2016`) or your own, report
+closures as they are announced and get new versions with a diff, or play what-if
+timelines before departure. Every request but `/v1/health` needs an API key:
+`Authorization: Bearer KEY` (create one with `planner keys create ORGANISATION`).
+Times in plans are local to their city, with the UTC offset.
+"""
+
+
+class BodySizeLimit:
+    """Answer 413 to a body over ``max_bytes``, declared or streamed, before it is parsed.
+
+    The body is read here (it is small by construction) and handed on whole, so the
+    limit holds for chunked uploads that declare no length.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._reject(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            status_code=413, content={"detail": f"request body over {self.max_bytes} bytes"}
+        )
+        await response(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configured_keys = settings.configured_keys()  # a bad PLANNER_API_KEYS stops the start
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store.from_url(settings.database_url)
+        store.create_schema()
+        pool = SolverPool(settings.solver_processes, settings.queue_depth)
+        pool.warm()
+        app.state.services = Services(settings, store, pool, Catalog(settings), configured_keys)
+        try:
+            yield
+        finally:
+            pool.shutdown()
+            store.engine.dispose()
+
+    app = FastAPI(
+        title="Delegation trip planner",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    for module in (plans, whatif, scenarios, health):
+        app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> Any:
+        return RedirectResponse("/docs")
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,142 @@
+"""Bundled scenarios and timelines, and turning a request's scenario choice into a Scenario.
+
+Limits are enforced here, before anything reaches a solver: a request over them gets
+422 naming the field and the limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from api.errors import field_error, not_found
+from api.schemas import ScenarioChoice, ScenarioSummary, SolveOptions
+from api.settings import Settings
+from planner.domain import Scenario, SolverParams
+from planner.scenario import ScenarioError, load_scenario, parse_text, scenario_from_data
+
+
+@dataclass(frozen=True)
+class ChosenScenario:
+    name: str
+    scenario: Scenario
+    data: dict[str, Any]  # canonical JSON form, stored with the plan
+
+
+class Catalog:
+    """The scenario files under ``scenarios_dir`` and their timelines under ``events/``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.folder = settings.scenarios_dir
+        self._cache: dict[Path, tuple[float, Scenario]] = {}
+        self._stored: OrderedDict[str, Scenario] = OrderedDict()
+
+    def names(self) -> list[str]:
+        return sorted(p.stem for p in self.folder.glob("*.yaml"))
+
+    def path(self, name: str) -> Path | None:
+        path = self.folder / f"{name}.yaml"
+        # The name must be a plain file name in the folder: no path tricks.
+        return path if name in self.names() and path.is_file() else None
+
+    def scenario(self, name: str) -> Scenario | None:
+        path = self.path(name)
+        if path is None:
+            return None
+        mtime = path.stat().st_mtime
+        cached = self._cache.get(path)
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, load_scenario(path))
+            self._cache[path] = cached
+        return cached[1]
+
+    def timelines(self, scenario: Scenario) -> dict[str, dict[str, Any]]:
+        """Bundled timelines meant for this scenario (or for any), by name, as data."""
+        found: dict[str, dict[str, Any]] = {}
+        for path in sorted((self.folder / "events").glob("*.yaml")):
+            data, _ = parse_text(path.read_text(encoding="utf-8"), str(path))
+            if isinstance(data, dict) and data.get("scenario") in (None, scenario.name):
+                found[str(data.get("name", path.stem))] = data
+        return found
+
+    def summary(self, name: str, scenario: Scenario) -> ScenarioSummary:
+        return ScenarioSummary(
+            name=name,
+            title=scenario.name,
+            cities=len(scenario.cities),
+            regions=len(scenario.regions),
+            seminars=len(scenario.seminars),
+            services=len(scenario.services),
+            start_date=scenario.calendar.start_date,
+            horizon_days=scenario.calendar.horizon_days,
+            timelines=list(self.timelines(scenario)),
+        )
+
+    def choose(self, choice: ScenarioChoice) -> ChosenScenario:
+        """The scenario a request names or carries, validated and within the limits."""
+        if choice.scenario_name is not None:
+            scenario = self.scenario(choice.scenario_name)
+            if scenario is None:
+                raise field_error(
+                    ["scenario_name"], f"no bundled scenario {choice.scenario_name!r}; see GET /v1/scenarios"
+                )
+            name = choice.scenario_name
+        else:
+            try:
+                scenario = scenario_from_data(choice.scenario, "scenario")
+            except ScenarioError as error:
+                first = error.problems[0]
+                raise field_error(
+                    ["scenario", *first.path], "; ".join(str(p) for p in error.problems)
+                ) from None
+            name = scenario.name
+        self._within_limits(scenario)
+        return ChosenScenario(name, scenario, scenario.model_dump(mode="json", exclude_defaults=True))
+
+    def _within_limits(self, scenario: Scenario) -> None:
+        limits = self.settings
+        if len(scenario.cities) > limits.max_cities:
+            raise field_error(
+                ["scenario", "cities"],
+                f"{len(scenario.cities)} cities; this server plans at most {limits.max_cities}",
+            )
+        if scenario.calendar.horizon_days > limits.max_horizon_days:
+            raise field_error(
+                ["scenario", "calendar", "horizon_days"],
+                f"{scenario.calendar.horizon_days} days; this server plans at most {limits.max_horizon_days}",
+            )
+
+    def solver_options(self, options: SolveOptions, scenario: Scenario) -> dict[str, Any]:
+        """Options for the solver: the request's, else the scenario's, within the server's cap."""
+        cap = self.settings.max_time_limit_s
+        if options.time_limit_s is not None and options.time_limit_s > cap:
+            raise field_error(
+                ["options", "time_limit_s"],
+                f"{options.time_limit_s:g} s is above this server's cap of {cap:g} s",
+            )
+        time_limit = options.time_limit_s or min(scenario.solver.time_limit_s, cap)
+        seed = options.seed if options.seed is not None else scenario.solver.seed
+        # One CP-SAT worker per solve: the pool's processes are the server's parallelism.
+        SolverParams(time_limit_s=time_limit, seed=seed, workers=1)
+        return {"time_limit_s": time_limit, "seed": seed, "workers": 1}
+
+    def stored(self, data: dict[str, Any]) -> Scenario:
+        """The Scenario of a stored plan (validated when the plan was made; cached)."""
+        key = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        if key not in self._stored:
+            self._stored[key] = scenario_from_data(data, "stored scenario")
+            while len(self._stored) > 16:
+                self._stored.popitem(last=False)
+        self._stored.move_to_end(key)
+        return self._stored[key]
+
+    def require(self, name: str) -> Scenario:
+        scenario = self.scenario(name)
+        if scenario is None:
+            raise not_found(f"scenario {name!r}")
+        return scenario

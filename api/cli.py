@@ -1,0 +1,91 @@
+"""The ``planner`` command: every planner command plus ``serve`` and ``keys``.
+
+The planner's own commands live in ``planner.cli``; this layer adds the ones that
+need the HTTP service, so the planner package never depends on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from api.settings import Settings
+from api.storage import Store
+from planner.cli import build_parser, run_command
+
+
+def _add_service_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="serve the HTTP API (OpenAPI docs at /docs)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: loopback)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+
+    keys = commands.add_parser("keys", help="create, list or revoke API keys in the database")
+    actions = keys.add_subparsers(dest="keys_action", required=True)
+    create = actions.add_parser("create", help="a new key for an organisation (shown once)")
+    create.add_argument("organisation")
+    create.add_argument("--label", default="default", help="what the key is for, e.g. a person")
+    create.add_argument("--replace", action="store_true", help="revoke earlier keys with this label")
+    actions.add_parser("list", help="every key (never the key itself)")
+    revoke = actions.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id", type=int)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser(_add_service_commands).parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "keys":
+        return _keys(args)
+    return run_command(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    try:
+        app = create_app(settings)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Delegation planner API on http://{args.host}:{args.port}/docs (database {settings.database_url})")
+    if not settings.api_keys:
+        print(
+            "Requests need a key: run `planner keys create ORGANISATION` and send Authorization: Bearer KEY"
+        )
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    settings = Settings()
+    store = Store.from_url(settings.database_url)
+    store.create_schema()
+    if args.keys_action == "create":
+        organisation = args.organisation.strip()
+        if not organisation:
+            print("error: organisation: give a name", file=sys.stderr)
+            return 2
+        key, key_id = store.create_key(organisation, args.label, replace=args.replace)
+        print(f"Key {key_id} for {organisation} ({args.label}); it is shown only this once:")
+        print(key)
+        return 0
+    if args.keys_action == "list":
+        for info in store.all_keys():
+            state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}Z" if info.revoked_at else "active"
+            print(
+                f"{info.id:>4}  {info.organisation:<20} {info.label:<16} {info.created_at:%Y-%m-%d}  {state}"
+            )
+        return 0
+    if store.revoke_key(args.key_id):
+        print(f"Key {args.key_id} revoked")
+        return 0
+    print(f"error: key_id: no active key {args.key_id}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""What every route needs: the service objects and the caller's organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.catalog import Catalog
+from api.jobs import JobTimeout, PoolBusy, SolverPool
+from api.settings import Settings
+from api.storage import KeyOwner, Store
+
+
+@dataclass
+class Services:
+    """Created once per app by its lifespan and shared by every request."""
+
+    settings: Settings
+    store: Store
+    pool: SolverPool
+    catalog: Catalog
+    configured_keys: dict[str, str]  # key -> organisation, from the environment
+
+    def run_job(self, fn: Any, *args: Any, time_limit_s: float) -> Any:
+        """A solver job in the pool; 503 when the pool is full, 504 when it runs out of time."""
+        try:
+            return self.pool.run(fn, *args, timeout=time_limit_s + self.settings.grace_s)
+        except PoolBusy:
+            raise HTTPException(
+                status_code=503,
+                detail="every solver is busy; retry shortly",
+                headers={"Retry-After": str(self.settings.retry_after_s)},
+            ) from None
+        except JobTimeout:
+            raise HTTPException(
+                status_code=504, detail=f"no result within {time_limit_s:g} s; nothing was stored"
+            ) from None
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: Authorization: Bearer KEY")
+
+
+def current_owner(
+    services: Annotated[Services, Depends(get_services)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> KeyOwner:
+    """The organisation the request's key belongs to; 401 without a valid key."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            status_code=401, detail="send an API key: Authorization: Bearer KEY", headers=challenge
+        )
+    key = credentials.credentials
+    organisation = services.configured_keys.get(key)
+    if organisation is not None:
+        return KeyOwner(organisation, "configured", None)
+    owner = services.store.key_owner(key)
+    if owner is None:
+        raise HTTPException(status_code=401, detail="unknown or revoked API key", headers=challenge)
+    return owner
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+OwnerDep = Annotated[KeyOwner, Depends(current_owner)]

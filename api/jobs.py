@@ -1,0 +1,267 @@
+"""Solver work, run in a bounded pool of processes so the web server never blocks on it.
+
+Each job takes and returns plain data (JSON-like dicts), so nothing but data crosses
+the process boundary. Each process keeps the transport networks of the last few
+scenarios it solved: a replan of a plan made a minute ago skips the network build.
+Bad input found during the solve comes back as a ``JobError`` naming the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from planner.domain import Disruption, Scenario, SolverParams
+from planner.network import TransportNetwork
+from planner.scenario import ScenarioError, events_from_data, scenario_from_data
+
+T = TypeVar("T")
+
+_NETWORKS_KEPT = 8
+_networks: OrderedDict[str, tuple[Scenario, TransportNetwork]] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class JobError:
+    """Input the planner refused: where (a field path) and why."""
+
+    loc: tuple[str | int, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    plan: dict[str, Any] | None = None
+    violations: list[str] = field(default_factory=list)
+    error: JobError | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class WhatIfOutcome:
+    report: dict[str, Any] | None = None
+    error: JobError | None = None
+    seconds: float = 0.0
+
+
+def _scenario_and_network(data: dict[str, Any]) -> tuple[Scenario, TransportNetwork]:
+    key = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    if key in _networks:
+        _networks.move_to_end(key)
+        return _networks[key]
+    scenario = scenario_from_data(data, "scenario")
+    entry = (scenario, TransportNetwork.build(scenario))
+    _networks[key] = entry
+    while len(_networks) > _NETWORKS_KEPT:
+        _networks.popitem(last=False)
+    return entry
+
+
+def _params(scenario: Scenario, options: dict[str, Any]) -> SolverParams:
+    data = scenario.solver.model_dump()
+    data.update({k: v for k, v in options.items() if v is not None})
+    return SolverParams.model_validate(data)
+
+
+def _scenario_error(error: ScenarioError, prefix: tuple[str | int, ...]) -> JobError:
+    first = error.problems[0]
+    return JobError((*prefix, *first.path), "; ".join(p.message for p in error.problems))
+
+
+def warm_up() -> bool:
+    """Import the solver stack so the first real request does not pay for it."""
+    import planner.cpsat.model
+    import planner.replan  # noqa: F401
+
+    return True
+
+
+def plan_job(scenario_data: dict[str, Any], options: dict[str, Any]) -> PlanOutcome:
+    """Version 1 of a plan, checked by the independent checker."""
+    from planner.check import check_plan
+    from planner.result import plan_json
+    from planner.solve import plan
+
+    began = time.perf_counter()
+    try:
+        scenario, network = _scenario_and_network(scenario_data)
+    except ScenarioError as error:
+        return PlanOutcome(error=_scenario_error(error, ("scenario",)))
+    params = _params(scenario, options)
+    problem, result = plan(scenario, params, network=network)
+    data = plan_json(scenario, problem.axis, result)
+    violations = [str(v) for v in check_plan(scenario, data)]
+    return PlanOutcome(data, violations, seconds=time.perf_counter() - began)
+
+
+def check_job(scenario_data: dict[str, Any], plan_data: dict[str, Any]) -> PlanOutcome:
+    """An existing version-1 plan (made elsewhere), accepted only if the checker passes it."""
+    from planner.check import check_plan
+
+    began = time.perf_counter()
+    try:
+        scenario, _ = _scenario_and_network(scenario_data)
+    except ScenarioError as error:
+        return PlanOutcome(error=_scenario_error(error, ("scenario",)))
+    violations = [str(v) for v in check_plan(scenario, plan_data)]
+    return PlanOutcome(plan_data, violations, seconds=time.perf_counter() - began)
+
+
+def replan_job(
+    scenario_data: dict[str, Any],
+    previous: dict[str, Any],
+    now_iso: str,
+    events_data: list[dict[str, Any]],
+    position: str | None,
+    options: dict[str, Any],
+) -> PlanOutcome:
+    """The next version from ``now`` given new events, checked against the frozen past."""
+    import datetime as dt
+
+    from planner.check import check_plan
+    from planner.replan import ReplanError, replan
+
+    began = time.perf_counter()
+    scenario, network = _scenario_and_network(scenario_data)
+    try:
+        events = events_from_data(events_data, scenario, "events").events
+    except ScenarioError as error:
+        problem = error.problems[0]
+        return PlanOutcome(error=JobError(problem.path, "; ".join(p.message for p in error.problems)))
+    now = dt.datetime.fromisoformat(now_iso)
+    try:
+        new = replan(scenario, previous, now, events, position, _params(scenario, options), network)
+    except ReplanError as error:
+        field_name, _, message = str(error).partition(": ")
+        known = field_name in {"now", "position", "plan"}
+        return PlanOutcome(
+            error=JobError((field_name if known else "plan",), message if known else str(error))
+        )
+    in_force = tuple(Disruption.model_validate(e) for e in new.plan["events"])
+    violations = check_plan(scenario, new.plan, events=in_force, previous=previous, now=now)
+    return PlanOutcome(new.plan, [str(v) for v in violations], seconds=time.perf_counter() - began)
+
+
+def whatif_job(
+    scenario_data: dict[str, Any], timelines_data: list[dict[str, Any]], options: dict[str, Any]
+) -> WhatIfOutcome:
+    """Play each timeline against the undisrupted plan; the comparison table and stories."""
+    from planner.whatif import baseline, comparison, format_table, play, story
+
+    began = time.perf_counter()
+    try:
+        scenario, network = _scenario_and_network(scenario_data)
+    except ScenarioError as error:
+        return WhatIfOutcome(error=_scenario_error(error, ("scenario",)))
+    timelines = []
+    for index, data in enumerate(timelines_data):
+        try:
+            timelines.append(events_from_data(data, scenario, f"timelines[{index}]"))
+        except ScenarioError as error:
+            return WhatIfOutcome(error=_scenario_error(error, ("timelines", index)))
+    params = _params(scenario, options)
+    first = baseline(scenario, params)
+    runs = [play(scenario, timeline, first, params, network) for timeline in timelines]
+    report = {
+        "rows": comparison(first, runs),
+        "table": format_table(comparison(first, runs)),
+        "timelines": [
+            {
+                "name": played.timeline.name,
+                "description": played.timeline.description,
+                "story": story(scenario, played),
+                "steps": [
+                    {
+                        "at": step.at,
+                        "events": [event.id for event in step.events],
+                        "version": step.plan["version"],
+                        "status": step.plan["status"],
+                        "changes": step.plan["diff"]["changes"],
+                        "violations": [str(v) for v in step.violations],
+                    }
+                    for step in played.steps
+                ],
+            }
+            for played in runs
+        ],
+    }
+    return WhatIfOutcome(report, seconds=time.perf_counter() - began)
+
+
+class PoolBusy(Exception):
+    """Every process is busy and the waiting line is full."""
+
+
+class JobTimeout(Exception):
+    """The job did not finish in time; its result, if it comes, is thrown away."""
+
+
+class SolverPool:
+    """A fixed number of solver processes and a bounded waiting line in front of them."""
+
+    def __init__(self, processes: int, queue_depth: int) -> None:
+        self.processes = processes
+        self.capacity = processes + queue_depth
+        self._in_flight = 0
+        self._lock = threading.Lock()
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the server process has threads (and SQLite connections)
+        # that a forked child must not inherit.
+        return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+
+    def warm(self) -> None:
+        """Start every process now and import the solver stack in each."""
+        futures = [self._executor.submit(warm_up) for _ in range(self.processes)]
+        for future in futures:
+            future.result()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def _release(self, _future: Future[Any]) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def submit(self, fn: Any, *args: Any) -> Future[Any]:
+        with self._lock:
+            if self._in_flight >= self.capacity:
+                raise PoolBusy
+            self._in_flight += 1
+        try:
+            future = self._executor.submit(fn, *args)
+        except BrokenProcessPool:
+            self._executor = self._new_executor()
+            future = self._executor.submit(fn, *args)
+        except BaseException:
+            with self._lock:
+                self._in_flight -= 1
+            raise
+        future.add_done_callback(self._release)
+        return future
+
+    def run(self, fn: Any, *args: Any, timeout: float) -> Any:
+        """Run ``fn(*args)`` in a solver process and wait at most ``timeout`` seconds."""
+        future = self.submit(fn, *args)
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            future.cancel()  # only helps if it had not started; a started solve ends at its limit
+            raise JobTimeout from None
+        except BrokenProcessPool:
+            self._executor = self._new_executor()
+            raise
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

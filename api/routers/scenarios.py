@@ -1,0 +1,27 @@
+"""GET /v1/scenarios and /v1/scenarios/{name}: the scenarios bundled with the server."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import OwnerDep, ServicesDep
+from api.errors import ERROR_RESPONSES
+from api.schemas import ScenarioOut, ScenarioSummary
+
+router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
+
+
+@router.get("", response_model=list[ScenarioSummary], summary="List the bundled scenarios")
+def list_scenarios(services: ServicesDep, _owner: OwnerDep) -> list[ScenarioSummary]:
+    catalog = services.catalog
+    return [catalog.summary(name, catalog.require(name)) for name in catalog.names()]
+
+
+@router.get("/{name}", response_model=ScenarioOut, summary="One bundled scenario, in full")
+def get_scenario(name: str, services: ServicesDep, _owner: OwnerDep) -> ScenarioOut:
+    catalog = services.catalog
+    scenario = catalog.require(name)
+    summary = catalog.summary(name, scenario)
+    return ScenarioOut(
+        **summary.model_dump(), scenario=scenario.model_dump(mode="json", exclude_defaults=True)
+    )

@@ -1,0 +1,54 @@
+"""Service settings, read from the environment (prefix ``PLANNER_``) by pydantic-settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything an operator may change without touching code; each has a safe default."""
+
+    model_config = SettingsConfigDict(env_prefix="PLANNER_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///planner.db",
+        description="SQLAlchemy URL; a relative SQLite path is under the working directory.",
+    )
+    api_keys: str = Field(
+        default="",
+        description="Keys accepted besides those in the database: 'org:key,org2:key2'.",
+    )
+    scenarios_dir: Path = Field(
+        default=PROJECT_ROOT / "scenarios", description="Folder of the bundled scenarios."
+    )
+    solver_processes: int = Field(default=2, ge=1, le=64, description="Processes that solve.")
+    queue_depth: int = Field(
+        default=14, ge=0, le=1000, description="Solves that may wait for a process before 503."
+    )
+    max_cities: int = Field(default=40, ge=1, description="Most cities a scenario may have.")
+    max_horizon_days: int = Field(default=31, ge=1, description="Longest planning horizon.")
+    max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Largest request body.")
+    max_time_limit_s: float = Field(default=60.0, gt=0, description="Largest solver time limit.")
+    grace_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="Time beyond the solver limit for building the model before a request times out.",
+    )
+    retry_after_s: int = Field(default=5, ge=1, description="Retry-After sent with 503 when busy.")
+
+    def configured_keys(self) -> dict[str, str]:
+        """Key -> organisation, from ``api_keys``; raise ValueError naming a bad entry."""
+        keys: dict[str, str] = {}
+        for entry in filter(None, (part.strip() for part in self.api_keys.split(","))):
+            organisation, sep, key = entry.partition(":")
+            if not sep or not organisation.strip() or len(key.strip()) < 16:
+                raise ValueError(
+                    "PLANNER_API_KEYS: each entry is 'organisation:key' with a key of 16+ characters"
+                )
+            keys[key.strip()] = organisation.strip()
+        return keys

@@ -1,0 +1,416 @@
+"""Plans, their versions, the events behind each version and API keys, through SQLAlchemy.
+
+SQLite by default, any SQLAlchemy URL (PostgreSQL) by setting ``PLANNER_DATABASE_URL``.
+Every write is one transaction. Two replans of the same version race on the unique
+(plan, number) constraint, so exactly one of them can store its version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.pool import ConnectionPoolEntry
+
+KEY_PREFIX = "dp_"
+
+
+class StaleVersion(Exception):
+    """The version a change was based on is no longer the latest."""
+
+    def __init__(self, latest: int) -> None:
+        self.latest = latest
+        super().__init__(f"version {latest} is the latest")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(100), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the key: keys are 256-bit random tokens, so a fast hash is safe
+    # (nothing to brute-force) and lets a request find its key by an index lookup.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(100), index=True)
+    scenario_name: Mapped[str] = mapped_column(String(200))
+    scenario: Mapped[dict[str, Any]] = mapped_column(JSON)  # as given, so later edits change nothing
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class VersionRow(Base):
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("plan_id", "number", name="one_row_per_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # planned, imported, replanned
+    base_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    now: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class EventRow(Base):
+    __tablename__ = "plan_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)  # the version this report produced
+    event_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reported_by: Mapped[str] = mapped_column(String(200))
+
+
+@dataclass(frozen=True)
+class KeyOwner:
+    """Who a request speaks for."""
+
+    organisation: str
+    label: str
+    key_id: int | None  # None for keys configured by environment
+
+    @property
+    def author(self) -> str:
+        source = f"key {self.key_id}" if self.key_id is not None else "configured key"
+        return f"{self.organisation}/{self.label} ({source})"
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: int
+    organisation: str
+    label: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    id: str
+    organisation: str
+    scenario_name: str
+    scenario: dict[str, Any]
+    created_at: dt.datetime
+    created_by: str
+    latest_version: int
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    plan_id: str
+    number: int
+    kind: str
+    base_version: int | None
+    now: str | None
+    plan: dict[str, Any]
+    created_at: dt.datetime
+    created_by: str
+    events: tuple[dict[str, Any], ...] = ()
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite stores no offset; everything written here is UTC.
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets a busy timeout and WAL so readers never block writers."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(connection: Any, _record: ConnectionPoolEntry) -> None:
+        cursor = connection.cursor()
+        if ":memory:" not in url:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+class Store:
+    """The only code that reads or writes the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        return cls(make_engine(url))
+
+    def create_schema(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    def ping(self) -> bool:
+        with Session(self.engine) as session:
+            return session.execute(select(1)).scalar_one() == 1
+
+    # --- keys -------------------------------------------------------------------------
+
+    def create_key(self, organisation: str, label: str = "default", replace: bool = False) -> tuple[str, int]:
+        """A new key for ``organisation``; the key itself is returned once and never stored.
+
+        With ``replace``, earlier live keys of the same organisation and label are revoked.
+        """
+        key = new_key()
+        with Session(self.engine) as session, session.begin():
+            if replace:
+                rows = session.scalars(
+                    select(ApiKeyRow).where(
+                        ApiKeyRow.organisation == organisation,
+                        ApiKeyRow.label == label,
+                        ApiKeyRow.revoked_at.is_(None),
+                    )
+                )
+                for row in rows:
+                    row.revoked_at = _utc_now()
+            row = ApiKeyRow(
+                organisation=organisation, label=label, key_hash=hash_key(key), created_at=_utc_now()
+            )
+            session.add(row)
+            session.flush()
+            return key, row.id
+
+    def revoke_key(self, key_id: int) -> bool:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(ApiKeyRow, key_id)
+            if row is None or row.revoked_at is not None:
+                return False
+            row.revoked_at = _utc_now()
+            return True
+
+    def all_keys(self) -> list[KeyInfo]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))
+            return [
+                KeyInfo(
+                    r.id,
+                    r.organisation,
+                    r.label,
+                    _utc(r.created_at),
+                    _utc(r.revoked_at) if r.revoked_at else None,
+                )
+                for r in rows
+            ]
+
+    def key_owner(self, key: str) -> KeyOwner | None:
+        with Session(self.engine) as session:
+            row = session.scalars(
+                select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key), ApiKeyRow.revoked_at.is_(None))
+            ).first()
+            return KeyOwner(row.organisation, row.label, row.id) if row else None
+
+    # --- plans ------------------------------------------------------------------------
+
+    def create_plan(
+        self,
+        owner: KeyOwner,
+        scenario_name: str,
+        scenario: dict[str, Any],
+        plan: dict[str, Any],
+        kind: str,
+    ) -> VersionInfo:
+        """A new plan with its version 1, in one transaction."""
+        now = _utc_now()
+        plan_id = uuid.uuid4().hex
+        with Session(self.engine) as session, session.begin():
+            session.add(
+                PlanRow(
+                    id=plan_id,
+                    organisation=owner.organisation,
+                    scenario_name=scenario_name,
+                    scenario=scenario,
+                    created_at=now,
+                    created_by=owner.author,
+                )
+            )
+            session.flush()  # the plan row first: versions refer to it
+            version = VersionRow(
+                plan_id=plan_id, number=1, kind=kind, plan=plan, created_at=now, created_by=owner.author
+            )
+            session.add(version)
+            session.flush()
+            return self._version_info(version, ())
+
+    def plan(self, plan_id: str, organisation: str) -> PlanInfo | None:
+        """The plan if it exists and belongs to ``organisation`` (otherwise None, alike)."""
+        with Session(self.engine) as session:
+            row = session.get(PlanRow, plan_id)
+            if row is None or row.organisation != organisation:
+                return None
+            latest = session.scalar(select(func.max(VersionRow.number)).where(VersionRow.plan_id == plan_id))
+            return PlanInfo(
+                row.id,
+                row.organisation,
+                row.scenario_name,
+                row.scenario,
+                _utc(row.created_at),
+                row.created_by,
+                int(latest or 0),
+            )
+
+    def plans(
+        self, organisation: str, limit: int = 100, offset: int = 0
+    ) -> list[tuple[PlanInfo, VersionInfo]]:
+        """The organisation's plans, newest first, each with its latest version."""
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(PlanRow)
+                .where(PlanRow.organisation == organisation)
+                .order_by(PlanRow.created_at.desc(), PlanRow.id)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        result = []
+        for row in rows:
+            info = self.plan(row.id, organisation)
+            latest = self.version(row.id, info.latest_version) if info else None
+            if info and latest:
+                result.append((info, latest))
+        return result
+
+    def versions(self, plan_id: str) -> list[VersionInfo]:
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(VersionRow).where(VersionRow.plan_id == plan_id).order_by(VersionRow.number)
+            ).all()
+            return [self._version_info(row, self._events(session, plan_id, row.number)) for row in rows]
+
+    def version(self, plan_id: str, number: int) -> VersionInfo | None:
+        with Session(self.engine) as session:
+            row = session.scalars(
+                select(VersionRow).where(VersionRow.plan_id == plan_id, VersionRow.number == number)
+            ).first()
+            return self._version_info(row, self._events(session, plan_id, number)) if row else None
+
+    def add_version(
+        self,
+        owner: KeyOwner,
+        plan_id: str,
+        base_version: int,
+        plan: dict[str, Any],
+        events: list[dict[str, Any]],
+        now: str,
+    ) -> VersionInfo:
+        """Store version ``base_version + 1`` and the events reported with it, or nothing.
+
+        Raises StaleVersion when ``base_version`` is no longer the latest, whether it was
+        already stale when the transaction started or another writer won the race.
+        """
+        moment = _utc_now()
+        try:
+            with Session(self.engine) as session, session.begin():
+                latest = session.scalar(
+                    select(func.max(VersionRow.number)).where(VersionRow.plan_id == plan_id)
+                )
+                if latest != base_version:
+                    raise StaleVersion(int(latest or 0))
+                row = VersionRow(
+                    plan_id=plan_id,
+                    number=base_version + 1,
+                    kind="replanned",
+                    base_version=base_version,
+                    now=now,
+                    plan=plan,
+                    created_at=moment,
+                    created_by=owner.author,
+                )
+                session.add(row)
+                for item in events:
+                    session.add(
+                        EventRow(
+                            plan_id=plan_id,
+                            version=base_version + 1,
+                            event_id=str(item["id"]),
+                            kind=str(item["kind"]),
+                            event=item,
+                            reported_at=moment,
+                            reported_by=owner.author,
+                        )
+                    )
+                session.flush()
+                return self._version_info(row, tuple(events))
+        except IntegrityError:
+            # Another replan of the same version committed between our read and our insert.
+            latest_now = self.plan_latest(plan_id)
+            raise StaleVersion(latest_now) from None
+
+    def plan_latest(self, plan_id: str) -> int:
+        with Session(self.engine) as session:
+            return int(
+                session.scalar(select(func.max(VersionRow.number)).where(VersionRow.plan_id == plan_id)) or 0
+            )
+
+    @staticmethod
+    def _events(session: Session, plan_id: str, number: int) -> tuple[dict[str, Any], ...]:
+        rows = session.scalars(
+            select(EventRow)
+            .where(EventRow.plan_id == plan_id, EventRow.version == number)
+            .order_by(EventRow.id)
+        )
+        return tuple(row.event for row in rows)
+
+    @staticmethod
+    def _version_info(row: VersionRow, events: tuple[dict[str, Any], ...]) -> VersionInfo:
+        return VersionInfo(
+            row.plan_id,
+            row.number,
+            row.kind,
+            row.base_version,
+            row.now,
+            row.plan,
+            _utc(row.created_at),
+            row.created_by,
+            events,
+        )

@@ -1,0 +1,121 @@
+"""Shared pieces of the HTTP tests: settings, keys, a real server process, the checker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.settings import Settings
+from planner.check import check_plan
+from planner.domain import Disruption
+from planner.scenario import load_scenario, parse_text, scenario_from_data
+
+ROOT = Path(__file__).resolve().parent.parent
+ACME_KEY = "acme-key-0123456789abcdef"
+RIVAL_KEY = "rival-key-0123456789abcdef"
+KEYS = f"acme:{ACME_KEY},rival:{RIVAL_KEY}"
+ACME = {"Authorization": f"Bearer {ACME_KEY}"}
+RIVAL = {"Authorization": f"Bearer {RIVAL_KEY}"}
+
+# Three cities: the plan reaches Pavlodar on the overnight train KTZ031 (19 Jan).
+TRAIN_CANCELLED = {
+    "id": "ktz031-off",
+    "kind": "service_cancelled",
+    "service": "KTZ031",
+    "announced_at": "2016-01-19T10:00+06:00",
+    "start": "2016-01-19T00:00+06:00",
+    "end": "2016-01-20T00:00+06:00",
+    "note": "locomotive failure",
+}
+REPLAN_NOW = "2016-01-19T10:00:00+06:00"
+
+
+def api_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'planner.db'}",
+        "api_keys": KEYS,
+        "solver_processes": 1,
+        "queue_depth": 4,
+        "max_cities": 20,
+        "max_horizon_days": 20,
+        "max_body_bytes": 300_000,
+        "max_time_limit_s": 60.0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def bundled_events(name: str) -> list[dict[str, Any]]:
+    data, _ = parse_text((ROOT / "scenarios" / "events" / f"{name}.yaml").read_text(), name)
+    events: list[dict[str, Any]] = data["events"]
+    return events
+
+
+def assert_checked(version: dict[str, Any], previous: dict[str, Any] | None = None) -> None:
+    """The independent checker passes the plan of an API answer (with its events in force)."""
+    plan = version["plan"]
+    scenario = load_scenario(ROOT / "scenarios" / f"{plan['scenario']}.yaml")
+    events = tuple(Disruption.model_validate(e) for e in plan.get("events", []))
+    now = dt.datetime.fromisoformat(version["now"]) if version.get("now") else None
+    violations = check_plan(scenario, plan, events=events, previous=previous, now=now)
+    assert violations == [], violations
+
+
+def assert_checked_inline(scenario_data: dict[str, Any], plan: dict[str, Any]) -> None:
+    scenario = scenario_from_data(scenario_data)
+    assert check_plan(scenario, plan) == []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(database: Path, **env: str) -> Iterator[str]:
+    """``planner serve`` in its own process on a loopback port; yields the base URL."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "PLANNER_DATABASE_URL": f"sqlite:///{database}",
+        "PLANNER_API_KEYS": KEYS,
+        "PLANNER_SOLVER_PROCESSES": "2",
+        **env,
+    }
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
+            try:
+                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,313 @@
+"""The HTTP API through FastAPI's TestClient, with the real solver pool and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from planner.scenario import load_scenario
+from planner.synthetic import synthetic_scenario
+from tests.api_support import (
+    ACME,
+    REPLAN_NOW,
+    RIVAL,
+    ROOT,
+    TRAIN_CANCELLED,
+    api_settings,
+    assert_checked,
+    assert_checked_inline,
+)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = api_settings(tmp_path_factory.mktemp("api"))
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def create(client: TestClient, **body: Any) -> Any:
+    response = client.post("/v1/plans", json={"scenario_name": "three-cities", **body}, headers=ACME)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def plan_count(client: TestClient, headers: dict[str, str] = ACME) -> int:
+    return len(client.get("/v1/plans", headers=headers, params={"limit": 500}).json())
+
+
+def versions(client: TestClient, plan_id: str) -> list[int]:
+    return [v["version"] for v in client.get(f"/v1/plans/{plan_id}/versions", headers=ACME).json()]
+
+
+def inline_three_cities() -> dict[str, Any]:
+    scenario = load_scenario(ROOT / "scenarios" / "three-cities.yaml")
+    data: dict[str, Any] = json.loads(scenario.model_dump_json(exclude_defaults=True))
+    return data
+
+
+def test_health_needs_no_key(client: TestClient) -> None:
+    body = client.get("/v1/health").json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["solver"] == {"processes": 1, "capacity": 5, "in_flight": 0}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/v1/plans"), ("post", "/v1/plans"), ("get", "/v1/scenarios"), ("post", "/v1/whatif")],
+)
+def test_no_key_or_unknown_key_is_401(client: TestClient, method: str, path: str) -> None:
+    for headers in ({}, {"Authorization": "Bearer not-a-key-of-anyone"}, {"Authorization": "Basic abc"}):
+        response = client.request(method, path, headers=headers, json={"scenario_name": "three-cities"})
+        assert response.status_code == 401, (headers, response.text)
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_create_read_and_list_versions(client: TestClient) -> None:
+    created = create(client)
+    assert created["version"] == 1 and created["kind"] == "planned"
+    assert created["created_by"] == "acme/configured (configured key)"
+    assert created["plan"]["format"] == "delegation-plan/1"
+    assert created["plan"]["status"] == "OPTIMAL" and created["seminars"] == 3
+    assert_checked(created)
+    latest = client.get(f"/v1/plans/{created['id']}", headers=ACME).json()
+    assert latest == created
+    first = client.get(f"/v1/plans/{created['id']}/versions/1", headers=ACME).json()
+    assert first["plan"] == created["plan"]
+    assert versions(client, created["id"]) == [1]
+    listed = {p["id"]: p for p in client.get("/v1/plans", headers=ACME).json()}
+    assert listed[created["id"]]["latest_version"] == 1
+    assert client.get(f"/v1/plans/{created['id']}/versions/2", headers=ACME).status_code == 404
+
+
+def test_same_seed_same_plan(client: TestClient) -> None:
+    one = create(client, options={"seed": 7})
+    two = create(client, options={"seed": 7})
+    assert one["id"] != two["id"]
+    assert one["plan"]["seminars"] == two["plan"]["seminars"] and one["plan"]["legs"] == two["plan"]["legs"]
+    assert one["plan"]["solver"]["seed"] == 7
+
+
+def test_inline_scenario(client: TestClient) -> None:
+    data = inline_three_cities()
+    data["name"] = "my-own-trip"
+    response = client.post("/v1/plans", json={"scenario": data}, headers=ACME)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["plan"]["scenario"] == "my-own-trip"
+    assert_checked_inline(data, body["plan"])
+
+
+def test_bad_scenario_names_the_field_and_stores_nothing(client: TestClient) -> None:
+    before = plan_count(client)
+    data = inline_three_cities()
+    data["cities"][1]["timezone"] = "Asia/Atlantis"
+    response = client.post("/v1/plans", json={"scenario": data}, headers=ACME)
+    assert response.status_code == 422
+    error = response.json()["detail"][0]
+    assert error["loc"][:4] == ["body", "scenario", "cities", 1]
+    assert error["loc"][4] == "timezone" and "Asia/Atlantis" in error["msg"]
+
+    response = client.post("/v1/plans", json={"scenario_name": "atlantis"}, headers=ACME)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "scenario_name"]
+
+    response = client.post(
+        "/v1/plans", json={"scenario_name": "three-cities", "scenario": data}, headers=ACME
+    )
+    assert response.status_code == 422
+    assert "exactly one" in response.text
+    assert plan_count(client) == before
+
+
+def test_limits(client: TestClient) -> None:
+    before = plan_count(client)
+    too_many = synthetic_scenario(cities=21, days=10, seed=1)
+    response = client.post(
+        "/v1/plans",
+        json={"scenario": json.loads(too_many.model_dump_json(exclude_defaults=True))},
+        headers=ACME,
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "scenario", "cities"]
+    assert "at most 20" in response.text
+
+    long_trip = inline_three_cities()
+    long_trip["calendar"]["horizon_days"] = 25
+    response = client.post("/v1/plans", json={"scenario": long_trip}, headers=ACME)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "scenario", "calendar", "horizon_days"]
+
+    response = client.post(
+        "/v1/plans", json={"scenario_name": "three-cities", "options": {"time_limit_s": 600}}, headers=ACME
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "options", "time_limit_s"]
+
+    huge = {"scenario_name": "three-cities", "padding": "x" * 400_000}
+    response = client.post("/v1/plans", json=huge, headers=ACME)
+    assert response.status_code == 413
+    assert "300000 bytes" in response.json()["detail"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the size is counted as it streams
+        yield b'{"scenario_name": "three-cities", "padding": "'
+        for _ in range(40):
+            yield b"y" * 10_000
+        yield b'"}'
+
+    response = client.post(
+        "/v1/plans", content=chunks(), headers={**ACME, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert plan_count(client) == before
+
+
+def test_other_organisations_get_404(client: TestClient) -> None:
+    created = create(client)
+    plan_id = created["id"]
+    for path in (f"/v1/plans/{plan_id}", f"/v1/plans/{plan_id}/versions", f"/v1/plans/{plan_id}/versions/1"):
+        assert client.get(path, headers=RIVAL).status_code == 404
+        assert client.get(path, headers=ACME).status_code == 200
+    body = {"base_version": 1, "now": REPLAN_NOW, "events": [TRAIN_CANCELLED]}
+    assert client.post(f"/v1/plans/{plan_id}/replan", json=body, headers=RIVAL).status_code == 404
+    assert plan_id not in {p["id"] for p in client.get("/v1/plans", headers=RIVAL).json()}
+    assert versions(client, plan_id) == [1]
+
+
+def test_replan_then_stale_version_is_409(client: TestClient) -> None:
+    created = create(client)
+    plan_id = created["id"]
+    body = {"base_version": 1, "now": REPLAN_NOW, "events": [TRAIN_CANCELLED]}
+    response = client.post(f"/v1/plans/{plan_id}/replan", json=body, headers=ACME)
+    assert response.status_code == 201, response.text
+    second = response.json()
+    assert second["version"] == 2 and second["base_version"] == 1 and second["kind"] == "replanned"
+    assert second["events"] == [TRAIN_CANCELLED]
+    diff = second["plan"]["diff"]
+    assert any(leg["service"] == "KTZ031" for leg in diff["legs"]["removed"])
+    assert second["changes"] == diff["changes"] > 0
+    assert_checked(second, previous=created["plan"])
+    assert client.get(f"/v1/plans/{plan_id}", headers=ACME).json()["version"] == 2
+
+    stale = client.post(f"/v1/plans/{plan_id}/replan", json=body, headers=ACME)
+    assert stale.status_code == 409
+    assert "version 2 is the latest" in stale.json()["detail"]
+    assert versions(client, plan_id) == [1, 2]
+
+
+def test_failed_replans_store_nothing(client: TestClient) -> None:
+    created = create(client)
+    plan_id = created["id"]
+    bad_event = {**TRAIN_CANCELLED, "service": "KTZ999"}
+    cases: list[tuple[dict[str, Any], list[Any]]] = [
+        ({"events": [bad_event]}, ["body", "events", 0, "service"]),
+        ({"events": [{**TRAIN_CANCELLED, "kind": "volcano"}]}, ["body", "events", 0, "kind"]),
+        ({"position": "atlantis"}, ["body", "position"]),
+        ({"now": "2016-01-19T10:00:00"}, ["body", "now"]),
+        ({"base_version": 0}, ["body", "base_version"]),
+        ({"options": {"time_limit_s": 1e9}}, ["body", "options", "time_limit_s"]),
+    ]
+    for change, loc in cases:
+        body = {"base_version": 1, "now": REPLAN_NOW, "events": [TRAIN_CANCELLED], **change}
+        response = client.post(f"/v1/plans/{plan_id}/replan", json=body, headers=ACME)
+        assert response.status_code == 422, (change, response.text)
+        assert response.json()["detail"][0]["loc"] == loc, change
+    assert versions(client, plan_id) == [1]
+    assert client.get(f"/v1/plans/{plan_id}", headers=ACME).json()["plan"] == created["plan"]
+
+
+def test_import_a_plan_made_elsewhere(client: TestClient) -> None:
+    made = create(client)["plan"]
+    response = client.post("/v1/plans", json={"scenario_name": "three-cities", "plan": made}, headers=ACME)
+    assert response.status_code == 201
+    assert response.json()["kind"] == "imported" and response.json()["plan"] == made
+
+    broken = json.loads(json.dumps(made))
+    broken["seminars"][0]["start"] = "2016-01-18T03:00+06:00"  # in the night, not a seminar slot
+    before = plan_count(client)
+    response = client.post("/v1/plans", json={"scenario_name": "three-cities", "plan": broken}, headers=ACME)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "plan"]
+    assert "checker rejects" in response.json()["detail"][0]["msg"]
+    assert plan_count(client) == before
+
+
+def test_scenarios(client: TestClient) -> None:
+    listed = {s["name"]: s for s in client.get("/v1/scenarios", headers=ACME).json()}
+    assert {"kazakhstan-winter-2016", "three-cities", "south-loop"} <= set(listed)
+    flagship = listed["kazakhstan-winter-2016"]
+    assert flagship["cities"] == 16 and "aktau-airport-closed" in flagship["timelines"]
+    one = client.get("/v1/scenarios/three-cities", headers=ACME).json()
+    assert one["scenario"]["name"] == "three-cities" and one["horizon_days"] == 3
+    assert client.get("/v1/scenarios/atlantis", headers=ACME).status_code == 404
+    assert client.get("/v1/scenarios/..%2Fpyproject", headers=ACME).status_code == 404
+
+
+def test_whatif(client: TestClient) -> None:
+    timeline = {"name": "train-off", "description": "the night train fails", "events": [TRAIN_CANCELLED]}
+    body = {"scenario_name": "three-cities", "timelines": [timeline]}
+    response = client.post("/v1/whatif", json=body, headers=ACME)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert [row["timeline"] for row in report["rows"]] == ["undisrupted", "train-off"]
+    step = report["timelines"][0]["steps"][0]
+    assert step["events"] == ["ktz031-off"] and step["version"] == 2 and step["violations"] == []
+    assert report["rows"][1]["changes"] == step["changes"] > 0
+    assert "train-off" in report["table"]
+
+    bad = client.post(
+        "/v1/whatif", json={"scenario_name": "three-cities", "timeline_names": ["nope"]}, headers=ACME
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "timeline_names", 0]
+
+
+def test_openapi_describes_every_field(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert {"/v1/plans", "/v1/plans/{plan_id}/replan", "/v1/whatif", "/v1/health"} <= set(schema["paths"])
+    undocumented = [
+        f"{name}.{field}"
+        for name, component in schema["components"]["schemas"].items()
+        if not name.startswith(("HTTPValidationError", "ValidationError"))
+        for field, spec in component.get("properties", {}).items()
+        if "description" not in spec
+    ]
+    assert undocumented == []
+    assert client.get("/docs").status_code == 200
+
+
+@pytest.fixture()
+def tight_client(tmp_path: Path) -> Iterator[TestClient]:
+    """One solver process, no waiting line and no grace time: busy and timed-out paths."""
+    settings = api_settings(tmp_path, solver_processes=1, queue_depth=0, grace_s=0.0, retry_after_s=7)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_timeout_stores_nothing_and_full_pool_is_503(tight_client: TestClient) -> None:
+    client = tight_client
+    answers: list[Any] = []
+    slow = {"scenario_name": "kazakhstan-winter-2016", "options": {"time_limit_s": 1.0}}
+    worker = threading.Thread(
+        target=lambda: answers.append(client.post("/v1/plans", json=slow, headers=ACME))
+    )
+    worker.start()
+    deadline = time.monotonic() + 30
+    while client.get("/v1/health").json()["solver"]["in_flight"] == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    busy = client.post("/v1/plans", json={"scenario_name": "three-cities"}, headers=ACME)
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"] == "7"
+    worker.join()
+    assert answers[0].status_code == 504
+    assert "nothing was stored" in answers[0].json()["detail"]
+    assert plan_count(client) == 0

@@ -1,0 +1,125 @@
+"""The HTTP API served by a real uvicorn process on a loopback port, as coordinators use it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.api_support import (
+    ACME,
+    REPLAN_NOW,
+    ROOT,
+    TRAIN_CANCELLED,
+    assert_checked,
+    bundled_events,
+    running_server,
+)
+
+ROAD_CLOSED = {
+    "id": "a-k-road-shut",
+    "kind": "road_closed",
+    "road": "astana-karaganda",
+    "announced_at": "2016-01-19T10:00+06:00",
+    "start": "2016-01-19T10:00+06:00",
+    "end": "2016-01-20T10:00+06:00",
+}
+
+
+def create_key(database: Path, organisation: str) -> str:
+    """A key made with ``planner keys create``, as an operator would."""
+    environment = {**os.environ, "PLANNER_DATABASE_URL": f"sqlite:///{database}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "keys", "create", organisation, "--label", "desk"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = done.stdout.strip().splitlines()[-1]
+    assert key.startswith("dp_") and len(key) > 40
+    return key
+
+
+def everything(base: str, headers: dict[str, str]) -> dict[str, Any]:
+    """Every plan of an organisation with every version, as the API shows them."""
+    plans = httpx.get(f"{base}/v1/plans", headers=headers).json()
+    return {
+        p["id"]: [
+            httpx.get(f"{base}/v1/plans/{p['id']}/versions/{v['version']}", headers=headers).json()
+            for v in httpx.get(f"{base}/v1/plans/{p['id']}/versions", headers=headers).json()
+        ]
+        for p in plans
+    }
+
+
+def test_coordinator_flow_races_and_restart(tmp_path: Path) -> None:
+    database = tmp_path / "planner.db"
+    key = create_key(database, "ministry")
+    desk = {"Authorization": f"Bearer {key}"}
+    with running_server(database) as base:
+        # The flagship, then the Aktau airport closure reported on the morning it is announced.
+        response = httpx.post(
+            f"{base}/v1/plans", json={"scenario_name": "kazakhstan-winter-2016"}, headers=desk, timeout=120
+        )
+        assert response.status_code == 201, response.text
+        first = response.json()
+        assert first["created_by"].startswith("ministry/desk") and first["status"] == "OPTIMAL"
+        assert_checked(first)
+        body = {
+            "base_version": 1,
+            "now": "2016-01-21T07:00:00+05:00",
+            "events": bundled_events("aktau-airport-closed"),
+        }
+        response = httpx.post(f"{base}/v1/plans/{first['id']}/replan", json=body, headers=desk, timeout=120)
+        assert response.status_code == 201, response.text
+        second = response.json()
+        assert second["version"] == 2 and second["events"][0]["id"] == "sco-icing"
+        moved = {m["city"] for m in second["plan"]["diff"]["seminars"]["moved"]}
+        dropped = {d["city"] for d in second["plan"]["diff"]["seminars"]["dropped"]}
+        assert "aktau" in moved | dropped
+        assert_checked(second, previous=first["plan"])
+        # Another organisation's key sees nothing of it.
+        assert httpx.get(f"{base}/v1/plans/{first['id']}", headers=ACME).status_code == 404
+
+        # Two coordinators replan the same version at once: one wins, the other gets 409.
+        created = httpx.post(
+            f"{base}/v1/plans", json={"scenario_name": "three-cities"}, headers=desk, timeout=60
+        ).json()
+        answers: dict[str, httpx.Response] = {}
+
+        def report(event: dict[str, Any]) -> None:
+            answers[event["id"]] = httpx.post(
+                f"{base}/v1/plans/{created['id']}/replan",
+                json={"base_version": 1, "now": REPLAN_NOW, "events": [event]},
+                headers=desk,
+                timeout=60,
+            )
+
+        threads = [threading.Thread(target=report, args=(e,)) for e in (TRAIN_CANCELLED, ROAD_CLOSED)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        codes = sorted(a.status_code for a in answers.values())
+        assert codes == [201, 409], {k: a.text for k, a in answers.items()}
+        winner = next(a.json() for a in answers.values() if a.status_code == 201)
+        versions = httpx.get(f"{base}/v1/plans/{created['id']}/versions", headers=desk).json()
+        assert [v["version"] for v in versions] == [1, 2]
+        assert versions[1]["events"] == winner["events"]
+        assert httpx.get(f"{base}/v1/plans/{created['id']}", headers=desk).json()["plan"] == winner["plan"]
+        assert_checked(winner, previous=created["plan"])
+        before = everything(base, desk)
+    assert len(before) == 2 and sum(len(v) for v in before.values()) == 4
+
+    # A restart (same database) keeps every plan and version.
+    with running_server(database) as base:
+        assert everything(base, desk) == before
+        latest = httpx.get(f"{base}/v1/plans/{created['id']}", headers=desk).json()
+        assert latest["version"] == 2
