@@ -6,6 +6,7 @@ Limits are enforced here, before anything reaches a solver: a request over them 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import OrderedDict
@@ -16,8 +17,8 @@ from typing import Any
 from api.errors import field_error, not_found
 from api.schemas import ScenarioChoice, ScenarioSummary, SolveOptions
 from api.settings import Settings
-from planner.domain import Scenario, SolverParams
-from planner.scenario import ScenarioError, load_scenario, parse_text, scenario_from_data
+from planner.domain import EventTimeline, Scenario, SolverParams
+from planner.scenario import ScenarioError, events_from_data, load_scenario, parse_text, scenario_from_data
 
 
 @dataclass(frozen=True)
@@ -140,3 +141,26 @@ class Catalog:
         if scenario is None:
             raise not_found(f"scenario {name!r}")
         return scenario
+
+
+def near_the_trip(scenario: Scenario, moment: dt.datetime, loc: list[str | int]) -> None:
+    """Times more than a year from the horizon are typing errors (and would overflow the axis)."""
+    calendar = scenario.calendar
+    first = calendar.start_date - dt.timedelta(days=366)
+    last = calendar.start_date + dt.timedelta(days=calendar.horizon_days + 366)
+    if not first <= moment.date() <= last:
+        message = f"{moment.isoformat()} is more than a year from the trip ({calendar.start_date})"
+        raise field_error(loc, message)
+
+
+def checked_events(scenario: Scenario, data: Any, loc: list[str | int]) -> EventTimeline:
+    """Events (a list or a what-if timeline) validated against the scenario; 422 naming the field."""
+    try:
+        timeline = events_from_data(data, scenario, "events")
+    except ScenarioError as error:
+        first = error.problems[0]
+        raise field_error([*loc, *first.path], "; ".join(p.message for p in error.problems)) from None
+    for index, event in enumerate(timeline.events):
+        for name in ("announced_at", "start", "end"):
+            near_the_trip(scenario, getattr(event, name), [*loc, "events", index, name])
+    return timeline

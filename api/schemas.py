@@ -62,7 +62,9 @@ class ReplanRequest(Body):
     """Report what happened and ask for the next version of a plan."""
 
     base_version: int = Field(
-        ge=1, description="The version this replan starts from; it must still be the latest (else 409)."
+        ge=1,
+        le=1_000_000,
+        description="The version this replan starts from; it must still be the latest (else 409).",
     )
     now: AwareDatetime = Field(
         description="The moment of replanning, with its UTC offset; everything before it is kept as done.",

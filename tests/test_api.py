@@ -214,6 +214,15 @@ def test_failed_replans_store_nothing(client: TestClient) -> None:
         ({"now": "2016-01-19T10:00:00"}, ["body", "now"]),
         ({"base_version": 0}, ["body", "base_version"]),
         ({"options": {"time_limit_s": 1e9}}, ["body", "options", "time_limit_s"]),
+        ({"now": "0001-01-01T00:00:00+14:00"}, ["body", "now"]),
+        (
+            {
+                "events": [
+                    {**TRAIN_CANCELLED, "start": "9999-12-31T00:00+06:00", "end": "9999-12-31T01:00+06:00"}
+                ]
+            },
+            ["body", "events", 0, "start"],
+        ),
     ]
     for change, loc in cases:
         body = {"base_version": 1, "now": REPLAN_NOW, "events": [TRAIN_CANCELLED], **change}
@@ -268,6 +277,13 @@ def test_whatif(client: TestClient) -> None:
     )
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["body", "timeline_names", 0]
+
+    broken = {**timeline, "events": [{**TRAIN_CANCELLED, "service": "KTZ999"}]}
+    bad = client.post(
+        "/v1/whatif", json={"scenario_name": "three-cities", "timelines": [broken]}, headers=ACME
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "timelines", 0, "events", 0, "service"]
 
 
 def test_openapi_describes_every_field(client: TestClient) -> None:

@@ -6,16 +6,16 @@ first, the answer is 409 and nothing is stored: no one overwrites a colleague's 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
+from api.catalog import checked_events, near_the_trip
 from api.deps import OwnerDep, Services, ServicesDep
 from api.errors import ERROR_RESPONSES, SOLVE_RESPONSES, field_error, not_found
 from api.jobs import PlanOutcome, check_job, plan_job, replan_job
 from api.schemas import CreatePlan, PlanSummary, PlanVersionOut, ReplanRequest, VersionSummary
 from api.storage import PlanInfo, StaleVersion, VersionInfo
-from planner.scenario import ScenarioError, events_from_data
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"], responses=ERROR_RESPONSES)
 
@@ -23,6 +23,10 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "base_version is not the latest: someone replanned first. Nothing stored."}
 }
 _GOOD = {"OPTIMAL", "FEASIBLE"}
+MAX_VERSION = 1_000_000  # far beyond any trip; keeps numbers inside every database's integer
+
+PlanId = Annotated[str, Path(min_length=1, max_length=64, description="The plan's id.")]
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version number, from 1.")]
 
 
 def _summary(version: VersionInfo) -> dict[str, Any]:
@@ -75,7 +79,7 @@ def _usable(outcome: PlanOutcome, time_limit_s: float) -> dict[str, Any]:
     return plan
 
 
-def _owned_plan(services: Services, plan_id: str, organisation: str) -> PlanInfo:
+def _owned_plan(services: Services, plan_id: PlanId, organisation: str) -> PlanInfo:
     info = services.store.plan(plan_id, organisation)
     if info is None:
         raise not_found(f"plan {plan_id!r}")
@@ -117,7 +121,7 @@ def list_plans(
     services: ServicesDep,
     owner: OwnerDep,
     limit: int = Query(default=50, ge=1, le=500, description="Most plans to return."),
-    offset: int = Query(default=0, ge=0, description="Plans to skip."),
+    offset: int = Query(default=0, ge=0, le=1_000_000_000, description="Plans to skip."),
 ) -> list[PlanSummary]:
     return [
         PlanSummary(
@@ -133,7 +137,7 @@ def list_plans(
 
 
 @router.get("/{plan_id}", response_model=PlanVersionOut, summary="The latest version of a plan")
-def get_plan(plan_id: str, services: ServicesDep, owner: OwnerDep) -> PlanVersionOut:
+def get_plan(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> PlanVersionOut:
     info = _owned_plan(services, plan_id, owner.organisation)
     version = services.store.version(plan_id, info.latest_version)
     if version is None:
@@ -142,13 +146,15 @@ def get_plan(plan_id: str, services: ServicesDep, owner: OwnerDep) -> PlanVersio
 
 
 @router.get("/{plan_id}/versions", response_model=list[VersionSummary], summary="Every version of a plan")
-def list_versions(plan_id: str, services: ServicesDep, owner: OwnerDep) -> list[VersionSummary]:
+def list_versions(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> list[VersionSummary]:
     _owned_plan(services, plan_id, owner.organisation)
     return [VersionSummary(**_summary(v)) for v in services.store.versions(plan_id)]
 
 
 @router.get("/{plan_id}/versions/{number}", response_model=PlanVersionOut, summary="One version of a plan")
-def get_version(plan_id: str, number: int, services: ServicesDep, owner: OwnerDep) -> PlanVersionOut:
+def get_version(
+    plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep
+) -> PlanVersionOut:
     _owned_plan(services, plan_id, owner.organisation)
     version = services.store.version(plan_id, number)
     if version is None:
@@ -163,17 +169,16 @@ def get_version(plan_id: str, number: int, services: ServicesDep, owner: OwnerDe
     responses={**SOLVE_RESPONSES, **_CONFLICT},
     summary="Report events and get the next version, with its diff",
 )
-def replan_plan(plan_id: str, body: ReplanRequest, services: ServicesDep, owner: OwnerDep) -> PlanVersionOut:
+def replan_plan(
+    plan_id: PlanId, body: ReplanRequest, services: ServicesDep, owner: OwnerDep
+) -> PlanVersionOut:
     info = _owned_plan(services, plan_id, owner.organisation)
     if body.base_version != info.latest_version:
         raise _stale(info.latest_version)
     scenario = services.catalog.stored(info.scenario)
-    # Bad events and positions are refused here, before they take a solver's time.
-    try:
-        events_from_data(body.events, scenario, "events")
-    except ScenarioError as error:
-        first = error.problems[0]
-        raise field_error(list(first.path), "; ".join(p.message for p in error.problems)) from None
+    # Bad events, times and positions are refused here, before they take a solver's time.
+    checked_events(scenario, body.events, [])
+    near_the_trip(scenario, body.now, ["now"])
     if body.position is not None and body.position not in {c.id for c in scenario.cities}:
         raise field_error(["position"], f"unknown city {body.position!r}")
     previous = services.store.version(plan_id, body.base_version)

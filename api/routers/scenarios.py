@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from api.deps import OwnerDep, ServicesDep
 from api.errors import ERROR_RESPONSES
@@ -18,7 +20,11 @@ def list_scenarios(services: ServicesDep, _owner: OwnerDep) -> list[ScenarioSumm
 
 
 @router.get("/{name}", response_model=ScenarioOut, summary="One bundled scenario, in full")
-def get_scenario(name: str, services: ServicesDep, _owner: OwnerDep) -> ScenarioOut:
+def get_scenario(
+    name: Annotated[str, Path(max_length=200, description="A bundled scenario's name.")],
+    services: ServicesDep,
+    _owner: OwnerDep,
+) -> ScenarioOut:
     catalog = services.catalog
     scenario = catalog.require(name)
     summary = catalog.summary(name, scenario)

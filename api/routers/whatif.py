@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.catalog import checked_events
 from api.deps import OwnerDep, ServicesDep
 from api.errors import SOLVE_RESPONSES, field_error
 from api.jobs import whatif_job
@@ -28,6 +29,8 @@ def whatif(body: WhatIfRequest, services: ServicesDep, _owner: OwnerDep) -> What
         timelines.append(bundled[name])
     if body.timelines is None and body.timeline_names is None:
         timelines = list(bundled.values())
+    for index, timeline in enumerate(body.timelines or []):
+        checked_events(chosen.scenario, timeline, ["timelines", index])
     if not timelines:
         raise field_error(["timelines"], "no timeline to play: give timelines or timeline_names")
     # A what-if solves once, then once per announcement of every timeline.
