@@ -113,9 +113,12 @@ def _run(problem: Problem, params: SolverParams, time_limit: float, hint: list[A
     solver.parameters.num_workers = params.workers
     solver.parameters.random_seed = params.seed
     # Measured on this model: cheaper presolve probing and a tighter LP relaxation
-    # prove optimality several times faster.
+    # prove optimality several times faster. Putting every linear constraint into the
+    # LP from the start (instead of adding violated ones lazily) gives a strong root
+    # bound at once: flagship 7.5 s -> 1.5 s, 24 cities x 21 days 23 s -> 8 s.
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.linearization_level = 2
+    solver.parameters.add_lp_constraints_lazily = False
     code = solver.solve(model.model)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [i for i, var in enumerate(model.arc_vars) if solver.boolean_value(var)]
