@@ -152,6 +152,10 @@ class SearchContext:
         for city in scenario.cities:
             nights = self.midnights[city.id]
             self.steady[city.id] = all(b - a == 24 * 60 for a, b in itertools.pairwise(nights))
+        # drive_start answers, per (drive edge, earliest start): the same arrival times
+        # recur across the many searches of one profile, and the answer is fixed for
+        # a context (its overlay and rules never change).
+        self.drive_starts: dict[tuple[int, int], int | None] = {}
         limit = self.rules.max_travel_min_per_day
         # A connection longer than twice the daily limit must exceed it on some day.
         self.max_connection_min = (
@@ -311,6 +315,15 @@ def drive_minutes(ctx: SearchContext, edge: DriveEdge, start: int) -> int:
 
 def drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | None:
     """Earliest start >= not_before of a drive that fits its window, closures, quiet hours."""
+    key = (id(edge), not_before)
+    if key in ctx.drive_starts:
+        return ctx.drive_starts[key]
+    found = _drive_start(ctx, edge, not_before)
+    ctx.drive_starts[key] = found
+    return found
+
+
+def _drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | None:
     w_start, w_end = edge.window
     if w_end <= w_start or edge.minutes > w_end - w_start:
         return None
@@ -453,6 +466,18 @@ def _path(ctx: SearchContext, labels: Labels, key: Key) -> list[Leg]:
     return legs
 
 
+def _raw_path(labels: Labels, key: Key) -> tuple[tuple[int, int], ...]:
+    """The edges and runs (or drive starts) of the path to ``key``, cheaply comparable."""
+    steps: list[tuple[int, int]] = []
+    current: Key | None = key
+    while current is not None:
+        _, previous, spec = labels[current]
+        if spec is not None:
+            steps.append((id(spec[0]), spec[1]))
+        current = previous
+    return tuple(steps)
+
+
 def leave_time(ctx: SearchContext, legs: list[Leg]) -> int:
     """When the delegation must leave the origin centre to make the first leg."""
     first = legs[0]
@@ -496,12 +521,21 @@ def make_journey(ctx: SearchContext, origin: str, destination: str, legs: list[L
 def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -> dict[str, list[Journey]]:
     """Pareto sets of connections from ``origin`` to every city, over the given leave times."""
     found: dict[str, dict[tuple[object, ...], Journey]] = {}
+    # Searches from neighbouring leave times mostly find the same paths. A path seen
+    # before (same edges, same runs or drive starts) gives the same journey and the
+    # same verdict, since leave times only grow, so it is skipped before the costly
+    # part: building legs, postponing drives, counting night minutes.
+    seen: set[tuple[str, tuple[tuple[int, int], ...]]] = set()
     max_day = ctx.rules.max_travel_min_per_day
     for leave_at in sorted(set(leave_times)):
         labels = earliest_arrival(ctx, origin, leave_at)
         for key, (arrive, _, _) in labels.items():
             if key[0] != "city" or key[1] == origin:
                 continue
+            raw = (key[1], _raw_path(labels, key))
+            if raw in seen:
+                continue
+            seen.add(raw)
             legs = _postpone_drives(ctx, _path(ctx, labels, key))
             signature = tuple((leg.service, leg.depart) for leg in legs)
             known = found.setdefault(key[1], {})
