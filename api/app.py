@@ -17,7 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.catalog import Catalog
 from api.deps import Services
 from api.jobs import SolverPool
-from api.routers import health, plans, scenarios, whatif
+from api.pending import PendingBoard
+from api.routers import health, pages, plans, scenarios, whatif
 from api.settings import Settings
 from api.storage import Store
 
@@ -91,9 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store.from_url(settings.database_url)
         store.create_schema()
-        pool = SolverPool(settings.solver_processes, settings.queue_depth)
+        board = PendingBoard()
+        pool = SolverPool(settings.solver_processes, settings.queue_depth, on_progress=board.progress)
         pool.warm()
-        app.state.services = Services(settings, store, pool, Catalog(settings), configured_keys)
+        app.state.services = Services(settings, store, pool, Catalog(settings), configured_keys, board)
         try:
             yield
         finally:
@@ -106,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    for module in (plans, whatif, scenarios, health):
+    for module in (plans, whatif, scenarios, health, pages):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.catalog import Catalog
 from api.jobs import JobTimeout, PoolBusy, SolverPool
+from api.pending import PendingBoard
 from api.settings import Settings
 from api.storage import KeyOwner, Store
 
@@ -23,6 +24,7 @@ class Services:
     pool: SolverPool
     catalog: Catalog
     configured_keys: dict[str, str]  # key -> organisation, from the environment
+    board: PendingBoard  # versions being computed
 
     def run_job(self, fn: Any, *args: Any, time_limit_s: float) -> Any:
         """A solver job in the pool; 503 when the pool is full, 504 when it runs out of time."""

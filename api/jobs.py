@@ -8,12 +8,14 @@ Bad input found during the solve comes back as a ``JobError`` naming the field.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +29,29 @@ from planner.scenario import ScenarioError, events_from_data, scenario_from_data
 T = TypeVar("T")
 
 _NETWORKS_KEPT = 8
+# Set in each solver process by the pool's initializer: where progress reports go.
+_progress_queue: Any = None
+
+
+def _install_progress_queue(queue: Any) -> None:
+    global _progress_queue
+    _progress_queue = queue
+
+
+def _reporter(token: str | None) -> Callable[[str, dict[str, Any]], None] | None:
+    """A progress hook that tags each report with the job's token and sends it to the server."""
+    queue = _progress_queue
+    if token is None or queue is None:
+        return None
+
+    def report(phase: str, details: dict[str, Any]) -> None:
+        # Progress is best effort: never fail a solve over it.
+        with contextlib.suppress(Exception):
+            queue.put_nowait((token, phase, details))
+
+    return report
+
+
 _networks: OrderedDict[str, tuple[Scenario, TransportNetwork]] = OrderedDict()
 
 
@@ -85,7 +110,7 @@ def warm_up() -> bool:
     return True
 
 
-def plan_job(scenario_data: dict[str, Any], options: dict[str, Any]) -> PlanOutcome:
+def plan_job(scenario_data: dict[str, Any], options: dict[str, Any], token: str | None = None) -> PlanOutcome:
     """Version 1 of a plan, checked by the independent checker."""
     from planner.check import check_plan
     from planner.result import plan_json
@@ -97,8 +122,11 @@ def plan_job(scenario_data: dict[str, Any], options: dict[str, Any]) -> PlanOutc
     except ScenarioError as error:
         return PlanOutcome(error=_scenario_error(error, ("scenario",)))
     params = _params(scenario, options)
-    problem, result = plan(scenario, params, network=network)
+    progress = _reporter(token)
+    problem, result = plan(scenario, params, network=network, progress=progress)
     data = plan_json(scenario, problem.axis, result)
+    if progress:
+        progress("checking", {})
     violations = [str(v) for v in check_plan(scenario, data)]
     return PlanOutcome(data, violations, seconds=time.perf_counter() - began)
 
@@ -123,6 +151,7 @@ def replan_job(
     events_data: list[dict[str, Any]],
     position: str | None,
     options: dict[str, Any],
+    token: str | None = None,
 ) -> PlanOutcome:
     """The next version from ``now`` given new events, checked against the frozen past."""
     import datetime as dt
@@ -139,13 +168,17 @@ def replan_job(
         return PlanOutcome(error=JobError(problem.path, "; ".join(p.message for p in error.problems)))
     now = dt.datetime.fromisoformat(now_iso)
     try:
-        new = replan(scenario, previous, now, events, position, _params(scenario, options), network)
+        progress = _reporter(token)
+        params = _params(scenario, options)
+        new = replan(scenario, previous, now, events, position, params, network, progress)
     except ReplanError as error:
         field_name, _, message = str(error).partition(": ")
         known = field_name in {"now", "position", "plan"}
         return PlanOutcome(
             error=JobError((field_name if known else "plan",), message if known else str(error))
         )
+    if progress:
+        progress("checking", {})
     in_force = tuple(Disruption.model_validate(e) for e in new.plan["events"])
     violations = check_plan(scenario, new.plan, events=in_force, previous=previous, now=now)
     return PlanOutcome(new.plan, [str(v) for v in violations], seconds=time.perf_counter() - began)
@@ -208,17 +241,42 @@ class JobTimeout(Exception):
 class SolverPool:
     """A fixed number of solver processes and a bounded waiting line in front of them."""
 
-    def __init__(self, processes: int, queue_depth: int) -> None:
+    def __init__(
+        self,
+        processes: int,
+        queue_depth: int,
+        on_progress: Callable[[str, str, dict[str, Any]], None] | None = None,
+    ) -> None:
         self.processes = processes
         self.capacity = processes + queue_depth
         self._in_flight = 0
         self._lock = threading.Lock()
+        # spawn, not fork: the server process has threads (and SQLite connections)
+        # that a forked child must not inherit.
+        self._context = multiprocessing.get_context("spawn")
+        self._progress: Any = self._context.Queue()
+        self._on_progress = on_progress
+        self._listener = threading.Thread(target=self._listen, name="solver-progress", daemon=True)
+        self._listener.start()
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        # spawn, not fork: the server process has threads (and SQLite connections)
-        # that a forked child must not inherit.
-        return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(
+            self.processes,
+            mp_context=self._context,
+            initializer=_install_progress_queue,
+            initargs=(self._progress,),
+        )
+
+    def _listen(self) -> None:
+        """Hand each progress report of a solver process to the server's callback."""
+        while True:
+            message = self._progress.get()
+            if message is None:
+                return
+            if self._on_progress is not None:
+                token, phase, details = message
+                self._on_progress(token, phase, details)
 
     def warm(self) -> None:
         """Start every process now and import the solver stack in each."""
@@ -265,3 +323,4 @@ class SolverPool:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._progress.put(None)

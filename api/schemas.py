@@ -110,18 +110,30 @@ class VersionSummary(BaseModel):
     now: str | None = Field(description="The replanning moment (local time with offset).")
     created_at: dt.datetime = Field(description="When the version was stored (UTC).")
     created_by: str = Field(description="Organisation and key that made the change.")
-    status: str = Field(description="Solver status of the version: OPTIMAL, FEASIBLE, ...")
+    status: str = Field(
+        description="OPTIMAL or FEASIBLE for a stored version; QUEUED, SOLVING or FAILED for one "
+        "being computed."
+    )
     seminars: int = Field(description="Seminars held in this version.")
     changes: int = Field(description="Changes against the previous version (0 for version 1).")
     events: list[dict[str, Any]] = Field(description="The events reported with this version.")
+    progress: dict[str, Any] | None = Field(
+        default=None,
+        description="While QUEUED or SOLVING: phase (queued, connections, solving, explaining, checking), "
+        "elapsed_s and, once the solver has a plan, solutions, objective and bound (lower is better).",
+    )
+    error: dict[str, Any] | None = Field(
+        default=None, description="When FAILED: the HTTP status and detail the request would have had."
+    )
 
 
 class PlanVersionOut(VersionSummary):
     """A version of a plan with the plan JSON."""
 
     id: str = Field(description="The plan's id.")
-    plan: dict[str, Any] = Field(
-        description="The plan JSON (format delegation-plan/1): seminars, legs, nights, totals, coverage, "
+    plan: dict[str, Any] | None = Field(
+        description="None until the version is stored. The plan JSON (format delegation-plan/1): "
+        "seminars, legs, nights, totals, coverage, "
         "uncovered cities with reasons, diff against the previous version; times local with offsets."
     )
 

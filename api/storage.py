@@ -260,10 +260,11 @@ class Store:
         scenario: dict[str, Any],
         plan: dict[str, Any],
         kind: str,
+        plan_id: str | None = None,
     ) -> VersionInfo:
         """A new plan with its version 1, in one transaction."""
         now = _utc_now()
-        plan_id = uuid.uuid4().hex
+        plan_id = plan_id or uuid.uuid4().hex
         with Session(self.engine) as session, session.begin():
             session.add(
                 PlanRow(

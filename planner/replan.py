@@ -21,7 +21,7 @@ from planner.domain import Disruption, DisruptionKind, Mode, Scenario, SolverPar
 from planner.network import TransportNetwork
 from planner.problem import Stability, StartState, build_problem, legs_signature
 from planner.result import Itinerary, Result, SeminarVisit, UncoveredReason, leg_json, plan_json
-from planner.solve import solve
+from planner.solve import ProgressHook, solve
 
 
 class ReplanError(ValueError):
@@ -106,6 +106,7 @@ def replan(
     position: str | None = None,
     params: SolverParams | None = None,
     network: TransportNetwork | None = None,
+    progress: ProgressHook | None = None,
 ) -> Replanned:
     """Replan from ``now`` given the events announced by then; the past stays as it was."""
     if now.tzinfo is None:
@@ -124,6 +125,8 @@ def replan(
 
     from planner.connections import build_context
 
+    if progress:
+        progress("connections", {})
     ctx = build_context(network, overlay)
     # The frozen past: seminars that started, legs that departed.
     done = tuple(s for s in trip.seminars if s.start < now_min)
@@ -159,7 +162,7 @@ def replan(
     )
     problem = build_problem(scenario, network, overlay, start, stability, context=ctx)
     params = params or scenario.solver
-    result = solve(problem, params)
+    result = solve(problem, params, progress)
 
     # The whole trip: the frozen past, then the new part.
     new_seminars = result.itinerary.seminars if result.itinerary else ()
@@ -189,6 +192,8 @@ def replan(
         "free_at": axis.iso(start.free_at, zone),
     }
     data["events"] = [e.model_dump(mode="json", exclude_defaults=True) for e in announced]
+    if progress:
+        progress("explaining", {})
     data["diff"] = diff_plans(scenario, axis, trip, itinerary, now_min, whole, new_events, problem, params)
     data["stability_points"] = result.stability_cost
     return Replanned(whole, data)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -21,18 +23,25 @@ from planner.result import (
     UncoveredReason,
 )
 
+# Told of each phase ("connections", "solving", ...) and, while solving, of each better
+# plan: solutions found, objective, bound, elapsed seconds. For progress displays only.
+ProgressHook = Callable[[str, dict[str, Any]], None]
+
 
 def plan(
     scenario: Scenario,
     params: SolverParams | None = None,
     network: TransportNetwork | None = None,
     overlay: Overlay | None = None,
+    progress: ProgressHook | None = None,
 ) -> tuple[Problem, Result]:
     """Build the problem of a scenario and solve it with its (or the given) parameters."""
     started = time.perf_counter()
+    if progress:
+        progress("connections", {})
     problem = build_problem(scenario, network=network, overlay=overlay)
     built = time.perf_counter() - started
-    result = solve(problem, params or scenario.solver)
+    result = solve(problem, params or scenario.solver, progress)
     result.stats["build_s"] = round(built, 4)
     return problem, result
 
@@ -102,7 +111,34 @@ class _Outcome:
     chosen: list[int] | None  # arc indices of the plan, if one was found
 
 
-def _run(problem: Problem, params: SolverParams, time_limit: float, hint: list[Arc] | None) -> _Outcome:
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    """Passes each better plan's objective and bound to a progress hook."""
+
+    def __init__(self, progress: ProgressHook) -> None:
+        super().__init__()
+        self.progress = progress
+        self.solutions = 0
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        self.progress(
+            "solving",
+            {
+                "solutions": self.solutions,
+                "objective": round(self.objective_value),
+                "bound": round(self.best_objective_bound),
+                "elapsed_s": round(self.wall_time, 2),
+            },
+        )
+
+
+def _run(
+    problem: Problem,
+    params: SolverParams,
+    time_limit: float,
+    hint: list[Arc] | None,
+    progress: ProgressHook | None = None,
+) -> _Outcome:
     model = ItineraryModel(problem)
     if hint:
         wanted = {(a.tail, a.head) for a in hint}
@@ -119,14 +155,16 @@ def _run(problem: Problem, params: SolverParams, time_limit: float, hint: list[A
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.linearization_level = 2
     solver.parameters.add_lp_constraints_lazily = False
-    code = solver.solve(model.model)
+    if progress:
+        progress("solving", {"solutions": 0})
+    code = solver.solve(model.model, _Reporter(progress) if progress else None)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [i for i, var in enumerate(model.arc_vars) if solver.boolean_value(var)]
         return _Outcome(_STATUS[code], problem, model, solver, chosen)
     return _Outcome(_STATUS.get(code, SolveStatus.TIME_LIMIT), problem, model, solver, None)
 
 
-def solve(problem: Problem, params: SolverParams) -> Result:
+def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None = None) -> Result:
     """Solve a problem with CP-SAT and explain what is left out; never raises on infeasibility.
 
     The daily travel limit is handled lazily: first the model without it (smaller,
@@ -147,7 +185,7 @@ def solve(problem: Problem, params: SolverParams) -> Result:
 
     path = "direct"
     if problem.binding_days:
-        outcome = _run(problem.relaxed(), params, params.time_limit_s, None)
+        outcome = _run(problem.relaxed(), params, params.time_limit_s, None, progress)
         plan_arcs = [outcome.problem.arcs[i] for i in outcome.chosen] if outcome.chosen is not None else None
         within = plan_arcs is not None and all(
             m <= problem.limit_on(day) for day, m in problem.daily_loads(plan_arcs).items()
@@ -155,10 +193,10 @@ def solve(problem: Problem, params: SolverParams) -> Result:
         path = "relaxed plan keeps the daily limit"
         if not within and outcome.status != SolveStatus.INFEASIBLE:
             remaining = params.time_limit_s - (time.perf_counter() - started)
-            outcome = _run(problem.exact(), params, remaining, plan_arcs)
+            outcome = _run(problem.exact(), params, remaining, plan_arcs, progress)
             path = "exact model with the daily limit"
     else:
-        outcome = _run(problem, params, params.time_limit_s, None)
+        outcome = _run(problem, params, params.time_limit_s, None, progress)
     runtime = time.perf_counter() - started
     model, solver = outcome.model, outcome.solver
 

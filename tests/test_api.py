@@ -24,6 +24,7 @@ from tests.api_support import (
     api_settings,
     assert_checked,
     assert_checked_inline,
+    bundled_events,
 )
 
 
@@ -327,3 +328,66 @@ def test_timeout_stores_nothing_and_full_pool_is_503(tight_client: TestClient) -
     assert answers[0].status_code == 504
     assert "nothing was stored" in answers[0].json()["detail"]
     assert plan_count(client) == 0
+
+
+def follow(client: TestClient, location: str, seen: list[dict[str, Any]]) -> dict[str, Any]:
+    """Poll a version until it is stored or failed, keeping each answer."""
+    deadline = time.monotonic() + 120
+    while True:
+        body = client.get(location, headers=ACME).json()
+        seen.append(body)
+        if body["status"] not in ("QUEUED", "SOLVING"):
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.05)
+
+
+def test_without_waiting_the_version_status_reports_progress(client: TestClient) -> None:
+    response = client.post(
+        "/v1/plans", params={"wait": "false"}, json={"scenario_name": "kazakhstan-winter-2016"}, headers=ACME
+    )
+    assert response.status_code == 202
+    accepted = response.json()
+    assert accepted["status"] in ("QUEUED", "SOLVING") and accepted["plan"] is None
+    location = response.headers["location"]
+    assert location == f"/v1/plans/{accepted['id']}/versions/1"
+    seen: list[dict[str, Any]] = []
+    final = follow(client, location, seen)
+    assert final["status"] == "OPTIMAL" and final["plan"]["status"] == "OPTIMAL"
+    assert_checked(final)
+    phases = {body["progress"]["phase"] for body in seen if body.get("progress")}
+    assert phases & {"connections", "solving", "checking"}, phases
+    solving = [b["progress"] for b in seen if b.get("progress") and b["progress"].get("solutions")]
+    if solving:  # a fast machine may finish between two polls
+        assert solving[-1]["objective"] >= solving[-1]["bound"]
+
+    # A replan without waiting: while it computes, the same version cannot be replanned again.
+    plan_id = accepted["id"]
+    body = {
+        "base_version": 1,
+        "now": "2016-01-21T07:00:00+05:00",
+        "events": bundled_events("aktau-airport-closed"),
+    }
+    response = client.post(f"/v1/plans/{plan_id}/replan", params={"wait": "false"}, json=body, headers=ACME)
+    assert response.status_code == 202
+    racing = client.post(f"/v1/plans/{plan_id}/replan", json=body, headers=ACME)
+    assert racing.status_code == 409
+    listed = client.get(f"/v1/plans/{plan_id}/versions", headers=ACME).json()
+    if listed[-1]["version"] == 2:
+        assert listed[-1]["status"] in ("QUEUED", "SOLVING", "OPTIMAL")
+    second = follow(client, response.headers["location"], [])
+    assert second["version"] == 2 and second["status"] == "OPTIMAL"
+    assert_checked(second, previous=final["plan"])
+    assert versions(client, plan_id) == [1, 2]
+
+
+def test_a_failed_version_says_why_and_stores_nothing(client: TestClient) -> None:
+    before = plan_count(client)
+    hurried = {"scenario_name": "kazakhstan-winter-2016", "options": {"time_limit_s": 0.001}}
+    response = client.post("/v1/plans", params={"wait": "false"}, json=hurried, headers=ACME)
+    assert response.status_code == 202
+    final = follow(client, response.headers["location"], [])
+    assert final["status"] == "FAILED"
+    assert final["error"]["status_code"] == 504 and "nothing was stored" in final["error"]["detail"]
+    assert plan_count(client) == before
+    assert client.get(f"/v1/plans/{final['id']}/versions/1", headers=RIVAL).status_code == 404

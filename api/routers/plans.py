@@ -6,23 +6,25 @@ first, the answer is 409 and nothing is stored: no one overwrites a colleague's 
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 
 from api.catalog import checked_events, near_the_trip
 from api.deps import OwnerDep, Services, ServicesDep
 from api.errors import ERROR_RESPONSES, SOLVE_RESPONSES, field_error, not_found
-from api.jobs import PlanOutcome, check_job, plan_job, replan_job
+from api.jobs import check_job, plan_job, replan_job
+from api.pending import PendingVersion
 from api.schemas import CreatePlan, PlanSummary, PlanVersionOut, ReplanRequest, VersionSummary
-from api.storage import PlanInfo, StaleVersion, VersionInfo
+from api.storage import PlanInfo, VersionInfo
+from api.versioning import launch, stale, usable_plan, wait_for
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"], responses=ERROR_RESPONSES)
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "base_version is not the latest: someone replanned first. Nothing stored."}
 }
-_GOOD = {"OPTIMAL", "FEASIBLE"}
 MAX_VERSION = 1_000_000  # far beyond any trip; keeps numbers inside every database's integer
 
 PlanId = Annotated[str, Path(min_length=1, max_length=64, description="The plan's id.")]
@@ -49,51 +51,63 @@ def _version_out(version: VersionInfo) -> PlanVersionOut:
     return PlanVersionOut(id=version.plan_id, plan=version.plan, **_summary(version))
 
 
-def _usable(outcome: PlanOutcome, time_limit_s: float) -> dict[str, Any]:
-    """The plan of a finished job, or the HTTP error that says why there is none."""
-    if outcome.error is not None:
-        raise field_error(list(outcome.error.loc), outcome.error.message)
-    plan = outcome.plan
-    assert plan is not None
-    if outcome.violations:
-        raise HTTPException(
-            status_code=500,
-            detail={
-                "message": "the checker rejected the plan; nothing was stored",
-                "violations": outcome.violations,
-            },
-        )
-    status = str(plan.get("status"))
-    if status == "TIME_LIMIT":
-        raise HTTPException(
-            status_code=504, detail=f"no plan found within {time_limit_s:g} s; nothing was stored"
-        )
-    if status not in _GOOD:
-        raise HTTPException(
-            status_code=422,
-            detail={
-                "message": f"no itinerary satisfies the rules ({status}); nothing was stored",
-                "uncovered": plan.get("uncovered", []),
-            },
-        )
-    return plan
+def _pending_out(pending: PendingVersion) -> PlanVersionOut:
+    error = pending.error
+    return PlanVersionOut(
+        id=pending.plan_id,
+        version=pending.number,
+        kind=pending.kind,
+        base_version=pending.base_version,
+        now=pending.now,
+        created_at=pending.created_at,
+        created_by=pending.created_by,
+        status=pending.state,
+        seminars=0,
+        changes=0,
+        events=list(pending.events),
+        plan=None,
+        progress=pending.report() if error is None else None,
+        error={"status_code": error.status_code, "detail": error.detail} if error is not None else None,
+    )
 
 
-def _owned_plan(services: Services, plan_id: PlanId, organisation: str) -> PlanInfo:
+def _answer(
+    services: Services, pending: PendingVersion, wait: bool, time_limit_s: float, response: Response
+) -> PlanVersionOut:
+    """201 with the stored version when waiting; else 202 with its status and where to follow it."""
+    if wait:
+        return _version_out(wait_for(services, pending, time_limit_s))
+    response.status_code = 202
+    response.headers["Location"] = f"/v1/plans/{pending.plan_id}/versions/{pending.number}"
+    return _pending_out(pending)
+
+
+def _owned_plan(services: Services, plan_id: str, organisation: str) -> PlanInfo:
     info = services.store.plan(plan_id, organisation)
     if info is None:
+        if services.board.get(plan_id, 1, organisation) is not None:
+            raise HTTPException(status_code=409, detail="version 1 of this plan is still being computed")
         raise not_found(f"plan {plan_id!r}")
     return info
+
+
+_WAIT = Query(
+    default=True,
+    description="true: answer 201 with the version once stored. false: answer 202 at once; follow the "
+    "version's status (QUEUED, SOLVING with progress, then the stored version or FAILED) at the Location.",
+)
 
 
 @router.post(
     "",
     status_code=201,
     response_model=PlanVersionOut,
-    responses=SOLVE_RESPONSES,
+    responses={**SOLVE_RESPONSES, 202: {"description": "Accepted (wait=false): the version is computing."}},
     summary="Create a plan (version 1) for a bundled or inline scenario",
 )
-def create_plan(body: CreatePlan, services: ServicesDep, owner: OwnerDep) -> PlanVersionOut:
+def create_plan(
+    body: CreatePlan, services: ServicesDep, owner: OwnerDep, response: Response, wait: bool = _WAIT
+) -> PlanVersionOut:
     chosen = services.catalog.choose(body)
     options = services.catalog.solver_options(body.options, chosen.scenario)
     if body.plan is not None:
@@ -106,14 +120,21 @@ def create_plan(body: CreatePlan, services: ServicesDep, owner: OwnerDep) -> Pla
             raise field_error(
                 ["plan"], "the checker rejects this plan: " + "; ".join(outcome.violations[:10])
             )
-        plan = _usable(outcome, 0.0)
-        kind = "imported"
-    else:
-        outcome = services.run_job(plan_job, chosen.data, options, time_limit_s=options["time_limit_s"])
-        plan = _usable(outcome, options["time_limit_s"])
-        kind = "planned"
-    version = services.store.create_plan(owner, chosen.name, chosen.data, plan, kind)
-    return _version_out(version)
+        plan = usable_plan(outcome, 0.0)
+        return _version_out(services.store.create_plan(owner, chosen.name, chosen.data, plan, "imported"))
+
+    plan_id = uuid.uuid4().hex
+    pending = PendingVersion(plan_id, 1, owner.organisation, "planned", None, None, owner.author)
+    time_limit = options["time_limit_s"]
+    launch(
+        services,
+        pending,
+        plan_job,
+        (chosen.data, options),
+        time_limit,
+        lambda plan: services.store.create_plan(owner, chosen.name, chosen.data, plan, "planned", plan_id),
+    )
+    return _answer(services, pending, wait, time_limit, response)
 
 
 @router.get("", response_model=list[PlanSummary], summary="The organisation's plans, newest first")
@@ -136,45 +157,83 @@ def list_plans(
     ]
 
 
-@router.get("/{plan_id}", response_model=PlanVersionOut, summary="The latest version of a plan")
+@router.get("/{plan_id}", response_model=PlanVersionOut, summary="The latest stored version of a plan")
 def get_plan(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> PlanVersionOut:
-    info = _owned_plan(services, plan_id, owner.organisation)
+    info = services.store.plan(plan_id, owner.organisation)
+    if info is None:
+        first = services.board.get(plan_id, 1, owner.organisation)
+        if first is not None:  # version 1 still computing (or failed): say so
+            return _pending_out(first)
+        raise not_found(f"plan {plan_id!r}")
     version = services.store.version(plan_id, info.latest_version)
     if version is None:
         raise not_found(f"plan {plan_id!r}")
     return _version_out(version)
 
 
-@router.get("/{plan_id}/versions", response_model=list[VersionSummary], summary="Every version of a plan")
+@router.get(
+    "/{plan_id}/versions",
+    response_model=list[VersionSummary],
+    summary="Every version of a plan, with any being computed",
+)
 def list_versions(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> list[VersionSummary]:
-    _owned_plan(services, plan_id, owner.organisation)
-    return [VersionSummary(**_summary(v)) for v in services.store.versions(plan_id)]
+    stored = [VersionSummary(**_summary(v)) for v in services.store.versions(plan_id)]
+    if not stored and services.store.plan(plan_id, owner.organisation) is None:
+        pending = services.board.get(plan_id, 1, owner.organisation)
+        if pending is None:
+            raise not_found(f"plan {plan_id!r}")
+    elif services.store.plan(plan_id, owner.organisation) is None:
+        raise not_found(f"plan {plan_id!r}")
+    latest = stored[-1].version if stored else 0
+    computing = [
+        VersionSummary(**_pending_out(p).model_dump(exclude={"id", "plan"}))
+        for p in services.board.of_plan(plan_id, owner.organisation)
+        if p.number > latest
+    ]
+    return stored + computing
 
 
-@router.get("/{plan_id}/versions/{number}", response_model=PlanVersionOut, summary="One version of a plan")
+@router.get(
+    "/{plan_id}/versions/{number}",
+    response_model=PlanVersionOut,
+    summary="One version of a plan (its status while it is being computed)",
+)
 def get_version(
     plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep
 ) -> PlanVersionOut:
-    _owned_plan(services, plan_id, owner.organisation)
-    version = services.store.version(plan_id, number)
-    if version is None:
-        raise not_found(f"version {number} of plan {plan_id!r}")
-    return _version_out(version)
+    version = None
+    if services.store.plan(plan_id, owner.organisation) is not None:
+        version = services.store.version(plan_id, number)
+    if version is not None:
+        return _version_out(version)
+    pending = services.board.get(plan_id, number, owner.organisation)
+    if pending is not None:
+        return _pending_out(pending)
+    raise not_found(f"version {number} of plan {plan_id!r}")
 
 
 @router.post(
     "/{plan_id}/replan",
     status_code=201,
     response_model=PlanVersionOut,
-    responses={**SOLVE_RESPONSES, **_CONFLICT},
+    responses={
+        **SOLVE_RESPONSES,
+        **_CONFLICT,
+        202: {"description": "Accepted (wait=false): the version is computing."},
+    },
     summary="Report events and get the next version, with its diff",
 )
 def replan_plan(
-    plan_id: PlanId, body: ReplanRequest, services: ServicesDep, owner: OwnerDep
+    plan_id: PlanId,
+    body: ReplanRequest,
+    services: ServicesDep,
+    owner: OwnerDep,
+    response: Response,
+    wait: bool = _WAIT,
 ) -> PlanVersionOut:
     info = _owned_plan(services, plan_id, owner.organisation)
     if body.base_version != info.latest_version:
-        raise _stale(info.latest_version)
+        raise stale(info.latest_version)
     scenario = services.catalog.stored(info.scenario)
     # Bad events, times and positions are refused here, before they take a solver's time.
     checked_events(scenario, body.events, [])
@@ -183,29 +242,20 @@ def replan_plan(
         raise field_error(["position"], f"unknown city {body.position!r}")
     previous = services.store.version(plan_id, body.base_version)
     if previous is None:
-        raise _stale(info.latest_version)
+        raise stale(info.latest_version)
     options = services.catalog.solver_options(body.options, scenario)
     now = body.now.isoformat()
-    outcome = services.run_job(
+    base = body.base_version
+    pending = PendingVersion(
+        plan_id, base + 1, owner.organisation, "replanned", base, now, owner.author, tuple(body.events)
+    )
+    time_limit = options["time_limit_s"]
+    launch(
+        services,
+        pending,
         replan_job,
-        info.scenario,
-        previous.plan,
-        now,
-        body.events,
-        body.position,
-        options,
-        time_limit_s=options["time_limit_s"],
+        (info.scenario, previous.plan, now, body.events, body.position, options),
+        time_limit,
+        lambda plan: services.store.add_version(owner, plan_id, base, plan, body.events, now),
     )
-    plan = _usable(outcome, options["time_limit_s"])
-    try:
-        version = services.store.add_version(owner, plan_id, body.base_version, plan, body.events, now)
-    except StaleVersion as stale:
-        raise _stale(stale.latest) from None
-    return _version_out(version)
-
-
-def _stale(latest: int) -> HTTPException:
-    return HTTPException(
-        status_code=409,
-        detail=f"version {latest} is the latest: someone replanned first; read it and replan from it",
-    )
+    return _answer(services, pending, wait, time_limit, response)

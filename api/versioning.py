@@ -1,0 +1,130 @@
+"""Computing a new version: launch the solve, follow its progress, store it or say why not.
+
+Both ways of asking go through here: a request that waits (201 with the version) and
+one that does not (202; the version's status tells QUEUED, SOLVING with progress,
+then the stored version or FAILED). Either way a version is stored only if the solve
+finished in time, the independent checker passed it and it is still the next version.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from fastapi import HTTPException
+
+from api.deps import Services
+from api.errors import field_error
+from api.jobs import PlanOutcome, PoolBusy
+from api.pending import PendingVersion
+from api.storage import StaleVersion, VersionInfo
+
+logger = logging.getLogger("api.versioning")
+
+_GOOD = {"OPTIMAL", "FEASIBLE"}
+
+
+def usable_plan(outcome: PlanOutcome, time_limit_s: float) -> dict[str, Any]:
+    """The plan of a finished job, or the HTTP error that says why there is none."""
+    if outcome.error is not None:
+        raise field_error(list(outcome.error.loc), outcome.error.message)
+    plan = outcome.plan
+    assert plan is not None
+    if outcome.violations:
+        raise HTTPException(
+            status_code=500,
+            detail={
+                "message": "the checker rejected the plan; nothing was stored",
+                "violations": outcome.violations,
+            },
+        )
+    status = str(plan.get("status"))
+    if status == "TIME_LIMIT":
+        raise HTTPException(
+            status_code=504, detail=f"no plan found within {time_limit_s:g} s; nothing was stored"
+        )
+    if status not in _GOOD:
+        raise HTTPException(
+            status_code=422,
+            detail={
+                "message": f"no itinerary satisfies the rules ({status}); nothing was stored",
+                "uncovered": plan.get("uncovered", []),
+            },
+        )
+    return plan
+
+
+def stale(latest: int) -> HTTPException:
+    return HTTPException(
+        status_code=409,
+        detail=f"version {latest} is the latest: someone replanned first; read it and replan from it",
+    )
+
+
+def launch(
+    services: Services,
+    pending: PendingVersion,
+    job: Callable[..., PlanOutcome],
+    args: tuple[Any, ...],
+    time_limit_s: float,
+    store: Callable[[dict[str, Any]], VersionInfo],
+) -> PendingVersion:
+    """Start computing ``pending``; 409 if that version is already being computed, 503 if busy."""
+    running = services.board.add(pending)
+    if running is not None:
+        raise HTTPException(
+            status_code=409,
+            detail=f"version {running.number} is being computed ({running.state}); "
+            "wait for it, then replan from it",
+        )
+    try:
+        future = services.pool.submit(job, *args, pending.token)
+    except PoolBusy:
+        services.board.failed(pending, HTTPException(status_code=503, detail="every solver is busy"))
+        raise HTTPException(
+            status_code=503,
+            detail="every solver is busy; retry shortly",
+            headers={"Retry-After": str(services.settings.retry_after_s)},
+        ) from None
+
+    def finished(done: Future[PlanOutcome]) -> None:
+        try:
+            with pending.lock:
+                if pending.abandoned:
+                    raise HTTPException(status_code=504, detail="the request timed out; nothing was stored")
+                plan = usable_plan(done.result(), time_limit_s)
+                try:
+                    pending.stored = store(plan)
+                except StaleVersion as error:
+                    raise stale(error.latest) from None
+            services.board.stored(pending)
+        except HTTPException as error:
+            services.board.failed(pending, error)
+        except Exception:  # a bug or a crashed solver process: report it, store nothing
+            logger.exception("version %s of plan %s failed", pending.number, pending.plan_id)
+            services.board.failed(pending, HTTPException(status_code=500, detail="the solve failed"))
+        finally:
+            pending.done.set()
+
+    future.add_done_callback(finished)
+    return pending
+
+
+def wait_for(services: Services, pending: PendingVersion, time_limit_s: float) -> VersionInfo:
+    """The stored version, or the HTTP error that prevented it (504 after the deadline)."""
+    if not pending.done.wait(time_limit_s + services.settings.grace_s):
+        # The lock orders this against storing: either the version is already stored
+        # (then it is the answer) or it never will be.
+        with pending.lock:
+            if pending.stored is None:
+                pending.abandoned = True
+                raise HTTPException(
+                    status_code=504, detail=f"no result within {time_limit_s:g} s; nothing was stored"
+                )
+            return pending.stored
+    if pending.error is not None:
+        raise pending.error
+    assert pending.stored is not None
+    return pending.stored
