@@ -28,6 +28,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rich.progress import Progress, TimeElapsedColumn  # noqa: E402
+
 from planner.calendar import TimeAxis  # noqa: E402
 from planner.check import check_plan  # noqa: E402
 from planner.domain import Disruption, Scenario  # noqa: E402
@@ -122,8 +124,13 @@ def main() -> None:
 
         began = time.perf_counter()
         threads = [threading.Thread(target=coordinator, args=(i,)) for i in range(args.clients)]
-        for thread in threads:
-            thread.start()
+        with Progress(*Progress.get_default_columns(), TimeElapsedColumn(), transient=True) as progress:
+            task = progress.add_task(f"{args.clients} coordinators replanning", total=total)
+            for thread in threads:
+                thread.start()
+            while any(thread.is_alive() for thread in threads):
+                progress.update(task, completed=len(results))
+                time.sleep(0.2)
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - began

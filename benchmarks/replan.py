@@ -18,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rich.progress import Progress, TimeElapsedColumn  # noqa: E402
+
 from planner.check import check_plan  # noqa: E402
 from planner.network import TransportNetwork, event_zone  # noqa: E402
 from planner.replan import replan  # noqa: E402
@@ -41,7 +43,11 @@ def main() -> None:
     rows = [header, "|---|---|---|---|---|---|---|---|"]
     print(header)
     medians = []
-    for path in sorted((ROOT / "scenarios" / "events").glob("*.yaml")):
+    paths = sorted((ROOT / "scenarios" / "events").glob("*.yaml"))
+    progress = Progress(*Progress.get_default_columns(), TimeElapsedColumn(), transient=True)
+    progress.start()
+    task = progress.add_task("replanning", total=len(paths) * args.repeat)
+    for path in paths:
         timeline = load_events(path, scenario)
         first_event = min(
             timeline.events, key=lambda e: axis.minutes(e.announced_at, event_zone(scenario, e))
@@ -53,10 +59,12 @@ def main() -> None:
             if axis.minutes(e.announced_at, event_zone(scenario, e)) <= axis.minutes(now)
         )
         times = []
-        for _ in range(args.repeat):
+        for attempt in range(args.repeat):
+            progress.update(task, description=f"{timeline.name} ({attempt + 1}/{args.repeat})")
             started = time.perf_counter()
             new = replan(scenario, first, now, events, network=network)
             times.append(time.perf_counter() - started)
+            progress.advance(task)
         valid = not check_plan(scenario, new.plan, events=events, previous=first, now=now)
         median = statistics.median(times)
         medians.append(median)
@@ -66,7 +74,8 @@ def main() -> None:
             f"| {max(times):.2f} | {'pass' if valid else 'FAIL'} |"
         )
         rows.append(row)
-        print(row, flush=True)
+        progress.console.print(row)
+    progress.stop()
     overall = statistics.median(medians)
     text = [
         "# Replanning the flagship after an event",

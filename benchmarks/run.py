@@ -23,6 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rich.console import Console  # noqa: E402
+from rich.progress import Progress, TimeElapsedColumn  # noqa: E402
+from rich.table import Table  # noqa: E402
+
 from planner.check import check_plan  # noqa: E402
 from planner.domain import Scenario  # noqa: E402
 from planner.result import plan_json  # noqa: E402
@@ -83,32 +87,46 @@ def main() -> None:
     )
     rule = "|" + "---|" * 12
     rows = []
-    print(header)
-    print(rule)
-    for name, load in cases:
-        runs = [run_once(load, args.time_limit) for _ in range(args.repeat)]
+    summary = Table(title="Planning benchmark (medians)")
+    for column in ("instance", "status", "gap", "points", "build s", "solve s", "end to end s", "checker"):
+        summary.add_column(column, justify="left" if column == "instance" else "right")
+    progress = Progress(*Progress.get_default_columns(), TimeElapsedColumn(), transient=True)
+    with progress:
+        task = progress.add_task("planning", total=len(cases) * args.repeat)
+        for name, load in cases:
+            runs = []
+            for attempt in range(args.repeat):
+                progress.update(task, description=f"{name} ({attempt + 1}/{args.repeat})")
+                runs.append(run_once(load, args.time_limit))
+                progress.advance(task)
+            rows.append(_row(name, runs, summary))
+    Console(width=None if sys.stdout.isatty() else 140).print(summary)
+    _write(args, header, rule, rows)
 
-        def median(key: str, runs: list[dict[str, object]] = runs) -> float:
-            return statistics.median(float(r[key]) for r in runs)  # type: ignore[arg-type]
 
-        last = runs[-1]
-        gap = "-" if last["gap"] is None else f"{float(last['gap']) * 100:.2f}%"  # type: ignore[arg-type]
-        checker = "pass" if all(r["valid"] for r in runs) else "FAIL"
-        cells = [
-            name,
-            last["status"],
-            gap,
-            last["seminars"],
-            last["points"],
-            last["slots"],
-            f"{last['arcs']} ({last['arcs_all']})",
-            *(f"{median(key):.2f}" for key in ("load", "build", "solve", "total")),
-            checker,
-        ]
-        row = "| " + " | ".join(str(c) for c in cells) + " |"
-        rows.append(row)
-        print(row, flush=True)
+def _row(name: str, runs: list[dict[str, object]], summary: Table) -> str:
+    def median(key: str) -> float:
+        return statistics.median(float(r[key]) for r in runs)  # type: ignore[arg-type]
 
+    last = runs[-1]
+    gap = "-" if last["gap"] is None else f"{float(last['gap']) * 100:.2f}%"  # type: ignore[arg-type]
+    checker = "pass" if all(r["valid"] for r in runs) else "FAIL"
+    cells = [
+        name,
+        last["status"],
+        gap,
+        last["seminars"],
+        last["points"],
+        last["slots"],
+        f"{last['arcs']} ({last['arcs_all']})",
+        *(f"{median(key):.2f}" for key in ("load", "build", "solve", "total")),
+        checker,
+    ]
+    summary.add_row(name, str(last["status"]), gap, str(last["points"]), *cells[8:11], checker)
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _write(args: argparse.Namespace, header: str, rule: str, rows: list[str]) -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     from importlib.metadata import version
 
