@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from planner.check import Violation
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 CommandAdder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
@@ -66,6 +68,16 @@ def build_parser(more_commands: CommandAdder | None = None) -> argparse.Argument
     whatif.add_argument("--time-limit", type=float)
     whatif.add_argument("--seed", type=int)
     whatif.add_argument("--workers", type=int)
+
+    export = commands.add_parser("export", help="write a plan as a calendar (ICS) and a map (GeoJSON)")
+    export.add_argument("plan", type=Path)
+    export.add_argument(
+        "--scenario", type=Path, help="the plan's scenario file (default: scenarios/<plan's scenario>.yaml)"
+    )
+    export.add_argument("--ics", type=Path, help="write the iCalendar file here")
+    export.add_argument("--geojson", type=Path, help="write the GeoJSON file here")
+    export.add_argument("--map", type=Path, help="draw the route map here (.svg or .png)")
+    export.add_argument("--timeline", type=Path, help="draw the day-by-day timeline here (.svg or .png)")
     return parser
 
 
@@ -86,6 +98,8 @@ def run_command(args: argparse.Namespace) -> int:
             return _replan(args)
         if args.command == "whatif":
             return _whatif(args)
+        if args.command == "export":
+            return _export(args)
     except ReplanError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -265,6 +279,70 @@ def _whatif(args: argparse.Namespace) -> int:
                 path.write_text(json.dumps(step.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(format_table(comparison(first, runs)))
     return 1 if failures else 0
+
+
+def _export_scenario(args: argparse.Namespace, plan: dict[str, Any]) -> Scenario:
+    """The scenario named by --scenario, or the project's bundled file named by the plan."""
+    from planner.exports import ExportError
+
+    path: Path | None = args.scenario
+    if path is None:
+        name = plan.get("scenario")
+        folder = PROJECT_ROOT / "scenarios"
+        path = folder / f"{name}.yaml" if isinstance(name, str) else None
+        # Only a plain file name of that folder: a plan file must not point anywhere else.
+        if path is None or path.parent != folder or not path.is_file():
+            raise ExportError(f"scenario: no bundled scenario {name!r} in {folder}; give --scenario FILE")
+        print(f"Scenario: {path} (named by the plan)")
+    scenario = load_scenario(path)
+    if plan.get("scenario") != scenario.name:
+        raise ExportError(f"scenario: the plan is for {plan.get('scenario')!r}, {path} is {scenario.name!r}")
+    return scenario
+
+
+def _export(args: argparse.Namespace) -> int:
+    from planner.exports import ExportError, plan_to_geojson, plan_to_ics
+
+    if not (args.ics or args.geojson or args.map or args.timeline):
+        print("error: nothing to write: give --ics, --geojson, --map and/or --timeline FILE", file=sys.stderr)
+        return 2
+    for option, path in (("--map", args.map), ("--timeline", args.timeline)):
+        if path is not None and path.suffix.lower() not in (".svg", ".png"):
+            print(f"error: {option} {path}: the file name must end in .svg or .png", file=sys.stderr)
+            return 2
+    plan = _read_plan(args.plan)
+    try:
+        scenario = _export_scenario(args, plan)
+        # The map export reads every seminar and leg: a plan it accepts can be drawn too.
+        geojson = plan_to_geojson(scenario, plan)
+        calendar = plan_to_ics(scenario, plan) if args.ics else None
+    except ExportError as error:
+        print(f"error: {args.plan}: {error}", file=sys.stderr)
+        return 2
+    version = plan.get("version", 1)
+    outputs: list[tuple[str, Path, bytes | str]] = []
+    if calendar is not None:
+        outputs.append(("Calendar", args.ics, calendar))
+    if args.geojson:
+        outputs.append(("Map data", args.geojson, json.dumps(geojson, indent=2, ensure_ascii=False) + "\n"))
+    if args.map or args.timeline:
+        from planner import pictures
+
+        for what, path, svg, png in (
+            ("Map", args.map, pictures.render_map_svg, pictures.render_map_png),
+            ("Timeline", args.timeline, pictures.render_timeline_svg, pictures.render_timeline_png),
+        ):
+            if path is not None:
+                picture = svg(scenario, plan) if path.suffix.lower() == ".svg" else png(scenario, plan)
+                outputs.append((what, path, picture))
+    for what, path, content in outputs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        print(f"{what} of version {version} written to {path}")
+    return 0
 
 
 def _clock(text: str) -> str:
