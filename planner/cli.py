@@ -14,6 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Console
+from rich.progress import Progress, TimeElapsedColumn
+
 from planner.domain import Disruption, Scenario, SolverParams
 from planner.replan import ReplanError
 from planner.scenario import ScenarioError, load_events, load_scenario
@@ -252,23 +255,33 @@ def _whatif(args: argparse.Namespace) -> int:
     params = _params(scenario, args)
     paths = list(args.events)
     if not paths:
+        # The bundled timelines written for this scenario (or for any scenario).
         folder = args.scenario.parent / "events"
-        paths = sorted(folder.glob("*.yaml"))
+        paths = [
+            path for path in sorted(folder.glob("*.yaml")) if _timeline_for(path) in (None, scenario.name)
+        ]
     timelines = [load_events(path, scenario) for path in paths]
     timelines = [t for t in timelines if t.scenario in (None, scenario.name)]
     if not timelines:
         print("error: no event timelines for this scenario", file=sys.stderr)
         return 2
-    first = baseline(scenario, params)
+    # One solve for the undisrupted plan, then one replan per announcement moment.
+    steps = 1 + sum(len({str(e.announced_at) for e in t.events}) for t in timelines)
+    progress = _progress_bar()
+    task = progress.add_task("undisrupted plan", total=steps)
+    with progress:
+        first = baseline(scenario, params)
+        progress.advance(task)
+        runs = []
+        for timeline in timelines:
+            progress.update(task, description=timeline.name)
+            runs.append(play(scenario, timeline, first, params, on_step=lambda _: progress.advance(task)))
     print(
         f"Undisrupted plan: {first['status']}, {len(first['coverage']['regions_covered'])} regions, "
         f"{first['totals']['seminars']} cities, {first['totals']['travel_hours']:.1f} h travel\n"
     )
-    runs = []
     failures = 0
-    for timeline in timelines:
-        played = play(scenario, timeline, first, params)
-        runs.append(played)
+    for timeline, played in zip(timelines, runs, strict=True):
         print("\n".join(story(scenario, played)))
         print()
         failures += sum(len(step.violations) for step in played.steps)
@@ -279,6 +292,25 @@ def _whatif(args: argparse.Namespace) -> int:
                 path.write_text(json.dumps(step.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(format_table(comparison(first, runs)))
     return 1 if failures else 0
+
+
+def _timeline_for(path: Path) -> str | None:
+    """The scenario an event file names, read before validating it against one."""
+    from planner.scenario import parse_text
+
+    data, _ = parse_text(path.read_text(encoding="utf-8"), str(path))
+    name = data.get("scenario") if isinstance(data, dict) else None
+    return str(name) if name is not None else None
+
+
+def _progress_bar() -> Progress:
+    """A bar on standard error (gone when done), so standard output stays the report."""
+    return Progress(
+        *Progress.get_default_columns(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
 
 
 def _export_scenario(args: argparse.Namespace, plan: dict[str, Any]) -> Scenario:

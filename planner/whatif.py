@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -48,8 +49,12 @@ def play(
     first: dict[str, Any],
     params: SolverParams | None = None,
     network: TransportNetwork | None = None,
+    on_step: Callable[[Step], None] | None = None,
 ) -> Played:
-    """Replan at each announcement time from where the current plan has the delegation."""
+    """Replan at each announcement time from where the current plan has the delegation.
+
+    ``on_step`` is told of each replan as it is done (for progress displays).
+    """
     network = network or TransportNetwork.build(scenario)
     axis = network.axis
     played = Played(timeline)
@@ -68,6 +73,8 @@ def play(
         violations = check_plan(scenario, new.plan, events=tuple(known), previous=current, now=now)
         zone = event_zone(scenario, batch[0])
         played.steps.append(Step(axis.iso(moment, zone), batch, new.plan, violations))
+        if on_step is not None:
+            on_step(played.steps[-1])
         current = new.plan
     return played
 
