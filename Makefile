@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/planner plan scenarios/kazakhstan-winter-2016.yaml --out out/kazakhstan-winter-2016.plan.json
 	$(BIN)/planner check scenarios/kazakhstan-winter-2016.yaml out/kazakhstan-winter-2016.plan.json
+	$(BIN)/planner export out/kazakhstan-winter-2016.plan.json --ics out/kazakhstan-winter-2016.ics \
+		--geojson out/kazakhstan-winter-2016.geojson --map out/kazakhstan-winter-2016.map.svg \
+		--timeline out/kazakhstan-winter-2016.timeline.png
+	@echo "Plan, calendar (.ics), route (.geojson), map (.svg) and timeline (.png) are in out/"
 	@echo "HTTP API: make serve (prints a key for local use), or $(BIN)/planner keys create ORGANISATION"
 
 # Serves on http://127.0.0.1:8000/docs with a fresh local key (the previous make-serve key is revoked).

@@ -18,7 +18,7 @@ from api.catalog import Catalog
 from api.deps import Services
 from api.jobs import SolverPool
 from api.pending import PendingBoard
-from api.routers import exports, health, pages, plans, scenarios, whatif
+from api.routers import exports, health, pages, pictures, plans, scenarios, whatif
 from api.settings import Settings
 from api.storage import Store
 
@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    for module in (plans, exports, whatif, scenarios, health, pages):
+    for module in (plans, exports, pictures, whatif, scenarios, health, pages):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

@@ -250,6 +250,18 @@ def test_import_a_plan_made_elsewhere(client: TestClient) -> None:
     assert plan_count(client) == before
 
 
+def test_pictures_of_a_version(client: TestClient) -> None:
+    plan_id = create(client)["id"]
+    base = f"/v1/plans/{plan_id}/versions/1"
+    svg = client.get(f"{base}/map.svg", headers=ACME)
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
+    assert "<svg" in svg.text and 'id="city-pavlodar"' in svg.text
+    png = client.get(f"{base}/timeline.png", headers=ACME)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert client.get(f"{base}/timeline.svg", headers=RIVAL).status_code == 404
+    assert client.get(f"/v1/plans/{plan_id}/versions/9/map.png", headers=ACME).status_code == 404
+
+
 def test_scenarios(client: TestClient) -> None:
     listed = {s["name"]: s for s in client.get("/v1/scenarios", headers=ACME).json()}
     assert {"kazakhstan-winter-2016", "three-cities", "south-loop"} <= set(listed)
