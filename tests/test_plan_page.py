@@ -79,6 +79,9 @@ def test_plan_page_reports_a_closure_and_shows_version_2(tmp_path: Path) -> None
             assert "aktau" in diff
             assert page.locator("#version-2 .diff .removed-leg").count() >= 1
             assert "Version 2 stored" in page.inner_text("#message")
+            # The pictures of version 2: the closed airport on the map, the closure on the timeline.
+            assert page.locator("#map svg #closed-terminal-SCO").count() == 1
+            assert page.locator("#timeline svg .disruption").count() >= 1
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "plan-page-version-2.png"), full_page=True)
             browser.close()
