@@ -1,0 +1,410 @@
+"""Reference solvers over the same time-expanded DAG as CP-SAT, scored by the same objective.
+
+Both work on a ``Problem`` from ``planner.problem.build_problem`` (its slots and arcs,
+never the network) so that their plans and CP-SAT's differ only in the search:
+
+- ``greedy_insertion``: the classic orienteering heuristic. Start from the direct
+  source-sink path and repeatedly insert the seminar slot that adds the most
+  coverage points per unit of added secondary cost, while the path stays a path of
+  the DAG, each city appears at most once and the daily travel limit holds. Fast,
+  no guarantee.
+- ``exact_dp``: label setting over the DAG in time order. A label at a node is the
+  set of cities visited so far (a bitmask) and, on days where the daily travel limit
+  can bind, the minutes already travelled on the node's home day; two labels with
+  the same key keep the cheaper. Every path is represented, so the result is the
+  optimum; the number of labels grows with the number of city subsets, so it gives
+  up (``TooBig``) past a cap.
+
+``objective_of`` mirrors ``ItineraryModel._set_objective`` (same scale, same common
+divisor, same stability drop penalties), so a baseline's objective and CP-SAT's are
+the same number for the same itinerary.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from planner.problem import SINK, SOURCE, Arc, Problem
+from planner.result import Itinerary, Result, SeminarVisit, SolveStatus
+from planner.solve import explain_uncovered, reachable_slots
+
+
+class TooBig(Exception):
+    """The exact dynamic program needed more labels than its cap allows."""
+
+    def __init__(self, states: int, max_states: int) -> None:
+        super().__init__(f"more than {max_states} labels (stopped at {states})")
+        self.states = states
+        self.max_states = max_states
+
+
+@dataclass(frozen=True)
+class BaselinePlan:
+    """An itinerary found by a reference solver: its arcs from source to sink and its scores."""
+
+    arcs: tuple[Arc, ...]  # in path order, as planner.solve chooses them
+    cities: frozenset[str]
+    coverage_points: int
+    secondary_cost: int  # sum of the arc costs, 1/60 points, as Result.secondary_cost
+    objective: int  # the CP-SAT model's weighted sum for this itinerary
+    states: int  # labels created (DP) or insertions scored (greedy): the work done
+
+
+@dataclass(frozen=True)
+class ObjectiveWeights:
+    """The weights ``ItineraryModel._set_objective`` derives from a problem's arcs."""
+
+    scale: int  # one coverage point, in units of the divided secondary cost
+    divisor: int  # common divisor of every arc cost and drop penalty
+    max_points: int
+    drop: dict[str, int]  # undivided stability cost of not visiting each city
+
+
+def objective_weights(problem: Problem) -> ObjectiveWeights:
+    """Scale and divisor exactly as the CP-SAT model computes them for ``problem.arcs``."""
+    costs = [arc.cost for arc in problem.arcs]
+    divisor = math.gcd(*costs) or 1
+    drop = {c: p * problem.stability_scale for c, p in problem.drop_penalty.items()}
+    divisor = math.gcd(divisor, *drop.values()) if drop else divisor
+    visited_cities = {problem.slot(arc.head).city for arc in problem.arcs if arc.head not in (SOURCE, SINK)}
+    stops = len(visited_cities) + 1
+    worst = sorted(costs, reverse=True)[:stops]
+    scale = (sum(worst) + sum(drop.values())) // divisor + 1
+    return ObjectiveWeights(scale, divisor, problem.max_coverage_points, drop)
+
+
+def coverage_points(problem: Problem, cities: frozenset[str] | set[str]) -> int:
+    """Seminar weights of the cities plus the weights of the regions they serve (each once)."""
+    regions = {r for city in cities for r in problem.city_regions.get(city, ())}
+    return sum(problem.city_points.get(c, 0) for c in cities) + sum(problem.region_points[r] for r in regions)
+
+
+def objective_of(problem: Problem, cities: frozenset[str] | set[str], secondary_cost: int) -> int:
+    """The CP-SAT objective of an itinerary visiting ``cities`` with that secondary cost.
+
+    Only valid for arc costs of ``problem.arcs`` (all divisible by the divisor), which
+    is what every solver here uses.
+    """
+    weights = objective_weights(problem)
+    dropped = sum(p for c, p in weights.drop.items() if c not in cities)
+    uncovered = weights.max_points - coverage_points(problem, cities)
+    return weights.scale * uncovered + (secondary_cost + dropped) // weights.divisor
+
+
+def _plan_of(problem: Problem, arcs: list[Arc], states: int) -> BaselinePlan:
+    cities = frozenset(problem.slot(a.head).city for a in arcs if a.head not in (SOURCE, SINK))
+    secondary = sum(a.cost for a in arcs)
+    return BaselinePlan(
+        arcs=tuple(arcs),
+        cities=cities,
+        coverage_points=coverage_points(problem, cities),
+        secondary_cost=secondary,
+        objective=objective_of(problem, cities, secondary),
+        states=states,
+    )
+
+
+def _reachable_required(problem: Problem) -> frozenset[str]:
+    """Required cities some source-sink path can hold; planner.solve drops the others too."""
+    cities = {problem.slot(node).city for node in reachable_slots(problem)}
+    return frozenset(c for c in problem.required if c in cities)
+
+
+def _within_daily_limit(problem: Problem, arcs: list[Arc] | tuple[Arc, ...]) -> bool:
+    return all(m <= problem.limit_on(day) for day, m in problem.daily_loads(list(arcs)).items())
+
+
+# ---------------------------------------------------------------------------------------
+# Greedy insertion
+
+
+def greedy_insertion(problem: Problem) -> BaselinePlan | None:
+    """A feasible itinerary built by cheapest and best-ratio insertion; None if it finds none.
+
+    First every reachable required city is inserted where it adds the least cost; then,
+    while some insertion adds coverage points, the one with the most points per unit of
+    added cost (an insertion that saves cost ranks above all others) is made.
+    Insertions that would break the daily travel limit on a binding day are skipped.
+    """
+    out: dict[int, dict[int, Arc]] = {}
+    for arc in problem.arcs:
+        out.setdefault(arc.tail, {})[arc.head] = arc
+    city_of = {slot.node: slot.city for slot in problem.slots}
+    binding = problem.binding_days
+    scored = 0
+
+    def day_delta(added: tuple[Arc, Arc], removed: Arc) -> dict[int, int]:
+        delta: dict[int, int] = {}
+        for arc in added:
+            for day, minutes in arc.day_minutes:
+                if day in binding:
+                    delta[day] = delta.get(day, 0) + minutes
+        for day, minutes in removed.day_minutes:
+            if day in binding:
+                delta[day] = delta.get(day, 0) - minutes
+        return delta
+
+    path = _greedy_seed(problem, out)
+    if path is None:
+        return None
+    loads = {d: m for d, m in problem.daily_loads(path).items() if d in binding}
+    visited = {city_of[a.head] for a in path if a.head in city_of}
+    covered = {r for c in visited for r in problem.city_regions.get(c, ())}
+
+    def gain(city: str) -> int:
+        new_regions = {r for r in problem.city_regions.get(city, ()) if r not in covered}
+        return problem.city_points.get(city, 0) + sum(problem.region_points[r] for r in new_regions)
+
+    def candidates(cities: set[str] | frozenset[str]) -> list[tuple[int, int, Arc, Arc]]:
+        """(position in path, added cost, arc in, arc out) of each slot of ``cities`` that fits."""
+        nonlocal scored
+        found = []
+        for position, arc in enumerate(path):
+            heads = out.get(arc.tail, {})
+            for node, arc_in in heads.items():
+                city = city_of.get(node)
+                if city is None or city not in cities:
+                    continue
+                arc_out = out.get(node, {}).get(arc.head)
+                if arc_out is not None:
+                    found.append((position, arc_in.cost + arc_out.cost - arc.cost, arc_in, arc_out))
+        scored += len(found)
+        return found
+
+    def fits(position: int, arc_in: Arc, arc_out: Arc) -> bool:
+        if not binding:
+            return True
+        delta = day_delta((arc_in, arc_out), path[position])
+        return all(loads.get(d, 0) + m <= problem.limit_on(d) for d, m in delta.items() if m > 0)
+
+    def insert(position: int, arc_in: Arc, arc_out: Arc) -> None:
+        for day, minutes in day_delta((arc_in, arc_out), path[position]).items():
+            loads[day] = loads.get(day, 0) + minutes
+        path[position : position + 1] = [arc_in, arc_out]
+        city = city_of[arc_in.head]
+        visited.add(city)
+        covered.update(problem.city_regions.get(city, ()))
+
+    # Required cities first, each at its cheapest place; one that fits nowhere is left
+    # out (and reported as uncovered, as planner.solve does for a hopeless one).
+    for city in sorted(_reachable_required(problem) - visited):
+        options = sorted(candidates({city}), key=lambda c: (c[1], c[0], c[2].head))
+        chosen = next((c for c in options if fits(c[0], c[2], c[3])), None)
+        if chosen is not None:
+            insert(chosen[0], chosen[2], chosen[3])
+
+    while True:
+        open_cities = {c for c in problem.city_points if c not in visited and gain(c) > 0}
+        ranked = []
+        for position, added, arc_in, arc_out in candidates(open_cities):
+            points = gain(city_of[arc_in.head])
+            # Saving cost while adding points beats any ratio; among those, more points
+            # then more saving. Otherwise points per unit of added cost.
+            rank = (1, points, -added) if added <= 0 else (0, points / added, -added)
+            ranked.append((rank, -position, -arc_in.head, position, arc_in, arc_out))
+        ranked.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
+        chosen_insertion = next((r for r in ranked if fits(r[3], r[4], r[5])), None)
+        if chosen_insertion is None:
+            break
+        insert(chosen_insertion[3], chosen_insertion[4], chosen_insertion[5])
+    return _plan_of(problem, path, scored)
+
+
+def _greedy_seed(problem: Problem, out: dict[int, dict[int, Arc]]) -> list[Arc] | None:
+    """The direct source-sink arc, else the best single-seminar path within the limit."""
+    direct = out.get(SOURCE, {}).get(SINK)
+    if direct is not None and _within_daily_limit(problem, [direct]):
+        return [direct]
+    best: tuple[tuple[int, int], list[Arc]] | None = None
+    for node, arc_in in out.get(SOURCE, {}).items():
+        arc_out = out.get(node, {}).get(SINK)
+        if node == SINK or arc_out is None or not _within_daily_limit(problem, [arc_in, arc_out]):
+            continue
+        city = problem.slot(node).city
+        key = (-coverage_points(problem, {city}), arc_in.cost + arc_out.cost)
+        if best is None or key < best[0]:
+            best = (key, [arc_in, arc_out])
+    return best[1] if best else None
+
+
+# ---------------------------------------------------------------------------------------
+# Exact dynamic program
+
+
+def exact_dp(problem: Problem, max_states: int = 3_000_000, lazy_limit: bool = True) -> BaselinePlan | None:
+    """The optimal itinerary by label setting; None if there is none; ``TooBig`` past the cap.
+
+    As in planner.solve, the daily travel limit is settled lazily by default: the
+    program first runs without it on the problem's arcs (pruned as if it never binds);
+    if its best itinerary keeps the limit on every day, that is optimal with the limit
+    too, since a constraint cannot improve an optimum. Only otherwise (or always, with
+    ``lazy_limit=False``) it runs with the day's load in the label, over the arcs pruned
+    exactly for the limit. ``max_states`` caps the labels created over both runs; about
+    300 bytes each.
+    """
+    required = _reachable_required(problem)
+    states = 0
+    best: list[Arc] | None = None
+    if lazy_limit or not problem.binding_days:
+        best, states = _label_setting(problem, problem.arcs, required, False, max_states)
+        if best is None or _within_daily_limit(problem, best):
+            return None if best is None else _plan_of(problem, best, states)
+    best, more = _label_setting(problem, problem.exact().arcs, required, True, max_states - states)
+    return None if best is None else _plan_of(problem, best, states + more)
+
+
+def _label_setting(
+    problem: Problem, arcs: list[Arc], required: frozenset[str], with_limit: bool, max_states: int
+) -> tuple[list[Arc] | None, int]:
+    """Best source-sink path over ``arcs`` and the number of labels created.
+
+    A label key is the visited-city bitmask, plus (with the limit) the minutes already
+    travelled on the home day of the node's free time, shifted above the city bits.
+    Only that day's load matters: every later connection leaves at or after the free
+    time, and every earlier one arrived before the seminar began, so on no other day
+    can the past and the future both travel.
+    """
+    cities = sorted(problem.city_points)
+    bit = {city: 1 << index for index, city in enumerate(cities)}
+    shift = len(cities)
+    city_mask = (1 << shift) - 1
+    required_mask = sum(bit[c] for c in required)
+    binding = problem.binding_days if with_limit else frozenset()
+
+    # Home day of each node's free time: the seminar's end, or the trip's start.
+    axis = problem.axis
+    free_day = {SOURCE: axis.home_day(problem.start_min)}
+    free_day.update({slot.node: axis.home_day(slot.end) for slot in problem.slots})
+
+    # Per tail: (head, arc index, cost, head city bit, minutes on the tail's day,
+    # minutes on the head's day, head day == tail day, head day binding).
+    moves: dict[int, list[tuple[int, int, int, int, int, int, bool, bool]]] = {}
+    for index, arc in enumerate(arcs):
+        head_bit = 0 if arc.head == SINK else bit[problem.slot(arc.head).city]
+        tail_day = free_day[arc.tail]
+        head_day = free_day.get(arc.head, -1)
+        minutes = dict(arc.day_minutes)
+        if with_limit and any(
+            d in binding and d != tail_day and m > problem.limit_on(d) for d, m in minutes.items()
+        ):
+            continue  # breaks the limit on a day no earlier travel shares: never usable
+        moves.setdefault(arc.tail, []).append(
+            (
+                arc.head,
+                index,
+                arc.cost,
+                head_bit,
+                minutes.get(tail_day, 0),
+                minutes.get(head_day, 0),
+                head_day == tail_day,
+                head_day in binding,
+            )
+        )
+
+    # cost[node][key]: the cheapest way found to reach that label; back[node][key]: the
+    # arc index that reached it and the key at the arc's tail (kept apart so the hot
+    # loop reads plain ints and allocates a tuple only on an improvement).
+    cost: dict[int, dict[int, int]] = {SOURCE: {0: 0}}
+    back: dict[int, dict[int, tuple[int, int]]] = {SOURCE: {0: (-1, -1)}}
+    states = 1
+    order = [SOURCE, *(slot.node for slot in problem.slots)]  # slots are sorted by start time
+    for node in order:
+        here = cost.get(node)
+        if not here:
+            continue
+        tail_binding = free_day[node] in binding
+        tail_limit = problem.limit_on(free_day[node])
+        for head, index, arc_cost, head_bit, on_tail_day, on_head_day, same_day, head_binding in moves.get(
+            node, []
+        ):
+            target = cost.setdefault(head, {})
+            target_back = back.setdefault(head, {})
+            for key, value in here.items():
+                if key & head_bit:
+                    continue
+                new_key = (key & city_mask) | head_bit
+                if with_limit:
+                    load = (key >> shift) + on_tail_day
+                    if tail_binding and load > tail_limit:
+                        continue
+                    if head_binding:
+                        new_key |= (load if same_day else on_head_day) << shift
+                new_value = value + arc_cost
+                old = target.get(new_key)
+                if old is None:
+                    states += 1
+                    if states > max_states:
+                        raise TooBig(states, max_states)
+                elif new_value >= old:
+                    continue
+                target[new_key] = new_value
+                target_back[new_key] = (index, key)
+
+    weights = objective_weights(problem)
+    best: tuple[int, int] | None = None  # (objective, key at the sink)
+    for key, value in cost.get(SINK, {}).items():
+        if key & required_mask != required_mask:
+            continue
+        visited = frozenset(c for c in cities if key & bit[c])
+        dropped = sum(p for c, p in weights.drop.items() if c not in visited)
+        score = weights.scale * (weights.max_points - coverage_points(problem, visited))
+        score += (value + dropped) // weights.divisor
+        if best is None or score < best[0]:
+            best = (score, key)
+    if best is None:
+        return None, states
+
+    path: list[Arc] = []
+    node, key = SINK, best[1]
+    while node != SOURCE:
+        index, previous = back[node][key]
+        path.append(arcs[index])
+        node, key = arcs[index].tail, previous
+    path.reverse()
+    return path, states
+
+
+# ---------------------------------------------------------------------------------------
+# As a planner result, for plan_json and the independent checker
+
+
+def as_result(problem: Problem, baseline: BaselinePlan, runtime_s: float, method: str) -> Result:
+    """The baseline's itinerary as a ``Result`` (status FEASIBLE: no optimality claim)."""
+    seminars = tuple(
+        SeminarVisit(problem.slot(a.head).city, problem.slot(a.head).start, problem.slot(a.head).end)
+        for a in baseline.arcs
+        if a.head not in (SOURCE, SINK)
+    )
+    journeys = tuple(a.journey for a in baseline.arcs if a.journey is not None)
+    regions = sorted({r for c in baseline.cities for r in problem.city_regions.get(c, ())})
+    params = problem.scenario.solver
+    return Result(
+        status=SolveStatus.FEASIBLE,
+        objective=baseline.objective,
+        bound=None,
+        runtime_s=runtime_s,
+        itinerary=Itinerary(seminars, journeys),
+        uncovered=tuple(explain_uncovered(problem, set(baseline.cities), reachable_slots(problem))),
+        coverage_points=baseline.coverage_points,
+        max_coverage_points=problem.max_coverage_points,
+        covered_regions=tuple(regions),
+        secondary_cost=baseline.secondary_cost,
+        seed=params.seed,
+        workers=1,
+        time_limit_s=params.time_limit_s,
+        method=method,
+    )
+
+
+__all__ = [
+    "BaselinePlan",
+    "ObjectiveWeights",
+    "TooBig",
+    "as_result",
+    "coverage_points",
+    "exact_dp",
+    "greedy_insertion",
+    "objective_of",
+    "objective_weights",
+]

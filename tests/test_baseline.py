@@ -1,0 +1,132 @@
+"""The reference solvers: the DP is exact (equal to CP-SAT and brute force), the greedy is feasible."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from planner.baseline import (
+    BaselinePlan,
+    TooBig,
+    as_result,
+    exact_dp,
+    greedy_insertion,
+    objective_of,
+)
+from planner.check import check_plan
+from planner.domain import Scenario
+from planner.problem import SINK, SOURCE, Problem, build_problem
+from planner.result import Result, SolveStatus, plan_json
+from planner.scenario import load_scenario
+from planner.solve import plan
+from planner.synthetic import tiny_scenario
+from tests.brute_force import brute_force
+
+FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "kazakhstan-winter-2016.yaml"
+
+
+def with_daily_limit(scenario: Scenario, minutes: int) -> Scenario:
+    data = scenario.model_dump()
+    data["delegation"]["rules"]["max_travel_min_per_day"] = minutes
+    return Scenario.model_validate(data)
+
+
+def cpsat_cities(result: Result) -> set[str]:
+    assert result.itinerary is not None
+    return {visit.city for visit in result.itinerary.seminars}
+
+
+def assert_is_path(problem: Problem, baseline: BaselinePlan) -> None:
+    """Arcs of the problem, chained from source to sink, at most one seminar per city."""
+    arcs = set(problem.all_arcs)  # the DP under a binding limit uses arcs pruned for it
+    assert all(arc in arcs for arc in baseline.arcs)
+    assert baseline.arcs[0].tail == SOURCE and baseline.arcs[-1].head == SINK
+    assert all(a.head == b.tail for a, b in zip(baseline.arcs, baseline.arcs[1:], strict=False))
+    heads = [problem.slot(a.head).city for a in baseline.arcs if a.head != SINK]
+    assert len(heads) == len(set(heads)) == len(baseline.cities)
+
+
+def assert_checker_accepts(scenario: Scenario, problem: Problem, baseline: BaselinePlan) -> None:
+    result = as_result(problem, baseline, runtime_s=0.0, method="greedy insertion")
+    assert check_plan(scenario, plan_json(scenario, problem.axis, result)) == []
+
+
+def assert_baselines_against_optimum(scenario: Scenario) -> None:
+    problem, result = plan(scenario)
+    best = brute_force(problem)
+    dp = exact_dp(problem)
+    lazy_free = exact_dp(problem, lazy_limit=False)
+    greedy = greedy_insertion(problem)
+    if best is None:
+        assert result.itinerary is None and dp is None and lazy_free is None and greedy is None
+        return
+    assert result.status == SolveStatus.OPTIMAL
+    assert dp is not None and lazy_free is not None
+    optimum = (result.coverage_points, result.secondary_cost)
+    assert (best.points, best.cost) == optimum
+    assert (dp.coverage_points, dp.secondary_cost) == optimum
+    assert (lazy_free.coverage_points, lazy_free.secondary_cost) == optimum
+    assert dp.objective == objective_of(problem, cpsat_cities(result), result.secondary_cost)
+    assert_is_path(problem, dp)
+    assert_checker_accepts(scenario, problem, dp)
+    # Greedy may find nothing only where a lone seminar cannot fit; never better than optimal.
+    if greedy is not None:
+        assert_is_path(problem, greedy)
+        assert_checker_accepts(scenario, problem, greedy)
+        assert greedy.objective >= dp.objective
+        points, cost = optimum
+        assert (greedy.coverage_points, -greedy.secondary_cost) <= (points, -cost)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_dp_equals_cpsat_and_brute_force_and_greedy_is_feasible(seed):
+    """On a random tiny instance the DP optimum is CP-SAT's and brute force's; greedy checks and is worse."""
+    assert_baselines_against_optimum(tiny_scenario(seed))
+
+
+@pytest.mark.parametrize("seed", range(0, 50, 3))
+def test_same_under_a_tight_daily_limit(seed):
+    """With a 4-hour daily limit (binding) the DP, lazily or with loads from the start, is still exact."""
+    assert_baselines_against_optimum(with_daily_limit(tiny_scenario(seed), 240))
+
+
+def test_dp_keeps_a_daily_limit_that_changes_the_optimum():
+    """Where the best plan without the limit breaks it, the DP's plan keeps it and is CP-SAT's."""
+    scenario = with_daily_limit(tiny_scenario(45), 240)
+    problem, result = plan(scenario)
+    unlimited = exact_dp(problem.relaxed())
+    assert unlimited is not None
+    assert any(m > 240 for m in problem.daily_loads(list(unlimited.arcs)).values())
+    dp = exact_dp(problem)
+    assert dp is not None
+    assert all(m <= 240 for m in problem.daily_loads(list(dp.arcs)).values())
+    assert (dp.coverage_points, dp.secondary_cost) == (result.coverage_points, result.secondary_cost)
+
+
+def test_objective_mirrors_the_cpsat_model():
+    """For the plan CP-SAT returns, objective_of gives CP-SAT's own reported objective."""
+    for seed in range(6):
+        problem, result = plan(tiny_scenario(seed))
+        if result.itinerary is not None:
+            assert objective_of(problem, cpsat_cities(result), result.secondary_cost) == result.objective
+
+
+def test_dp_gives_up_past_its_state_cap():
+    """A cap below what the instance needs raises TooBig instead of running on."""
+    problem, _ = plan(tiny_scenario(0))
+    with pytest.raises(TooBig):
+        exact_dp(problem, max_states=5)
+
+
+def test_greedy_is_fast_and_feasible_on_the_flagship():
+    """Greedy insertion plans the flagship in well under a second, and the checker accepts it."""
+    scenario = load_scenario(FLAGSHIP)
+    problem = build_problem(scenario)
+    started = time.perf_counter()
+    greedy = greedy_insertion(problem)
+    elapsed = time.perf_counter() - started
+    assert greedy is not None and greedy.coverage_points > 0
+    assert elapsed < 1.0
+    assert_checker_accepts(scenario, problem, greedy)
