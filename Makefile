@@ -32,6 +32,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check planner api tests benchmarks
 	$(BIN)/mypy planner api tests
 	$(BIN)/python -m pytest -q
+	$(BIN)/python benchmarks/guard.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix planner api tests benchmarks

@@ -185,7 +185,10 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
 
     path = "direct"
     if problem.binding_days:
-        outcome = _run(problem.relaxed(), params, params.time_limit_s, None, progress)
+        # Half the time for the relaxed model: if its plan breaks the daily limit, the
+        # exact model still has time to find one (a relaxed run that used the whole limit
+        # would leave it none).
+        outcome = _run(problem.relaxed(), params, params.time_limit_s / 2, None, progress)
         plan_arcs = [outcome.problem.arcs[i] for i in outcome.chosen] if outcome.chosen is not None else None
         within = plan_arcs is not None and all(
             m <= problem.limit_on(day) for day, m in problem.daily_loads(plan_arcs).items()
