@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from planner.domain import Mode, Terminal, TravelRules
+from planner.domain import Disruption, Mode, Terminal, TravelRules
 from planner.network import Overlay, Run, TransportNetwork
 
 # A connection taking longer than this is never useful within a working horizon.
@@ -156,6 +156,11 @@ class SearchContext:
         # recur across the many searches of one profile, and the answer is fixed for
         # a context (its overlay and rules never change).
         self.drive_starts: dict[tuple[int, int], int | None] = {}
+        # Earliest-arrival trees per (origin, leave time), kept only for contexts that
+        # are reused (see context_for): a replan under the same events, for any plan of
+        # the scenario, then repeats none of its searches.
+        self.keep_arrivals = False
+        self.arrivals: dict[tuple[str, int], Labels] = {}
         limit = self.rules.max_travel_min_per_day
         # A connection longer than twice the daily limit must exceed it on some day.
         self.max_connection_min = (
@@ -305,6 +310,26 @@ def build_context(network: TransportNetwork, overlay: Overlay | None = None) -> 
         horizon_end=horizon_end,
         home_city=delegation.start_city,
     )
+
+
+CONTEXTS_KEPT = 4
+
+
+def context_for(network: TransportNetwork, events: tuple[Disruption, ...]) -> SearchContext:
+    """The network compiled under these events, reused while the same events are in force.
+
+    Kept on the network (at most CONTEXTS_KEPT), so a service replanning many plans of a
+    scenario after one closure compiles the network and runs each search once.
+    """
+    key = tuple(sorted(event.model_dump_json() for event in events))
+    context: SearchContext | None = network.contexts.pop(key, None)
+    if context is None:
+        context = build_context(network, network.overlay(events))
+        context.keep_arrivals = True
+    network.contexts[key] = context  # most recently used last
+    while len(network.contexts) > CONTEXTS_KEPT:
+        network.contexts.pop(next(iter(network.contexts)))
+    return context
 
 
 def drive_minutes(ctx: SearchContext, edge: DriveEdge, start: int) -> int:
@@ -528,7 +553,11 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
     seen: set[tuple[str, tuple[tuple[int, int], ...]]] = set()
     max_day = ctx.rules.max_travel_min_per_day
     for leave_at in sorted(set(leave_times)):
-        labels = earliest_arrival(ctx, origin, leave_at)
+        labels = ctx.arrivals.get((origin, leave_at))
+        if labels is None:
+            labels = earliest_arrival(ctx, origin, leave_at)
+            if ctx.keep_arrivals:
+                ctx.arrivals[(origin, leave_at)] = labels
         for key, (arrive, _, _) in labels.items():
             if key[0] != "city" or key[1] == origin:
                 continue

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import networkx as nx
@@ -148,6 +149,9 @@ class TransportNetwork:
     scenario: Scenario
     axis: TimeAxis
     graph: nx.MultiDiGraph
+    # Search contexts compiled for sets of events, kept by planner.connections.context_for
+    # so that replans under the same events reuse their connection searches.
+    contexts: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, scenario: Scenario, axis: TimeAxis | None = None) -> TransportNetwork:

@@ -120,14 +120,14 @@ def replan(
     announced = tuple(e for e in (*trip.events, *events) if _announced_by(scenario, axis, e, now_min))
     announced = _unique(announced)
     new_events = tuple(e for e in announced if e.id not in {p.id for p in trip.events})
-    overlay = network.overlay(announced)
     previous_overlay = network.overlay(trip.events)
 
-    from planner.connections import build_context
+    from planner.connections import context_for
 
     if progress:
         progress("connections", {})
-    ctx = build_context(network, overlay)
+    ctx = context_for(network, announced)
+    overlay = ctx.overlay
     # The frozen past: seminars that started, legs that departed.
     done = tuple(s for s in trip.seminars if s.start < now_min)
     frozen_legs: list[Leg] = []
