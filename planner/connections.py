@@ -161,6 +161,10 @@ class SearchContext:
         # the scenario, then repeats none of its searches.
         self.keep_arrivals = False
         self.arrivals: dict[tuple[str, int], Labels] = {}
+        self.paths: dict[tuple[str, int], list[tuple[str, RawPath, int]]] = {}
+        self.legs: dict[tuple[str, RawPath], tuple[tuple[tuple[str, int], ...], list[Leg]]] = {}
+        self.journeys: dict[tuple[str, RawPath], Journey] = {}
+        self.last_labels: Labels = {}
         limit = self.rules.max_travel_min_per_day
         # A connection longer than twice the daily limit must exceed it on some day.
         self.max_connection_min = (
@@ -550,31 +554,62 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
     # before (same edges, same runs or drive starts) gives the same journey and the
     # same verdict, since leave times only grow, so it is skipped before the costly
     # part: building legs, postponing drives, counting night minutes.
-    seen: set[tuple[str, tuple[tuple[int, int], ...]]] = set()
+    seen: set[RawPath] = set()
     max_day = ctx.rules.max_travel_min_per_day
     for leave_at in sorted(set(leave_times)):
-        labels = ctx.arrivals.get((origin, leave_at))
-        if labels is None:
-            labels = earliest_arrival(ctx, origin, leave_at)
-            if ctx.keep_arrivals:
-                ctx.arrivals[(origin, leave_at)] = labels
-        for key, (arrive, _, _) in labels.items():
-            if key[0] != "city" or key[1] == origin:
-                continue
-            raw = (key[1], _raw_path(labels, key))
+        for destination, raw, arrive in _paths_at(ctx, origin, leave_at):
             if raw in seen:
                 continue
             seen.add(raw)
-            legs = _postpone_drives(ctx, _path(ctx, labels, key))
-            signature = tuple((leg.service, leg.depart) for leg in legs)
-            known = found.setdefault(key[1], {})
+            signature, legs = _legs_of(ctx, origin, leave_at, raw)
+            known = found.setdefault(destination, {})
             if signature in known:
                 continue
-            journey = make_journey(ctx, origin, key[1], legs, arrive)
+            journey = ctx.journeys.get((origin, raw)) if ctx.keep_arrivals else None
+            if journey is None:
+                journey = make_journey(ctx, origin, destination, legs, arrive)
+                if ctx.keep_arrivals:
+                    ctx.journeys[(origin, raw)] = journey
             if journey.leave < leave_at or any(m > max_day for _, m in journey.day_minutes):
                 continue
             known[signature] = journey
     return {dest: pareto(list(js.values())) for dest, js in found.items()}
+
+
+RawPath = tuple[str, tuple[tuple[int, int], ...]]  # destination, (edge id, run or start) per leg
+
+
+def _paths_at(ctx: SearchContext, origin: str, leave_at: int) -> list[tuple[str, RawPath, int]]:
+    """(destination, raw path, arrival) of every city the search from ``leave_at`` reaches."""
+    cached = ctx.paths.get((origin, leave_at))
+    if cached is not None:
+        return cached
+    labels = earliest_arrival(ctx, origin, leave_at)
+    paths = [
+        (key[1], (key[1], _raw_path(labels, key)), arrive)
+        for key, (arrive, _, _) in labels.items()
+        if key[0] == "city" and key[1] != origin
+    ]
+    if ctx.keep_arrivals:
+        ctx.paths[(origin, leave_at)] = paths
+        ctx.arrivals[(origin, leave_at)] = labels
+    else:
+        ctx.last_labels = labels  # for _legs_of, within this search only
+    return paths
+
+
+def _legs_of(
+    ctx: SearchContext, origin: str, leave_at: int, raw: RawPath
+) -> tuple[tuple[tuple[str, int], ...], list[Leg]]:
+    """The legs of a raw path (drives postponed) and its signature."""
+    if ctx.keep_arrivals and (origin, raw) in ctx.legs:
+        return ctx.legs[(origin, raw)]
+    labels = ctx.arrivals[(origin, leave_at)] if ctx.keep_arrivals else ctx.last_labels
+    legs = _postpone_drives(ctx, _path(ctx, labels, ("city", raw[0])))
+    entry = (tuple((leg.service, leg.depart) for leg in legs), legs)
+    if ctx.keep_arrivals:
+        ctx.legs[(origin, raw)] = entry
+    return entry
 
 
 def pareto(journeys: list[Journey]) -> list[Journey]:
