@@ -144,6 +144,12 @@ def _run(
         wanted = {(a.tail, a.head) for a in hint}
         for index, arc in enumerate(problem.arcs):
             model.model.add_hint(model.arc_vars[index], (arc.tail, arc.head) in wanted)
+        # Every variable gets a value, so the hint is a whole solution CP-SAT takes at
+        # once; a partial one it must complete by search, which can fail on a large model.
+        visited = {problem.slot(a.head).city for a in hint if a.head not in (SOURCE, SINK)}
+        covered = {r for city in visited for r in problem.city_regions.get(city, ())}
+        for region, var in model.region_vars.items():
+            model.model.add_hint(var, region in covered)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.num_workers = params.workers
@@ -162,6 +168,19 @@ def _run(
         chosen = [i for i, var in enumerate(model.arc_vars) if solver.boolean_value(var)]
         return _Outcome(_STATUS[code], problem, model, solver, chosen)
     return _Outcome(_STATUS.get(code, SolveStatus.TIME_LIMIT), problem, model, solver, None)
+
+
+def _rank(outcome: _Outcome) -> tuple[int, int]:
+    """The lexicographic objective of an outcome's plan: (-coverage points, secondary cost)."""
+    problem = outcome.problem
+    arcs = [problem.arcs[i] for i in outcome.chosen or ()]
+    visited = {problem.slot(a.head).city for a in arcs if a.head not in (SOURCE, SINK)}
+    regions = {r for city in visited for r in problem.city_regions.get(city, ())}
+    points = sum(problem.city_points.get(c, 0) for c in visited) + sum(
+        problem.region_points[r] for r in regions
+    )
+    dropped = sum(p for city, p in problem.drop_penalty.items() if city not in visited)
+    return -points, sum(a.cost for a in arcs) + dropped * problem.stability_scale
 
 
 def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None = None) -> Result:
@@ -183,23 +202,36 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         problem.required = problem.required - hopeless
         warnings.extend(f"required city {c} cannot be covered; planned without it" for c in sorted(hopeless))
 
+    # A greedy plan (milliseconds) as CP-SAT's first solution: large instances then
+    # always end with at least that plan, and search starts from a good incumbent.
+    from planner.baseline import greedy_insertion
+
+    greedy = greedy_insertion(problem)
+    start_hint = list(greedy.arcs) if greedy is not None else None
     path = "direct"
     if problem.binding_days:
         # Half the time for the relaxed model: if its plan breaks the daily limit, the
         # exact model still has time to find one (a relaxed run that used the whole limit
         # would leave it none).
-        outcome = _run(problem.relaxed(), params, params.time_limit_s / 2, None, progress)
+        outcome = _run(problem.relaxed(), params, params.time_limit_s / 2, start_hint, progress)
         plan_arcs = [outcome.problem.arcs[i] for i in outcome.chosen] if outcome.chosen is not None else None
         within = plan_arcs is not None and all(
             m <= problem.limit_on(day) for day, m in problem.daily_loads(plan_arcs).items()
         )
         path = "relaxed plan keeps the daily limit"
-        if not within and outcome.status != SolveStatus.INFEASIBLE:
+        proven = outcome.status == SolveStatus.OPTIMAL and within
+        if not proven and outcome.status != SolveStatus.INFEASIBLE:
+            # The relaxed plan breaks the limit, or is not proven best, or there is none:
+            # the rest of the time goes to the exact model, started from that plan (its
+            # arcs were among the exact model's on every instance measured; a hint that
+            # is not complete only costs CP-SAT a repair).
             remaining = params.time_limit_s - (time.perf_counter() - started)
-            outcome = _run(problem.exact(), params, remaining, plan_arcs, progress)
-            path = "exact model with the daily limit"
+            exact = _run(problem.exact(), params, remaining, plan_arcs or start_hint, progress)
+            if not within or (exact.chosen is not None and _rank(exact) <= _rank(outcome)):
+                outcome = exact
+                path = "exact model with the daily limit"
     else:
-        outcome = _run(problem, params, params.time_limit_s, None, progress)
+        outcome = _run(problem, params, params.time_limit_s, start_hint, progress)
     runtime = time.perf_counter() - started
     model, solver = outcome.model, outcome.solver
 

@@ -36,49 +36,29 @@ def _picture(
     return Response(content, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
-def _responses(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
-    return {200: {"description": what, "content": {media_type: {"schema": {"type": "string"}}}}}
+_WHAT = {
+    "map": "The route: cities, legs coloured by mode, closed terminals and roads marked.",
+    "timeline": "The days of the trip: seminars, legs, nights and disruptions, in home-zone local time.",
+}
 
 
-_MAP = "The route: cities, legs coloured by mode, closed terminals and roads marked."
-_TIMELINE = "The days of the trip: seminars, legs, nights and disruptions, in home-zone local time."
+def _route(name: str, kind: str) -> Callable[..., Response]:
+    def picture(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep) -> Response:
+        return _picture(services, owner, plan_id, number, name, kind)
+
+    picture.__name__ = f"{name}_{kind}"
+    return picture
 
 
-@router.get(
-    "/{plan_id}/versions/{number}/map.svg",
-    response_class=Response,
-    responses=_responses("image/svg+xml", _MAP),
-    summary="The route map (SVG)",
-)
-def map_svg(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep) -> Response:
-    return _picture(services, owner, plan_id, number, "map", "svg")
-
-
-@router.get(
-    "/{plan_id}/versions/{number}/map.png",
-    response_class=Response,
-    responses=_responses("image/png", _MAP),
-    summary="The route map (PNG)",
-)
-def map_png(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep) -> Response:
-    return _picture(services, owner, plan_id, number, "map", "png")
-
-
-@router.get(
-    "/{plan_id}/versions/{number}/timeline.svg",
-    response_class=Response,
-    responses=_responses("image/svg+xml", _TIMELINE),
-    summary="The day-by-day timeline (SVG)",
-)
-def timeline_svg(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep) -> Response:
-    return _picture(services, owner, plan_id, number, "timeline", "svg")
-
-
-@router.get(
-    "/{plan_id}/versions/{number}/timeline.png",
-    response_class=Response,
-    responses=_responses("image/png", _TIMELINE),
-    summary="The day-by-day timeline (PNG)",
-)
-def timeline_png(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep) -> Response:
-    return _picture(services, owner, plan_id, number, "timeline", "png")
+# One route per picture and format: map.svg, map.png, timeline.svg, timeline.png.
+for (_name, _kind), (_, _media_type) in _RENDERERS.items():
+    router.add_api_route(
+        f"/{{plan_id}}/versions/{{number}}/{_name}.{_kind}",
+        _route(_name, _kind),
+        methods=["GET"],
+        response_class=Response,
+        responses={
+            200: {"description": _WHAT[_name], "content": {_media_type: {"schema": {"type": "string"}}}}
+        },
+        summary=f"The {_name} of a version ({_kind.upper()})",
+    )
