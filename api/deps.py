@@ -26,16 +26,20 @@ class Services:
     configured_keys: dict[str, str]  # key -> organisation, from the environment
     board: PendingBoard  # versions being computed
 
+    def busy(self) -> HTTPException:
+        """503 with Retry-After: every solver process is busy and the waiting line is full."""
+        return HTTPException(
+            status_code=503,
+            detail="every solver is busy; retry shortly",
+            headers={"Retry-After": str(self.settings.retry_after_s)},
+        )
+
     def run_job(self, fn: Any, *args: Any, time_limit_s: float) -> Any:
         """A solver job in the pool; 503 when the pool is full, 504 when it runs out of time."""
         try:
             return self.pool.run(fn, *args, timeout=time_limit_s + self.settings.grace_s)
         except PoolBusy:
-            raise HTTPException(
-                status_code=503,
-                detail="every solver is busy; retry shortly",
-                headers={"Retry-After": str(self.settings.retry_after_s)},
-            ) from None
+            raise self.busy() from None
         except JobTimeout:
             raise HTTPException(
                 status_code=504, detail=f"no result within {time_limit_s:g} s; nothing was stored"

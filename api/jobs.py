@@ -20,13 +20,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from planner.domain import Disruption, Scenario, SolverParams
 from planner.network import TransportNetwork
 from planner.scenario import ScenarioError, events_from_data, scenario_from_data
-
-T = TypeVar("T")
 
 _NETWORKS_KEPT = 8
 # Set in each solver process by the pool's initializer: where progress reports go.

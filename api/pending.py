@@ -79,7 +79,8 @@ class PendingBoard:
             pending.phase = phase
             pending.progress.update(details)
 
-    def stored(self, pending: PendingVersion) -> None:
+    def remove(self, pending: PendingVersion) -> None:
+        """Forget a version: it is stored (the database has it now) or it never started."""
         with self._lock:
             self._by_version.pop((pending.plan_id, pending.number), None)
             self._by_token.pop(pending.token, None)

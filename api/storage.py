@@ -304,22 +304,40 @@ class Store:
     def plans(
         self, organisation: str, limit: int = 100, offset: int = 0
     ) -> list[tuple[PlanInfo, VersionInfo]]:
-        """The organisation's plans, newest first, each with its latest version."""
+        """The organisation's plans, newest first, each with its latest version, in one query.
+
+        The versions come without their events (a listing does not show them).
+        """
+        latest = (
+            select(VersionRow.plan_id, func.max(VersionRow.number).label("number"))
+            .group_by(VersionRow.plan_id)
+            .subquery()
+        )
         with Session(self.engine) as session:
-            rows = session.scalars(
-                select(PlanRow)
+            rows = session.execute(
+                select(PlanRow, VersionRow)
+                .join(latest, latest.c.plan_id == PlanRow.id)
+                .join(VersionRow, (VersionRow.plan_id == PlanRow.id) & (VersionRow.number == latest.c.number))
                 .where(PlanRow.organisation == organisation)
                 .order_by(PlanRow.created_at.desc(), PlanRow.id)
                 .limit(limit)
                 .offset(offset)
             ).all()
-        result = []
-        for row in rows:
-            info = self.plan(row.id, organisation)
-            latest = self.version(row.id, info.latest_version) if info else None
-            if info and latest:
-                result.append((info, latest))
-        return result
+            return [
+                (
+                    PlanInfo(
+                        plan.id,
+                        plan.organisation,
+                        plan.scenario_name,
+                        plan.scenario,
+                        _utc(plan.created_at),
+                        plan.created_by,
+                        version.number,
+                    ),
+                    self._version_info(version, ()),
+                )
+                for plan, version in rows
+            ]
 
     def versions(self, plan_id: str) -> list[VersionInfo]:
         with Session(self.engine) as session:

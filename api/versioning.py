@@ -82,12 +82,8 @@ def launch(
     try:
         future = services.pool.submit(job, *args, pending.token)
     except PoolBusy:
-        services.board.failed(pending, HTTPException(status_code=503, detail="every solver is busy"))
-        raise HTTPException(
-            status_code=503,
-            detail="every solver is busy; retry shortly",
-            headers={"Retry-After": str(services.settings.retry_after_s)},
-        ) from None
+        services.board.remove(pending)  # never started: nothing to report on it later
+        raise services.busy() from None
 
     def finished(done: Future[PlanOutcome]) -> None:
         try:
@@ -99,7 +95,7 @@ def launch(
                     pending.stored = store(plan)
                 except StaleVersion as error:
                     raise stale(error.latest) from None
-            services.board.stored(pending)
+            services.board.remove(pending)
         except HTTPException as error:
             services.board.failed(pending, error)
         except Exception:  # a bug or a crashed solver process: report it, store nothing

@@ -30,6 +30,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CommandAdder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
+def _solver_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--time-limit", type=float, help="seconds (default: the scenario's)")
+    command.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    command.add_argument("--workers", type=int, help="CP-SAT workers (default: the scenario's)")
+
+
 def build_parser(more_commands: CommandAdder | None = None) -> argparse.ArgumentParser:
     """The command-line parser; ``more_commands`` lets an outer layer (the HTTP service) add its own."""
     parser = argparse.ArgumentParser(prog="planner", description=__doc__.splitlines()[0])
@@ -43,9 +49,7 @@ def build_parser(more_commands: CommandAdder | None = None) -> argparse.Argument
     plan = commands.add_parser("plan", help="compute the best itinerary of a scenario")
     plan.add_argument("scenario", type=Path)
     plan.add_argument("--out", type=Path, help="write the plan JSON here")
-    plan.add_argument("--time-limit", type=float, help="seconds (default: the scenario's)")
-    plan.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    plan.add_argument("--workers", type=int, help="CP-SAT workers (default: the scenario's)")
+    _solver_options(plan)
     plan.add_argument("--json", action="store_true", help="print the plan JSON instead of a table")
 
     check = commands.add_parser("check", help="verify a plan JSON against its scenario")
@@ -60,17 +64,13 @@ def build_parser(more_commands: CommandAdder | None = None) -> argparse.Argument
     replan.add_argument("--events", type=Path, action="append", default=[], help="event file(s)")
     replan.add_argument("--position", help="city the delegation is in now, if not where the plan says")
     replan.add_argument("--out", type=Path, help="write the new plan JSON here")
-    replan.add_argument("--time-limit", type=float)
-    replan.add_argument("--seed", type=int)
-    replan.add_argument("--workers", type=int)
+    _solver_options(replan)
 
     whatif = commands.add_parser("whatif", help="play event timelines against a scenario's plan")
     whatif.add_argument("scenario", type=Path)
     whatif.add_argument("events", type=Path, nargs="*", help="default: scenarios/events/*.yaml for it")
     whatif.add_argument("--out", type=Path, help="folder for each version's plan JSON")
-    whatif.add_argument("--time-limit", type=float)
-    whatif.add_argument("--seed", type=int)
-    whatif.add_argument("--workers", type=int)
+    _solver_options(whatif)
 
     export = commands.add_parser("export", help="write a plan as a calendar (ICS) and a map (GeoJSON)")
     export.add_argument("plan", type=Path)

@@ -164,7 +164,6 @@ class SearchContext:
         self.paths: dict[tuple[str, int], list[tuple[str, RawPath, int]]] = {}
         self.legs: dict[tuple[str, RawPath], tuple[tuple[tuple[str, int], ...], list[Leg]]] = {}
         self.journeys: dict[tuple[str, RawPath], Journey] = {}
-        self.last_labels: Labels = {}
         limit = self.rules.max_travel_min_per_day
         # A connection longer than twice the daily limit must exceed it on some day.
         self.max_connection_min = (
@@ -557,11 +556,12 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
     seen: set[RawPath] = set()
     max_day = ctx.rules.max_travel_min_per_day
     for leave_at in sorted(set(leave_times)):
-        for destination, raw, arrive in _paths_at(ctx, origin, leave_at):
+        labels, paths = _paths_at(ctx, origin, leave_at)
+        for destination, raw, arrive in paths:
             if raw in seen:
                 continue
             seen.add(raw)
-            signature, legs = _legs_of(ctx, origin, leave_at, raw)
+            signature, legs = _legs_of(ctx, origin, labels, raw)
             known = found.setdefault(destination, {})
             if signature in known:
                 continue
@@ -579,11 +579,13 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
 RawPath = tuple[str, tuple[tuple[int, int], ...]]  # destination, (edge id, run or start) per leg
 
 
-def _paths_at(ctx: SearchContext, origin: str, leave_at: int) -> list[tuple[str, RawPath, int]]:
-    """(destination, raw path, arrival) of every city the search from ``leave_at`` reaches."""
+def _paths_at(
+    ctx: SearchContext, origin: str, leave_at: int
+) -> tuple[Labels, list[tuple[str, RawPath, int]]]:
+    """The search from ``leave_at`` and (destination, raw path, arrival) of every city it reaches."""
     cached = ctx.paths.get((origin, leave_at))
     if cached is not None:
-        return cached
+        return ctx.arrivals[(origin, leave_at)], cached
     labels = earliest_arrival(ctx, origin, leave_at)
     paths = [
         (key[1], (key[1], _raw_path(labels, key)), arrive)
@@ -593,18 +595,15 @@ def _paths_at(ctx: SearchContext, origin: str, leave_at: int) -> list[tuple[str,
     if ctx.keep_arrivals:
         ctx.paths[(origin, leave_at)] = paths
         ctx.arrivals[(origin, leave_at)] = labels
-    else:
-        ctx.last_labels = labels  # for _legs_of, within this search only
-    return paths
+    return labels, paths
 
 
 def _legs_of(
-    ctx: SearchContext, origin: str, leave_at: int, raw: RawPath
+    ctx: SearchContext, origin: str, labels: Labels, raw: RawPath
 ) -> tuple[tuple[tuple[str, int], ...], list[Leg]]:
-    """The legs of a raw path (drives postponed) and its signature."""
+    """The legs of a raw path found in ``labels`` (drives postponed) and its signature."""
     if ctx.keep_arrivals and (origin, raw) in ctx.legs:
         return ctx.legs[(origin, raw)]
-    labels = ctx.arrivals[(origin, leave_at)] if ctx.keep_arrivals else ctx.last_labels
     legs = _postpone_drives(ctx, _path(ctx, labels, ("city", raw[0])))
     entry = (tuple((leg.service, leg.depart) for leg in legs), legs)
     if ctx.keep_arrivals:

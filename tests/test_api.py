@@ -197,6 +197,8 @@ def test_replan_then_stale_version_is_409(client: TestClient) -> None:
     assert second["changes"] == diff["changes"] > 0
     assert_checked(second, previous=created["plan"])
     assert client.get(f"/v1/plans/{plan_id}", headers=ACME).json()["version"] == 2
+    listed = {p["id"]: p for p in client.get("/v1/plans", headers=ACME, params={"limit": 500}).json()}
+    assert listed[plan_id]["latest_version"] == 2 and listed[plan_id]["status"] == second["status"]
 
     stale = client.post(f"/v1/plans/{plan_id}/replan", json=body, headers=ACME)
     assert stale.status_code == 409
@@ -385,8 +387,9 @@ def test_without_waiting_the_version_status_reports_progress(client: TestClient)
     racing = client.post(f"/v1/plans/{plan_id}/replan", json=body, headers=ACME)
     assert racing.status_code == 409
     listed = client.get(f"/v1/plans/{plan_id}/versions", headers=ACME).json()
-    if listed[-1]["version"] == 2:
-        assert listed[-1]["status"] in ("QUEUED", "SOLVING", "OPTIMAL")
+    # Version 2 is listed whether it is still computing or already stored.
+    assert [v["version"] for v in listed] == [1, 2]
+    assert listed[1]["status"] in ("QUEUED", "SOLVING", "OPTIMAL")
     second = follow(client, response.headers["location"], [])
     assert second["version"] == 2 and second["status"] == "OPTIMAL"
     assert_checked(second, previous=final["plan"])

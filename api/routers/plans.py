@@ -177,12 +177,11 @@ def get_plan(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> PlanVer
     summary="Every version of a plan, with any being computed",
 )
 def list_versions(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> list[VersionSummary]:
-    stored = [VersionSummary(**_summary(v)) for v in services.store.versions(plan_id)]
-    if not stored and services.store.plan(plan_id, owner.organisation) is None:
-        pending = services.board.get(plan_id, 1, owner.organisation)
-        if pending is None:
-            raise not_found(f"plan {plan_id!r}")
-    elif services.store.plan(plan_id, owner.organisation) is None:
+    if services.store.plan(plan_id, owner.organisation) is not None:
+        stored = [VersionSummary(**_summary(v)) for v in services.store.versions(plan_id)]
+    elif services.board.get(plan_id, 1, owner.organisation) is not None:
+        stored = []  # version 1 is still being computed
+    else:
         raise not_found(f"plan {plan_id!r}")
     latest = stored[-1].version if stored else 0
     computing = [
