@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test lint bench clean
+.PHONY: run serve test test-slow lint bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(STAMP)
 	$(BIN)/mypy planner api tests
 	$(BIN)/python -m pytest -q
 	$(BIN)/python benchmarks/guard.py
+
+# The slow tier: the movement-level referee on hundreds of random scenarios.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix planner api tests benchmarks

@@ -105,10 +105,11 @@ def _plan_of(problem: Problem, arcs: list[Arc], states: int) -> BaselinePlan:
     )
 
 
-def _reachable_required(problem: Problem) -> frozenset[str]:
-    """Required cities some source-sink path can hold; planner.solve drops the others too."""
+def _all_required_reachable(problem: Problem) -> bool:
+    """False when some required city no source-sink path can hold: then there is no plan
+    (planner.solve reports INFEASIBLE, rule 9 of scenarios/README.md)."""
     cities = {problem.slot(node).city for node in reachable_slots(problem)}
-    return frozenset(c for c in problem.required if c in cities)
+    return problem.required <= cities
 
 
 def _within_daily_limit(problem: Problem, arcs: list[Arc] | tuple[Arc, ...]) -> bool:
@@ -122,7 +123,8 @@ def _within_daily_limit(problem: Problem, arcs: list[Arc] | tuple[Arc, ...]) -> 
 def greedy_insertion(problem: Problem) -> BaselinePlan | None:
     """A feasible itinerary built by cheapest and best-ratio insertion; None if it finds none.
 
-    First every reachable required city is inserted where it adds the least cost; then,
+    None when a required city is out of reach (there is no plan). First every required
+    city is inserted where it adds the least cost; then,
     while some insertion adds coverage points, the one with the most points per unit of
     added cost (an insertion that saves cost ranks above all others) is made.
     Insertions that would break the daily travel limit on a binding day are skipped.
@@ -145,6 +147,8 @@ def greedy_insertion(problem: Problem) -> BaselinePlan | None:
                 delta[day] = delta.get(day, 0) - minutes
         return delta
 
+    if not _all_required_reachable(problem):
+        return None
     path = _greedy_seed(problem, out)
     if path is None:
         return None
@@ -188,7 +192,7 @@ def greedy_insertion(problem: Problem) -> BaselinePlan | None:
 
     # Required cities first, each at its cheapest place; one that fits nowhere is left
     # out (and reported as uncovered, as planner.solve does for a hopeless one).
-    for city in sorted(_reachable_required(problem) - visited):
+    for city in sorted(problem.required - visited):
         options = sorted(candidates({city}), key=lambda c: (c[1], c[0], c[2].head))
         chosen = next((c for c in options if fits(c[0], c[2], c[3])), None)
         if chosen is not None:
@@ -243,7 +247,9 @@ def exact_dp(problem: Problem, max_states: int = 3_000_000, lazy_limit: bool = T
     exactly for the limit. ``max_states`` caps the labels created over both runs; about
     300 bytes each.
     """
-    required = _reachable_required(problem)
+    if not _all_required_reachable(problem):
+        return None
+    required = problem.required
     states = 0
     best: list[Arc] | None = None
     if lazy_limit or not problem.binding_days:

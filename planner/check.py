@@ -212,7 +212,7 @@ def _in_window(window: ClockWindow, minute_of_day: int) -> bool:
 def _window_span(window: ClockWindow, day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     """The window opening on a local date, as instants (its end on the next day if it wraps)."""
     start, end = _clock_minutes(window.start), _clock_minutes(window.end)
-    if end < start:
+    if end <= start:
         end += 24 * 60
     return _at(day, start, zone), _at(day, end, zone)
 
@@ -789,10 +789,11 @@ class _Checker:
         window = road.driving_window or self.rules.driving_window
         zone = self.cities[leg.origin].zone
         day = _local(leg.depart, zone).date()
-        opens, closes = _window_span(window, day, zone)
-        # The window holds the whole drive as it is really driven (slowed), or as planned when frozen.
+        # The window holds the whole drive as it is really driven (slowed), or as planned when frozen;
+        # a window wrapping past midnight may have opened the day before (rule 16).
         end = leg.depart + _after(base) if frozen else max(leg.arrive, leg.depart + _after(minutes))
-        if leg.depart < opens or end > closes:
+        spans = [_window_span(window, d, zone) for d in (day - dt.timedelta(days=1), day)]
+        if not any(opens <= leg.depart and end <= closes for opens, closes in spans):
             self.add(
                 rule,
                 where,
@@ -1045,11 +1046,18 @@ class _Checker:
                         f"{', '.join(seminar.start_times)}",
                     )
             else:
-                opens, closes = _window_span(seminar.window, day, zone)
-                offset = _minutes(opens, held.start)
-                start_ok = offset >= 0 and offset % seminar.step_min == 0 and not local.second
-                end_ok = held.start + dt.timedelta(minutes=seminar.duration_min) <= closes
-                if not (start_ok and end_ok):
+                # A window wrapping past midnight that opened the day before holds the
+                # early-morning starts (rule 6); its date is the day it opened.
+                fits = False
+                for window_day in (day, day - dt.timedelta(days=1)):
+                    opens, closes = _window_span(seminar.window, window_day, zone)
+                    offset = _minutes(opens, held.start)
+                    start_ok = offset >= 0 and offset % seminar.step_min == 0 and not local.second
+                    end_ok = held.start + dt.timedelta(minutes=seminar.duration_min) <= closes
+                    if start_ok and end_ok:
+                        fits, day = True, window_day
+                        break
+                if not fits:
                     self.add(
                         rule,
                         where,

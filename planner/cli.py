@@ -379,9 +379,11 @@ def _export(args: argparse.Namespace) -> int:
 
 def _clock(text: str) -> str:
     moment = dt.datetime.fromisoformat(text)
-    offset = moment.utcoffset() or dt.timedelta()
-    hours = int(offset.total_seconds() // 3600)
-    return f"{moment:%H:%M} {hours:+03d}"
+    # The offset as ISO 8601 gives it (+05, +05:30, +05:45): a half-hour zone is not rounded.
+    offset = int((moment.utcoffset() or dt.timedelta()).total_seconds() // 60)
+    sign = "+" if offset >= 0 else "-"
+    hours, minutes = divmod(abs(offset), 60)
+    return f"{moment:%H:%M} {sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
 
 
 def render_plan(scenario: Scenario, data: dict[str, Any]) -> str:

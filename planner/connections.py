@@ -1,22 +1,29 @@
 """Time-dependent multimodal search over the transport graph.
 
-``earliest_arrival`` is a label-setting (Dijkstra) search on time: from a city
-centre, leaving at or after ``t``, it finds the earliest arrival at every other
-city centre. Waiting is allowed and every edge is FIFO (a later start never
-arrives earlier), so earliest-arrival search is exact. Ties on arrival time are
-broken by money cost.
+``pareto_search`` is a multi-label, label-setting search on time: from a city
+centre, leaving at or after ``t``, it finds at every city centre and terminal the
+labels (arrival, money) that no other label beats on both. Waiting is allowed and
+every ride edge is FIFO, so for a fixed leave time a label that arrives no later
+and costs no more dominates for every continuation; the Pareto set is exact. (A
+city label reached by a ride also remembers the terminal it alighted at, which
+may only be boarded again after its transfer time; see ``_dominated``.)
 
-``profile`` turns that into the set of useful connections between two cities over
-the whole horizon: one search per moment the delegation can leave (the end of a
-seminar, the trip's start, or just in time for a timetabled departure), keeping
-the connections not dominated on (leave later, arrive earlier, fewer night
-minutes, less money). A leg that starts with a drive is then postponed as late as
-still catches the rest, so waiting happens at the hotel, not at a terminal.
+``journeys_from`` turns those searches into the set of useful connections from a
+city over the whole trip: one search per moment the delegation can leave (the end
+of a seminar, the trip's start, just in time for a timetabled departure, or a
+moment a drive from the city can first start), keeping the connections not
+dominated on (leave later, arrive earlier, less money). Night minutes and the
+travel on each home day are functions of ``[leave, arrive)`` that only shrink
+when the interval does, so that dominance loses no optimum. A drive that feeds a
+later leg is then postponed to the latest start that still makes that leg, so
+waiting happens at the hotel, not at a terminal.
 
-Rules applied on every leg: the service runs on that date, the boarding terminal
-is not closed at departure and the alighting one not at arrival, no departure or
-arrival in the quiet hours (local), drives fit their daily window and do not meet
-a road closure, access and check-in at terminals, minimum transfer times.
+Rules applied on every leg (scenarios/README.md, "Movement rules, precisely"):
+the service runs on that date, the boarding terminal is not closed at departure
+and the alighting one not at arrival, no departure or arrival in the quiet hours
+(local), drives fit one opening of their daily window (which may wrap past
+midnight) and do not meet a road closure, access and check-in at terminals,
+minimum transfer times.
 """
 
 from __future__ import annotations
@@ -33,8 +40,6 @@ from zoneinfo import ZoneInfo
 from planner.domain import Disruption, Mode, Terminal, TravelRules
 from planner.network import Overlay, Run, TransportNetwork
 
-# A connection taking longer than this is never useful within a working horizon.
-MAX_CONNECTION_MIN = 48 * 60
 _MARGIN_DAYS = 4
 
 
@@ -139,9 +144,14 @@ class SearchContext:
         self.zones = {c.id: c.zone for c in scenario.cities}
         self.terminal_city = {t.id: c.id for c in scenario.cities for t in c.terminals}
         self._terminals = scenario.terminals()
-        # Local midnights of every city around the horizon, so that local dates and
-        # clock times in the hot loops are a bisection, not a time-zone conversion.
-        days = range(-_MARGIN_DAYS, scenario.calendar.horizon_days + _MARGIN_DAYS)
+        # Local midnights of every city around the trip (which may start before or end
+        # after the calendar's horizon), so that local dates and clock times in the hot
+        # loops are a bisection, not a time-zone conversion.
+        delegation = scenario.delegation
+        before = max(0, (scenario.calendar.start_date - delegation.earliest_departure.date()).days)
+        after = max(0, (delegation.latest_return.date() - scenario.calendar.end_date).days)
+        self.day_offset = before + _MARGIN_DAYS
+        days = range(-self.day_offset, scenario.calendar.horizon_days + after + _MARGIN_DAYS)
         self.midnights: dict[str, list[int]] = {
             city.id: [axis.local_minutes(axis.start_date + dt.timedelta(days=d), 0, city.zone) for d in days]
             for city in scenario.cities
@@ -160,16 +170,12 @@ class SearchContext:
         # are reused (see context_for): a replan under the same events, for any plan of
         # the scenario, then repeats none of its searches.
         self.keep_arrivals = False
-        self.arrivals: dict[tuple[str, int], Labels] = {}
-        self.paths: dict[tuple[str, int], list[tuple[str, RawPath, int]]] = {}
+        self.arrivals: dict[tuple[str, int, int | None], Labels] = {}
+        self.paths: dict[tuple[str, int, int | None], list[tuple[str, RawPath, int, int]]] = {}
         self.legs: dict[tuple[str, RawPath], tuple[tuple[tuple[str, int], ...], list[Leg]]] = {}
         self.journeys: dict[tuple[str, RawPath], Journey] = {}
-        limit = self.rules.max_travel_min_per_day
-        # A connection longer than twice the daily limit must exceed it on some day.
-        self.max_connection_min = (
-            MAX_CONNECTION_MIN if limit >= 24 * 60 else min(MAX_CONNECTION_MIN, 2 * limit)
-        )
 
+        self.bounds: dict[int, int] = {}
         graph = self.network.graph
         self.city_access: dict[str, list[tuple[str, int]]] = {c.id: [] for c in scenario.cities}
         self.city_drives: dict[str, list[DriveEdge]] = {c.id: [] for c in scenario.cities}
@@ -195,6 +201,8 @@ class SearchContext:
                 self.drive_edges[(edge.road, edge.origin, edge.destination)] = edge
             elif kind == "ride":
                 self._add_ride(tail[1], head[1], data)
+        self.drive_by_id = {id(edge): edge for edge in self.drive_edges.values()}
+        self.lead = {t.id: t.access_min + t.check_in_min for t in self._terminals.values()}
 
     def _add_ride(self, board: str, alight: str, data: dict[str, Any]) -> None:
         from_city = self.terminal_city[board]
@@ -254,7 +262,7 @@ class SearchContext:
         if self.steady[city_id]:
             return self.midnights[city_id][day_index] + minute_of_day
         axis = self.network.axis
-        day = axis.start_date + dt.timedelta(days=day_index - _MARGIN_DAYS)
+        day = axis.start_date + dt.timedelta(days=day_index - self.day_offset)
         return axis.local_minutes(day, minute_of_day, self.zones[city_id])
 
     def quiet(self, minute: int, city_id: str) -> bool:
@@ -275,9 +283,36 @@ class SearchContext:
         total = 0
         for index in range(first - 1, last + 1):
             low = self.at_local(index, w_start, city_id)
-            high = self.at_local(index, w_end, city_id) if w_end < 24 * 60 else low + (w_end - w_start)
+            # The end of a wrapping window is a wall-clock time of the next day: on a
+            # clock-change night the window is shorter or longer in real minutes.
+            high = (
+                self.at_local(index, w_end, city_id)
+                if w_end < 24 * 60
+                else self.at_local(index + 1, w_end - 24 * 60, city_id)
+            )
             total += max(0, min(end, high) - max(start, low))
         return total
+
+    def openings(self, window: tuple[int, int], city_id: str, around: int) -> list[tuple[int, int]]:
+        """The openings [open, close] of a daily local window from the day before ``around``.
+
+        A window whose end is not after its start wraps past midnight: it closes on the
+        next local date. Returned in time order, three days' worth.
+        """
+        w_start, w_end = window
+        index, _ = self.local_day(around, city_id)
+        result = []
+        for day in range(index - 1, index + 2):
+            if day < 0 or day + 1 >= len(self.midnights[city_id]):
+                continue
+            opens = self.at_local(day, w_start, city_id)
+            closes = (
+                self.at_local(day, w_end, city_id)
+                if w_end > w_start
+                else self.at_local(day + 1, w_end, city_id)
+            )
+            result.append((opens, closes))
+        return result
 
     def minutes_per_home_day(self, start: int, end: int) -> tuple[tuple[int, int], ...]:
         """Split [start, end) by home-zone calendar day: ((day index, minutes), ...)."""
@@ -290,12 +325,40 @@ class SearchContext:
         while index + 1 < len(midnights) and midnights[index] < end:
             share = max(0, min(end, midnights[index + 1]) - max(start, midnights[index]))
             if share:
-                result.append((index - _MARGIN_DAYS, share))
+                result.append((index - self.day_offset, share))
             index += 1
         return tuple(result)
 
     def terminal(self, terminal_id: str) -> Terminal:
         return self._terminals[terminal_id]
+
+    def chain_minutes(self, chain: tuple[int, ...]) -> int:
+        """Unslowed minutes of a chain of drives (by edge id): the least they can take."""
+        return sum(self.drive_by_id[edge].minutes for edge in chain)
+
+    def leave_bound(self, leave: int) -> int:
+        """The latest arrival of a connection leaving at ``leave`` that keeps the daily limit.
+
+        Rule 22 on the connection alone: its share of the home day it leaves on, and of
+        every following day it spans, is at most the limit. A whole home day no longer
+        than the limit (a 1440-minute limit, or a 23-hour clock-change day) can be
+        travelled through; the first longer one must be left by limit minutes after its
+        midnight. A bound implied by the rules, so cutting there loses nothing.
+        """
+        found = self.bounds.get(leave)
+        if found is not None:
+            return found
+        limit = self.rules.max_travel_min_per_day
+        midnights = self.midnights[self.home_city]
+        index = bisect_right(midnights, leave)
+        if index >= len(midnights) or midnights[index] - leave > limit:
+            bound = leave + limit
+        else:
+            while index + 1 < len(midnights) and midnights[index + 1] - midnights[index] <= limit:
+                index += 1
+            bound = midnights[index] + limit if index + 1 < len(midnights) else self.horizon_end
+        self.bounds[leave] = bound
+        return bound
 
 
 def build_context(network: TransportNetwork, overlay: Overlay | None = None) -> SearchContext:
@@ -303,7 +366,11 @@ def build_context(network: TransportNetwork, overlay: Overlay | None = None) -> 
     scenario = network.scenario
     axis = network.axis
     delegation = scenario.delegation
-    horizon_end = axis.home_day_start(scenario.calendar.horizon_days) + 24 * 60
+    # Travel may go on after the horizon's last day, up to the latest return.
+    horizon_end = max(
+        axis.home_day_start(scenario.calendar.horizon_days) + 24 * 60,
+        axis.minutes(delegation.latest_return, scenario.city(delegation.end_city).zone),
+    )
     return SearchContext(
         network=network,
         overlay=network.overlay() if overlay is None else overlay,
@@ -341,8 +408,30 @@ def drive_minutes(ctx: SearchContext, edge: DriveEdge, start: int) -> int:
     return edge.minutes if factor == 1.0 else round(edge.minutes * factor)
 
 
+def drive_fits(ctx: SearchContext, edge: DriveEdge, start: int) -> int | None:
+    """Minutes of a drive starting exactly at ``start``, or None when the rules forbid it.
+
+    Rules 15-18 of scenarios/README.md: one opening of the driving window holds start
+    and arrival, no closure of the road overlaps [start, arrival), neither end falls
+    in the quiet hours.
+    """
+    minutes = drive_minutes(ctx, edge, start)
+    end = start + minutes
+    if end > ctx.horizon_end:
+        return None
+    if not any(
+        opens <= start and end <= closes for opens, closes in ctx.openings(edge.window, edge.origin, start)
+    ):
+        return None
+    if ctx.overlay.road_closed(edge.road, start, end) is not None:
+        return None
+    if ctx.quiet(start, edge.origin) or ctx.quiet(end, edge.destination):
+        return None
+    return minutes
+
+
 def drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | None:
-    """Earliest start >= not_before of a drive that fits its window, closures, quiet hours."""
+    """Start of the drive that arrives earliest among those starting at or after ``not_before``."""
     key = (id(edge), not_before)
     if key in ctx.drive_starts:
         return ctx.drive_starts[key]
@@ -351,104 +440,271 @@ def drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | N
     return found
 
 
-def _drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | None:
-    w_start, w_end = edge.window
-    if w_end <= w_start or edge.minutes > w_end - w_start:
-        return None
+def _earliest_fit(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | None:
+    """The earliest start >= not_before that the rules allow (rules 15-18).
+
+    It jumps only over starts that are certainly refused: up to the next opening of the
+    window when the drive does not fit the current one, past a closure it would meet,
+    but never past the end of a slowdown (after which the drive may be shorter and fit).
+    """
     start = not_before
+    slow_ends = sorted(i.end for i, _ in ctx.overlay.slowdowns.get(edge.road, ()))
     while start <= ctx.horizon_end:
-        duration = drive_minutes(ctx, edge, start)
-        index, _ = ctx.local_day(start, edge.origin)
-        day_open = ctx.at_local(index, w_start, edge.origin)
-        day_close = ctx.at_local(index, w_end, edge.origin)
-        if start < day_open:
-            start = day_open
-        if start + duration > day_close:
-            start = ctx.at_local(index + 1, w_start, edge.origin)
+        minutes = drive_minutes(ctx, edge, start)
+        end = start + minutes
+        openings = ctx.openings(edge.window, edge.origin, start)
+        shorter_from = next((e for e in slow_ends if e > start), None)
+        if not any(o <= start and end <= c for o, c in openings):
+            later = [o for o, _ in openings if o > start]
+            if shorter_from is not None:
+                later.append(shorter_from)
+            if not later:
+                return None
+            start = min(later)
             continue
-        closed = ctx.overlay.road_closed(edge.road, start, start + duration)
+        closed = ctx.overlay.road_closed(edge.road, start, end)
         if closed is not None:
-            start = closed.end
+            start = closed.end if shorter_from is None else min(closed.end, shorter_from)
             continue
-        if ctx.quiet(start, edge.origin) or ctx.quiet(start + duration, edge.destination):
-            start += 15
+        if ctx.quiet(start, edge.origin) or ctx.quiet(end, edge.destination):
+            start += 1
             continue
         return start
     return None
 
 
-Labels = dict[Key, tuple[int, Key | None, LegSpec | None]]
+def _drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | None:
+    """Earliest arrival, not earliest start: where a slowdown ends, waiting for its end
+    may arrive sooner than setting off slowed (the only way a drive overtakes another)."""
+    best = _earliest_fit(ctx, edge, not_before)
+    if best is None:
+        return None
+    best_arrival = best + drive_minutes(ctx, edge, best)
+    for interval, _ in ctx.overlay.slowdowns.get(edge.road, ()):
+        if best < interval.end < best_arrival:
+            other = _earliest_fit(ctx, edge, interval.end)
+            if other is not None and other + drive_minutes(ctx, edge, other) < best_arrival:
+                best, best_arrival = other, other + drive_minutes(ctx, edge, other)
+    return best
 
 
-def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> Labels:
-    """Label-setting search: earliest time at every city centre and terminal.
+def latest_drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int, arrive_by: int) -> int | None:
+    """The latest start >= not_before of an allowed drive arriving by ``arrive_by``.
 
-    Returns, per reached key, (time, previous key, the leg taken to get there).
+    Exact: starts are tried from the latest down, and the only jumps skip starts the
+    rules certainly refuse (a drive that cannot fit the window's opening it starts in,
+    or that would meet a closure); on a road with a slowdown every minute is tried,
+    as a slowed drive's length changes with its start.
     """
-    limit = min(ctx.horizon_end, leave_at + ctx.max_connection_min)
-    labels: Labels = {}
+    slowed = bool(ctx.overlay.slowdowns.get(edge.road))
+    start = arrive_by - edge.minutes
+    while start >= not_before:
+        minutes = drive_minutes(ctx, edge, start)
+        end = start + minutes
+        if end <= arrive_by and drive_fits(ctx, edge, start) is not None:
+            return start
+        step = 1
+        if not slowed and end <= arrive_by:
+            openings = ctx.openings(edge.window, edge.origin, start)
+            if not any(o <= start and end <= c for o, c in openings):
+                # The latest start that fits an opening ending before this drive would.
+                fits = [c - minutes for o, c in openings if c - minutes < start and c - minutes >= o]
+                if fits:
+                    step = start - max(fits)
+            else:
+                closed = ctx.overlay.road_closed(edge.road, start, end)
+                if closed is not None:
+                    step = max(1, end - closed.start)
+        start -= step
+    return None
+
+
+# A label: (time, money, barred terminal, previous label index or -1, the leg taken to
+# get there, key, earliest leave, latest leave, drive chain); see pareto_search.
+Label = tuple[int, float, "str | None", int, "LegSpec | None", Key, int, int, "tuple[int, ...] | None"]
+UNKNOWN = 1 << 60  # a leave time not yet known
+
+
+@dataclass
+class Labels:
+    """What a search found: every kept label, and per key the indices of its labels."""
+
+    entries: list[Label] = field(default_factory=list)
+    by_key: dict[Key, list[int]] = field(default_factory=dict)
+
+    def __contains__(self, key: Key) -> bool:
+        return key in self.by_key
+
+    def __getitem__(self, key: Key) -> tuple[int, int | None, LegSpec | None]:
+        """The earliest label at a key: (time, previous index, leg)."""
+        label = self.entries[self.by_key[key][0]]
+        return label[0], label[3], label[4]
+
+    def items(self) -> list[tuple[Key, tuple[int, int | None, LegSpec | None]]]:
+        """(key, earliest label) for every key reached."""
+        return [(key, self[key]) for key in self.by_key]
+
+
+def _dominated(
+    labels: Labels,
+    key: Key,
+    money: float,
+    barred: str | None,
+    leave_high: int,
+    chain: tuple[int, ...] | None,
+) -> bool:
+    """True when a label kept at ``key`` (so arriving no later) does at least as well for
+    every continuation as the one described, so the latter can be dropped.
+
+    - It costs no more, and is no more restricted: ``barred`` is the terminal a ride just
+      set the delegation down at, which from the centre may not be boarded again before
+      its transfer time (rule 5; the "ready" label of that terminal covers that case).
+    - Its connection leaves no earlier. Once the first ride is fixed the leave lies in
+      [earliest, latest] (a leading drive may still be postponed, which only moves it
+      later): the kept label's earliest must reach the other's latest.
+    - Before any ride (``chain`` is not None: no leg yet, or only drives) the leave is not
+      known, as postponing the drives depends on what follows; only a label over the same
+      drives, which will be postponed alike, can stand in for it.
+    """
+    for index in labels.by_key.get(key, ()):
+        kept = labels.entries[index]
+        if kept[1] > money or not (kept[2] is None or kept[2] == barred):
+            continue
+        if chain is not None:
+            if kept[8] == chain:
+                return True
+        elif kept[8] is None and kept[6] >= leave_high:
+            return True
+    return False
+
+
+def pareto_search(ctx: SearchContext, origin: str, leave_at: int, leave_before: int | None = None) -> Labels:
+    """Multi-label search from ``origin``: at every city centre and terminal, the labels no
+    other label beats on (arrival, money, leave), for connections whose first leg leaves
+    the centre in [leave_at, leave_before).
+
+    ``journeys_from`` runs one search per candidate leave time, each up to the next one,
+    so every connection is found by exactly the search of its own leave slot.
+
+    No label arrives after what the daily limit allows for its connection (rule 22): a
+    connection leaving at L must end by ``ctx.leave_bound(L)``; that is the only cut.
+    """
+    horizon = ctx.horizon_end
+    if leave_before is None:
+        leave_before = horizon + 1
+    labels = Labels()
     start: Key = ("city", origin)
-    heap: list[tuple[int, float, int, Key, Key | None, LegSpec | None]] = [
-        (leave_at, 0.0, 0, start, None, None)
-    ]
+    # (time, money, order, key, barred, previous, leg, earliest leave, latest leave, chain)
+    heap: list[
+        tuple[int, float, int, Key, str | None, int, LegSpec | None, int, int, tuple[int, ...] | None]
+    ] = [(leave_at, 0.0, 0, start, None, -1, None, UNKNOWN, UNKNOWN, ())]
     counter = 1
     push = heapq.heappush
     while heap:
-        time, cost, _, key, previous, spec = heapq.heappop(heap)
-        if key in labels:
+        time, money, _, key, barred, previous, spec, low, high, chain = heapq.heappop(heap)
+        if _dominated(labels, key, money, barred, high, chain):
             continue
-        labels[key] = (time, previous, spec)
+        here = len(labels.entries)
+        labels.entries.append((time, money, barred, previous, spec, key, low, high, chain))
+        labels.by_key.setdefault(key, []).append(here)
+        limit = horizon if chain is not None else min(horizon, ctx.leave_bound(high))
         kind, ident = key
         if kind == "city":
             for terminal_id, lead in ctx.city_access[ident]:
+                if terminal_id == barred:
+                    continue  # the same terminal again: its transfer time applies (rule 5)
                 ready: Key = ("ready", terminal_id)
-                if time + lead <= limit and ready not in labels:
-                    push(heap, (time + lead, cost, counter, ready, key, None))
+                if time + lead <= limit and not _dominated(labels, ready, money, None, high, chain):
+                    push(heap, (time + lead, money, counter, ready, None, here, None, low, high, chain))
                     counter += 1
             for drive in ctx.city_drives[ident]:
-                target: Key = ("city", drive.destination)
-                if target in labels:
-                    continue
                 begin = drive_start(ctx, drive, time)
                 if begin is None:
                     continue
+                if chain == () and begin >= leave_before:
+                    continue  # a later search's slot
                 end = begin + drive_minutes(ctx, drive, begin)
                 if end > limit:
                     continue
-                push(heap, (end, cost + drive.cost, counter, target, key, (drive, begin)))
+                target: Key = ("city", drive.destination)
+                # A first drive fixes the leave at its start (postponed afterwards when it
+                # feeds a later leg, which only moves the leave later).
+                next_low, next_high = (begin, begin) if chain is not None else (low, high)
+                if chain is not None and end > min(horizon, ctx.leave_bound(begin)):
+                    continue
+                next_money = money + drive.cost
+                if _dominated(labels, target, next_money, None, next_high, None):
+                    continue
+                push(
+                    heap,
+                    (end, next_money, counter, target, None, here, (drive, begin), next_low, next_high, None),
+                )
                 counter += 1
         else:
+            lead_here = ctx.lead[ident]
             for ride in ctx.rides[ident]:
                 index = bisect_left(ride.departs, time)
                 if index == len(ride.runs):
                     continue
                 run = ride.runs[index]
+                if chain is None:
+                    next_low, next_high = low, high
+                else:
+                    # The first ride fixes the leave: just in time for it.
+                    next_high = next_low = run.depart - lead_here
+                    if next_high >= leave_before:
+                        continue  # a later search's slot
+                    limit = min(horizon, ctx.leave_bound(next_high))
                 if run.arrive > limit:
                     continue
                 alight = ctx.terminal(ride.alight)
-                next_cost = cost + ride.cost
+                next_money = money + ride.cost
                 ready_key: Key = ("ready", ride.alight)
-                if ready_key not in labels:
+                ready_at = run.arrive + alight.min_transfer_min
+                if ready_at <= limit and not _dominated(labels, ready_key, next_money, None, next_high, None):
                     push(
                         heap,
                         (
-                            run.arrive + alight.min_transfer_min,
-                            next_cost,
+                            ready_at,
+                            next_money,
                             counter,
                             ready_key,
-                            key,
+                            None,
+                            here,
                             (ride, index),
+                            next_low,
+                            next_high,
+                            None,
                         ),
                     )
                     counter += 1
                 city_key: Key = ("city", ride.to_city)
-                if city_key not in labels:
+                city_at = run.arrive + alight.access_min
+                if city_at <= limit and not _dominated(
+                    labels, city_key, next_money, ride.alight, next_high, None
+                ):
                     push(
                         heap,
-                        (run.arrive + alight.access_min, next_cost, counter, city_key, key, (ride, index)),
+                        (
+                            city_at,
+                            next_money,
+                            counter,
+                            city_key,
+                            ride.alight,
+                            here,
+                            (ride, index),
+                            next_low,
+                            next_high,
+                            None,
+                        ),
                     )
                     counter += 1
     return labels
+
+
+def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> Labels:
+    """The search from ``origin`` at ``leave_at``; ``labels[key][0]`` is the earliest arrival."""
+    return pareto_search(ctx, origin, leave_at)
 
 
 def _leg(ctx: SearchContext, spec: LegSpec) -> Leg:
@@ -482,28 +738,17 @@ def _leg(ctx: SearchContext, spec: LegSpec) -> Leg:
     )
 
 
-def _path(ctx: SearchContext, labels: Labels, key: Key) -> list[Leg]:
-    legs: list[Leg] = []
-    current: Key | None = key
-    while current is not None:
-        _, previous, spec = labels[current]
+def _specs(labels: Labels, index: int) -> list[LegSpec]:
+    """The legs (edge, run index or drive start) of the path to a label, in order."""
+    specs: list[LegSpec] = []
+    current = index
+    while current >= 0:
+        previous, spec = labels.entries[current][3:5]
         if spec is not None:
-            legs.append(_leg(ctx, spec))
+            specs.append(spec)
         current = previous
-    legs.reverse()
-    return legs
-
-
-def _raw_path(labels: Labels, key: Key) -> tuple[tuple[int, int], ...]:
-    """The edges and runs (or drive starts) of the path to ``key``, cheaply comparable."""
-    steps: list[tuple[int, int]] = []
-    current: Key | None = key
-    while current is not None:
-        _, previous, spec = labels[current]
-        if spec is not None:
-            steps.append((id(spec[0]), spec[1]))
-        current = previous
-    return tuple(steps)
+    specs.reverse()
+    return specs
 
 
 def leave_time(ctx: SearchContext, legs: list[Leg]) -> int:
@@ -516,18 +761,20 @@ def leave_time(ctx: SearchContext, legs: list[Leg]) -> int:
 
 
 def _postpone_drives(ctx: SearchContext, legs: list[Leg]) -> list[Leg]:
-    """Start each drive that feeds a later leg as late as still makes that leg."""
+    """Start each drive that feeds a later leg as late as still makes that leg (rule 16:
+    any minute the rules allow, so the latest allowed start, not just the last instant)."""
     legs = list(legs)
     for i in range(len(legs) - 2, -1, -1):
         leg = legs[i]
         if leg.mode != Mode.DRIVE:
             continue
         edge = ctx.drive_edges[(leg.service, leg.from_city, leg.to_city)]
-        latest_start = leave_time(ctx, [legs[i + 1]]) - leg.minutes
-        if latest_start <= leg.depart or drive_minutes(ctx, edge, latest_start) != leg.minutes:
+        arrive_by = leave_time(ctx, [legs[i + 1]])
+        if arrive_by <= leg.arrive:
             continue
-        if drive_start(ctx, edge, latest_start) == latest_start:
-            legs[i] = _leg(ctx, (edge, latest_start))
+        latest = latest_drive_start(ctx, edge, leg.depart, arrive_by)
+        if latest is not None and latest > leg.depart:
+            legs[i] = _leg(ctx, (edge, latest))
     return legs
 
 
@@ -546,6 +793,9 @@ def make_journey(ctx: SearchContext, origin: str, destination: str, legs: list[L
     )
 
 
+RawPath = tuple[str, tuple[tuple[int, int], ...]]  # destination, (edge id, run or start) per leg
+
+
 def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -> dict[str, list[Journey]]:
     """Pareto sets of connections from ``origin`` to every city, over the given leave times."""
     found: dict[str, dict[tuple[object, ...], Journey]] = {}
@@ -555,13 +805,14 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
     # part: building legs, postponing drives, counting night minutes.
     seen: set[RawPath] = set()
     max_day = ctx.rules.max_travel_min_per_day
-    for leave_at in sorted(set(leave_times)):
-        labels, paths = _paths_at(ctx, origin, leave_at)
-        for destination, raw, arrive in paths:
+    ordered = sorted(set(leave_times))
+    for leave_at, leave_before in zip(ordered, [*ordered[1:], None], strict=True):
+        labels, paths = _paths_at(ctx, origin, leave_at, leave_before)
+        for destination, raw, arrive, index in paths:
             if raw in seen:
                 continue
             seen.add(raw)
-            signature, legs = _legs_of(ctx, origin, labels, raw)
+            signature, legs = _legs_of(ctx, origin, labels, raw, index)
             known = found.setdefault(destination, {})
             if signature in known:
                 continue
@@ -570,41 +821,44 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
                 journey = make_journey(ctx, origin, destination, legs, arrive)
                 if ctx.keep_arrivals:
                     ctx.journeys[(origin, raw)] = journey
+            # A connection that alone travels more than the limit on some home day can be
+            # in no plan (rule 22); nothing else bounds its length.
             if journey.leave < leave_at or any(m > max_day for _, m in journey.day_minutes):
                 continue
             known[signature] = journey
     return {dest: pareto(list(js.values())) for dest, js in found.items()}
 
 
-RawPath = tuple[str, tuple[tuple[int, int], ...]]  # destination, (edge id, run or start) per leg
-
-
 def _paths_at(
-    ctx: SearchContext, origin: str, leave_at: int
-) -> tuple[Labels, list[tuple[str, RawPath, int]]]:
-    """The search from ``leave_at`` and (destination, raw path, arrival) of every city it reaches."""
-    cached = ctx.paths.get((origin, leave_at))
+    ctx: SearchContext, origin: str, leave_at: int, leave_before: int | None
+) -> tuple[Labels, list[tuple[str, RawPath, int, int]]]:
+    """The search of the slot [leave_at, leave_before) and (destination, raw path, arrival,
+    label) of every label it keeps at a city centre."""
+    slot = (origin, leave_at, leave_before)
+    cached = ctx.paths.get(slot)
     if cached is not None:
-        return ctx.arrivals[(origin, leave_at)], cached
-    labels = earliest_arrival(ctx, origin, leave_at)
-    paths = [
-        (key[1], (key[1], _raw_path(labels, key)), arrive)
-        for key, (arrive, _, _) in labels.items()
-        if key[0] == "city" and key[1] != origin
-    ]
+        return ctx.arrivals[slot], cached
+    labels = pareto_search(ctx, origin, leave_at, leave_before)
+    paths = []
+    for key, indices in labels.by_key.items():
+        if key[0] != "city" or key[1] == origin:
+            continue
+        for index in indices:
+            raw = tuple((id(edge), value) for edge, value in _specs(labels, index))
+            paths.append((key[1], (key[1], raw), labels.entries[index][0], index))
     if ctx.keep_arrivals:
-        ctx.paths[(origin, leave_at)] = paths
-        ctx.arrivals[(origin, leave_at)] = labels
+        ctx.paths[slot] = paths
+        ctx.arrivals[slot] = labels
     return labels, paths
 
 
 def _legs_of(
-    ctx: SearchContext, origin: str, labels: Labels, raw: RawPath
+    ctx: SearchContext, origin: str, labels: Labels, raw: RawPath, index: int
 ) -> tuple[tuple[tuple[str, int], ...], list[Leg]]:
     """The legs of a raw path found in ``labels`` (drives postponed) and its signature."""
     if ctx.keep_arrivals and (origin, raw) in ctx.legs:
         return ctx.legs[(origin, raw)]
-    legs = _postpone_drives(ctx, _path(ctx, labels, ("city", raw[0])))
+    legs = _postpone_drives(ctx, [_leg(ctx, spec) for spec in _specs(labels, index)])
     entry = (tuple((leg.service, leg.depart) for leg in legs), legs)
     if ctx.keep_arrivals:
         ctx.legs[(origin, raw)] = entry
@@ -612,16 +866,17 @@ def _legs_of(
 
 
 def pareto(journeys: list[Journey]) -> list[Journey]:
-    """Drop connections that leave no later, arrive no earlier, and cost no less."""
-    journeys.sort(key=lambda j: (-j.leave, j.arrive, j.night_min, j.cost))
+    """Drop connections that leave no later, arrive no earlier, and cost no less.
+
+    Night minutes and the minutes on each home day are overlaps of [leave, arrive)
+    with fixed windows, so a connection inside another's interval never has more:
+    comparing (leave, arrive, money) is exact for the whole objective and the limit.
+    """
+    journeys.sort(key=lambda j: (-j.leave, j.arrive, j.cost))
     kept: list[Journey] = []
     for journey in journeys:
         dominated = any(
-            k.leave >= journey.leave
-            and k.arrive <= journey.arrive
-            and k.night_min <= journey.night_min
-            and k.cost <= journey.cost
-            for k in kept
+            k.leave >= journey.leave and k.arrive <= journey.arrive and k.cost <= journey.cost for k in kept
         )
         if not dominated:
             kept.append(journey)
@@ -639,3 +894,49 @@ def departure_leave_times(ctx: SearchContext, origin: str, not_before: int, not_
                 if not_before <= leave <= not_after:
                     times.add(leave)
     return sorted(times)
+
+
+def drive_leave_times(ctx: SearchContext, origin: str, not_before: int, not_after: int) -> list[int]:
+    """Moments from which a drive out of the city can first start: where its window opens,
+    a closure of its road or the quiet hours end, a slowdown starts or ends, and where a
+    home-zone day or night begins inside a window.
+
+    Searching from each of them finds the earliest drive on every day (the next morning
+    after a late seminar, rule 16), not just the first one after the seminar: a later
+    drive can keep a day's travel limit or spare night minutes. Between two such moments
+    nothing about a drive's cost or feasibility changes but its start, so the earliest
+    start after each is the one to keep.
+    """
+    times: set[int] = set()
+    home = ctx.home_city
+    night_start, night_end = ctx.rules.night.minutes()
+    for edge in ctx.city_drives[origin]:
+        index, _ = ctx.local_day(max(not_before, ctx.midnights[origin][0]), origin)
+        while index + 1 < len(ctx.midnights[origin]):
+            opens = ctx.at_local(index, edge.window[0], origin)
+            if opens > not_after:
+                break
+            times.add(opens)
+            if ctx.rules.quiet_hours is not None:
+                times.add(ctx.at_local(index, ctx.rules.quiet_hours.minutes()[1], origin))
+            index += 1
+        for interval in ctx.overlay.roads.get(edge.road, ()):
+            times.add(interval.end)
+        for interval, _ in ctx.overlay.slowdowns.get(edge.road, ()):
+            times.update((interval.start, interval.end))
+    # Home midnights and night boundaries matter only where a drive could start then.
+    for index in range(len(ctx.midnights[home]) - 1):
+        for moment in (
+            ctx.midnights[home][index],
+            ctx.at_local(index, night_end, home),
+            ctx.at_local(index, night_start, home),
+        ):
+            if not not_before <= moment <= not_after:
+                continue
+            if any(
+                o <= moment < c
+                for edge in ctx.city_drives[origin]
+                for o, c in ctx.openings(edge.window, origin, moment)
+            ):
+                times.add(moment)
+    return sorted(t for t in times if not_before <= t <= not_after)

@@ -220,6 +220,8 @@ class Seminar(Frozen):
         if self.window is None:
             return sorted({parse_clock(t)[0] for t in self.start_times})
         start, end = self.window.minutes()
+        if end <= start:
+            end += 24 * 60  # wraps past midnight: starts may fall on the next date (rule 6)
         return list(range(start, end - self.duration_min + 1, self.step_min))
 
 

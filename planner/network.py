@@ -31,8 +31,35 @@ from planner.domain import WEEKDAYS, Disruption, DisruptionKind, Mode, Road, Sce
 Node = tuple[str, str]
 
 # Runs of a service are generated for first-departure dates this many days around
-# the horizon, so an overnight train that left the day before still appears.
+# the trip, beyond the longest run's day offset, so a train that left days before the
+# trip and still runs in it appears.
 _RUN_MARGIN_DAYS = 2
+
+
+def run_dates_span(scenario: Scenario) -> tuple[dt.date, int]:
+    """(first date, number of dates) of every first departure that can matter to the trip.
+
+    The trip runs from the earliest departure to the latest return, which may lie
+    outside the calendar's horizon; a run that first departed up to its longest day
+    offset before may still be ridden.
+    """
+    calendar = scenario.calendar
+    delegation = scenario.delegation
+    longest = max(
+        (
+            parse_clock(t)[1]
+            for s in scenario.services
+            for stop in s.stops
+            for t in (stop.arrive, stop.depart)
+            if t
+        ),
+        default=0,
+    )
+    first = min(calendar.start_date, delegation.earliest_departure.date()) - dt.timedelta(
+        days=_RUN_MARGIN_DAYS + longest
+    )
+    last = max(calendar.end_date, delegation.latest_return.date()) + dt.timedelta(days=_RUN_MARGIN_DAYS)
+    return first, (last - first).days + 1
 
 
 def city_node(city_id: str) -> Node:
@@ -183,9 +210,8 @@ def _add_service(graph: nx.MultiDiGraph, scenario: Scenario, axis: TimeAxis, ser
     cities = scenario.terminal_city()
     times = stop_times(service)
     distances = service_distances_km(scenario, service)
-    calendar = scenario.calendar
-    first = calendar.start_date - dt.timedelta(days=_RUN_MARGIN_DAYS)
-    dates = [first + dt.timedelta(days=i) for i in range(calendar.horizon_days + 2 * _RUN_MARGIN_DAYS)]
+    first, count = run_dates_span(scenario)
+    dates = [first + dt.timedelta(days=i) for i in range(count)]
     run_dates = [d for d in dates if service_runs_on(service, d)]
     for board in range(len(service.stops) - 1):
         board_stop = service.stops[board]
@@ -268,10 +294,9 @@ def first_departures(scenario: Scenario, axis: TimeAxis, service: Service) -> di
     clock = stop_times(service)[0][1]
     assert clock is not None
     zone = scenario.terminal_city()[service.stops[0].terminal].zone
-    calendar = scenario.calendar
-    first = calendar.start_date - dt.timedelta(days=_RUN_MARGIN_DAYS)
+    first, count = run_dates_span(scenario)
     result = {}
-    for offset in range(calendar.horizon_days + 2 * _RUN_MARGIN_DAYS):
+    for offset in range(count):
         day = first + dt.timedelta(days=offset)
         if service_runs_on(service, day):
             result[day] = axis.local_minutes(day + dt.timedelta(days=clock[1]), clock[0], zone)

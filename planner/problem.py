@@ -23,6 +23,7 @@ from planner.connections import (
     SearchContext,
     build_context,
     departure_leave_times,
+    drive_leave_times,
     drive_minutes,
     drive_start,
     journeys_from,
@@ -93,6 +94,11 @@ class Problem:
     stability_scale: int = 1
     drop_penalty: dict[str, int] = field(default_factory=dict)  # stability points if not visited
     day_limit: dict[int, int] = field(default_factory=dict)  # days with travel already done
+    # Builds the arcs with every useful connection per pair for the given binding days.
+    alternatives: Callable[[frozenset[int]], tuple[list[Arc], frozenset[int]]] | None = field(
+        default=None, repr=False
+    )
+    _exact: Problem | None = field(default=None, repr=False, compare=False)
 
     def relaxed(self) -> Problem:
         """The same problem without the daily travel limit (pruned accordingly)."""
@@ -102,10 +108,23 @@ class Problem:
         return self.day_limit.get(day, self.scenario.delegation.rules.max_travel_min_per_day)
 
     def exact(self) -> Problem:
-        """The problem with the daily limit, pruned only where that stays exact."""
-        pruned = self.scenario.solver.prune_dominated
-        arcs = prune_dominated(self.all_arcs, self.slots, set(self.binding_days)) if pruned else self.all_arcs
-        return dataclasses.replace(self, arcs=arcs)
+        """The problem with the daily limit, pruned only where that stays exact.
+
+        Where the limit can bind, the cheapest connection between two seminars may break
+        it while a dearer one keeps it (rule 22), so the arcs are built again keeping,
+        per pair of nodes, every connection no other beats on cost and on the minutes of
+        each binding day. Built on first use: most plans keep the limit without it.
+        """
+        if self._exact is None:
+            all_arcs, binding = self.all_arcs, self.binding_days
+            if self.alternatives is not None and binding:
+                all_arcs, binding = self.alternatives(binding)
+            pruned = self.scenario.solver.prune_dominated
+            arcs = prune_dominated(all_arcs, self.slots, set(binding)) if pruned else all_arcs
+            self._exact = dataclasses.replace(
+                self, arcs=arcs, all_arcs=all_arcs, binding_days=binding, alternatives=None
+            )
+        return self._exact
 
     def daily_loads(self, arcs: list[Arc]) -> dict[int, int]:
         """Travel minutes per home day of a set of arcs (an itinerary)."""
@@ -213,7 +232,11 @@ def build_problem(
     free_times.setdefault(start.city, []).append(start_min)
     journeys: dict[tuple[str, str], list[Journey]] = {}
     for origin, times in free_times.items():
-        leave_times = set(times) | set(departure_leave_times(context, origin, min(times), end_min))
+        leave_times = (
+            set(times)
+            | set(departure_leave_times(context, origin, min(times), end_min))
+            | set(drive_leave_times(context, origin, min(times), end_min))
+        )
         for destination, found in journeys_from(context, origin, leave_times).items():
             journeys[(origin, destination)] = found
 
@@ -263,8 +286,14 @@ def build_problem(
         heads_by_city.setdefault(slot.city, []).append((slot.node, slot.start - prep))
     heads_by_city.setdefault(delegation.end_city, [])
 
-    arcs: list[Arc] = []
-    for tail, origin, free in tails:
+    def connect_all(binding: frozenset[int]) -> list[Arc]:
+        arcs: list[Arc] = []
+        for tail, origin, free in tails:
+            arcs.extend(arcs_from(tail, origin, free, binding))
+        return arcs
+
+    def arcs_from(tail: int, origin: str, free: int, binding: frozenset[int]) -> list[Arc]:
+        arcs: list[Arc] = []
         for city, heads in heads_by_city.items():
             targets = list(heads)
             if city == delegation.end_city:
@@ -286,16 +315,31 @@ def build_problem(
                 free,
                 targets,
                 functools.partial(total_cost, origin, city),
+                binding,
             ):
                 assert arc.journey is not None
                 head_points = head_stability(arc.head)
                 points = head_points + change_points(origin, city, arc.journey)
                 arcs.append(Arc(arc.tail, arc.head, arc.journey, arc.cost + scale * head_points, points))
+        return arcs
 
     limit = delegation.rules.max_travel_min_per_day
     preload = dict(start.day_preload)
     day_limit = {day: max(0, limit - minutes) for day, minutes in preload.items()}
+    arcs = connect_all(frozenset())
     binding = binding_days(arcs, slots, limit, day_limit)
+
+    def alternatives(binding: frozenset[int]) -> tuple[list[Arc], frozenset[int]]:
+        """Arcs keeping every connection that no other beats on cost and binding-day
+        minutes; those may travel more on other days, so the binding days are found again."""
+        seen: frozenset[int] = frozenset()
+        found = arcs
+        while binding != seen:
+            seen = binding
+            found = connect_all(seen)
+            binding = frozenset(binding_days(found, slots, limit, day_limit)) | seen
+        return found, binding
+
     all_arcs = arcs
     if scenario.solver.prune_dominated:
         # Pruned as if the daily limit never binds; solve() checks the plan against
@@ -331,6 +375,7 @@ def build_problem(
             else {}
         ),
         day_limit=day_limit,
+        alternatives=alternatives,
     )
 
 
@@ -363,8 +408,15 @@ def _connect(
     free: int,
     targets: list[tuple[int, int]],
     cost_of: Callable[[Journey], int],
+    binding: frozenset[int] = frozenset(),
 ) -> list[Arc]:
-    """For each target, the cheapest connection leaving after ``free`` that is on time."""
+    """For each target, the cheapest connection leaving after ``free`` that is on time.
+
+    With ``binding`` days, every on-time connection that no other beats on cost and on
+    its minutes on each of those days: one arc each.
+    """
+    if binding:
+        return _connect_binding(candidates, leaves, tail, free, targets, cost_of, binding)
     arcs: list[Arc] = []
     if not candidates:
         return arcs
@@ -383,6 +435,37 @@ def _connect(
             position += 1
         if best is not None:
             arcs.append(Arc(tail, head, best, best_cost))
+    return arcs
+
+
+def _connect_binding(
+    candidates: list[Journey],
+    leaves: list[int],
+    tail: int,
+    free: int,
+    targets: list[tuple[int, int]],
+    cost_of: Callable[[Journey], int],
+    binding: frozenset[int],
+) -> list[Arc]:
+    """``_connect`` where the daily limit can bind: a Pareto set of connections per target."""
+    arcs: list[Arc] = []
+    usable = sorted(candidates[bisect_left(leaves, free) :], key=lambda j: j.arrive)
+    front: list[tuple[int, dict[int, int], Journey]] = []  # (cost, binding-day minutes, connection)
+
+    def beats(a: tuple[int, dict[int, int], Journey], b: tuple[int, dict[int, int], Journey]) -> bool:
+        return a[0] <= b[0] and all(m <= b[1].get(day, 0) for day, m in a[1].items())
+
+    position = 0
+    for head, deadline in sorted(targets, key=lambda t: t[1]):
+        while position < len(usable) and usable[position].arrive <= deadline:
+            journey = usable[position]
+            entry = (cost_of(journey), {d: m for d, m in journey.day_minutes if d in binding}, journey)
+            if not any(beats(kept, entry) for kept in front):
+                front = [kept for kept in front if not beats(entry, kept)]
+                front.append(entry)
+            position += 1
+        for cost, _, journey in sorted(front, key=lambda e: (e[0], e[2].leave, e[2].arrive)):
+            arcs.append(Arc(tail, head, journey, cost))
     return arcs
 
 
@@ -426,9 +509,11 @@ def prune_dominated(arcs: list[Arc], slots: list[Slot], binding: set[int]) -> li
     The pruned model therefore has the same optimum.
     """
     slot_of = {s.node: s for s in slots}
-    out: dict[int, dict[int, Arc]] = {}
+    # Parallel arcs (several connections between the same two nodes, kept where the
+    # daily limit can bind) are all kept in the lists.
+    out: dict[int, dict[int, list[Arc]]] = {}
     for arc in arcs:
-        out.setdefault(arc.tail, {})[arc.head] = arc
+        out.setdefault(arc.tail, {}).setdefault(arc.head, []).append(arc)
 
     def load(arc: Arc) -> dict[int, int]:
         return {d: m for d, m in arc.day_minutes if d in binding}
@@ -448,19 +533,20 @@ def prune_dominated(arcs: list[Arc], slots: list[Slot], binding: set[int]) -> li
         if key not in dominance:
             early_out = out.get(early, {})
             dominance[key] = all(
-                head in early_out and no_worse(early_out[head], arc)
-                for head, arc in out.get(late, {}).items()
+                any(no_worse(twin, arc) for twin in early_out.get(head, ()))
+                for head, parallel in out.get(late, {}).items()
+                for arc in parallel
             )
         return dominance[key]
 
     kept: list[Arc] = []
     for _tail, heads in out.items():
         by_city: dict[str, list[Arc]] = {}
-        for head, arc in heads.items():
+        for head, parallel in heads.items():
             if head == SINK:
-                kept.append(arc)
+                kept.extend(parallel)
             else:
-                by_city.setdefault(slot_of[head].city, []).append(arc)
+                by_city.setdefault(slot_of[head].city, []).extend(parallel)
         for city_arcs in by_city.values():
             city_arcs.sort(key=lambda a: slot_of[a.head].start)
             chosen: list[Arc] = []

@@ -141,9 +141,10 @@ def _run(
 ) -> _Outcome:
     model = ItineraryModel(problem)
     if hint:
-        wanted = {(a.tail, a.head) for a in hint}
+        # By the arc itself: two nodes may be joined by several connections.
+        wanted = set(hint)
         for index, arc in enumerate(problem.arcs):
-            model.model.add_hint(model.arc_vars[index], (arc.tail, arc.head) in wanted)
+            model.model.add_hint(model.arc_vars[index], arc in wanted)
         # Every variable gets a value, so the hint is a whole solution CP-SAT takes at
         # once; a partial one it must complete by search, which can fail on a large model.
         visited = {problem.slot(a.head).city for a in hint if a.head not in (SOURCE, SINK)}
@@ -197,10 +198,32 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
     warnings: list[str] = []
     hopeless = {c for c in problem.required if c not in feasible_cities}
     if hopeless:
-        # A required city nobody can reach would make everything infeasible; plan the
-        # rest and report it, with its reason, instead.
-        problem.required = problem.required - hopeless
-        warnings.extend(f"required city {c} cannot be covered; planned without it" for c in sorted(hopeless))
+        # No itinerary holds a required seminar: the plan is INFEASIBLE, with each such
+        # city and its reason in `uncovered` (rule 9), never a plan that quietly lacks it.
+        warnings.extend(f"required city {c} cannot be covered by any plan" for c in sorted(hopeless))
+        return Result(
+            status=SolveStatus.INFEASIBLE,
+            objective=None,
+            bound=None,
+            runtime_s=time.perf_counter() - started,
+            itinerary=None,
+            uncovered=tuple(explain_uncovered(problem, set(), feasible_nodes)),
+            coverage_points=0,
+            max_coverage_points=problem.max_coverage_points,
+            covered_regions=(),
+            secondary_cost=0,
+            stability_cost=0,
+            seed=params.seed,
+            workers=params.workers,
+            time_limit_s=params.time_limit_s,
+            warnings=tuple(warnings),
+            stats={
+                "slots": len(problem.slots),
+                "arcs": len(problem.arcs),
+                "arcs_before_pruning": len(problem.all_arcs),
+            },
+            method="a required city is unreachable",
+        )
 
     # A greedy plan (milliseconds) as CP-SAT's first solution: large instances then
     # always end with at least that plan, and search starts from a good incumbent.
@@ -240,8 +263,12 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         chosen = outcome.chosen
         itinerary = _itinerary(outcome.problem, [outcome.problem.arcs[i] for i in chosen])
         covered = {s.city for s in itinerary.seminars}
-        regions = tuple(r for r, var in model.region_vars.items() if solver.boolean_value(var))
-        points = int(solver.value(model.coverage_expr()))
+        # Figures from the itinerary itself: a region variable of a zero-weight region (or
+        # of any region, in a plan not proven optimal) may be left at 0 though it is covered.
+        regions = tuple(sorted({r for city in covered for r in outcome.problem.city_regions.get(city, ())}))
+        points = sum(outcome.problem.city_points.get(c, 0) for c in covered) + sum(
+            outcome.problem.region_points[r] for r in regions
+        )
         scale = outcome.problem.stability_scale
         stability = sum(outcome.problem.arcs[i].stability for i in chosen) + sum(
             penalty for city, penalty in outcome.problem.drop_penalty.items() if city not in covered

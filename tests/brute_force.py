@@ -131,8 +131,5 @@ def brute_force(problem: Problem) -> Best | None:
             walk(slot_city, end, (*cities, slot_city), cost + journey_cost(journey, weights), new_load, False)
 
     walk(delegation.start_city, problem.start_min, (), 0, {}, True)
-    if best is None and not required <= seen_cities:
-        # A required city no itinerary can hold is reported, and the rest planned.
-        required &= seen_cities
-        walk(delegation.start_city, problem.start_min, (), 0, {}, True)
+    # A required city no itinerary can hold means no plan at all (rule 9).
     return best

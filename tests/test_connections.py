@@ -134,14 +134,14 @@ def brute_force_arrival(ctx, origin: str, leave_at: int, depth: int) -> dict[str
                 from planner.connections import drive_start
 
                 begin = drive_start(ctx, drive, time)
-                if begin is not None and begin + drive.minutes <= leave_at + ctx.max_connection_min:
+                if begin is not None and begin + drive.minutes <= ctx.horizon_end:
                     visit(("city", drive.destination), begin + drive.minutes, legs + 1)
             return
         if legs == depth:
             return
         for ride in ctx.rides[ident]:
             for run in ride.runs:  # every run, not just the first: FIFO is what is tested
-                if run.depart < time or run.arrive > leave_at + ctx.max_connection_min:
+                if run.depart < time or run.arrive > ctx.horizon_end:
                     continue
                 alight = ctx.terminal(ride.alight)
                 visit(("ready", ride.alight), run.arrive + alight.min_transfer_min, legs + 1)
@@ -153,8 +153,14 @@ def brute_force_arrival(ctx, origin: str, leave_at: int, depth: int) -> dict[str
 
 @pytest.mark.parametrize("seed", range(12))
 def test_earliest_arrival_matches_brute_force(seed):
-    """On random tiny networks the search's earliest arrival equals exhaustive enumeration."""
-    scenario = tiny_scenario(seed)
+    """On random tiny networks the search's earliest arrival equals exhaustive enumeration.
+
+    With a whole-day travel limit, so that no connection is cut for breaking it (that cut is
+    tested with the movement-level referee, tests/test_referee.py).
+    """
+    data = tiny_scenario(seed).model_dump()
+    data["delegation"]["rules"]["max_travel_min_per_day"] = 24 * 60
+    scenario = Scenario.model_validate(data)
     _network, ctx = context_for(scenario)
     horizon = scenario.calendar.horizon_days * 24 * 60
     for origin, leave_at in itertools.product([c.id for c in scenario.cities[:3]], [6 * 60, horizon // 2]):

@@ -127,14 +127,14 @@ def test_traded_off_city_is_reported_as_traded_off():
 
 
 def test_hopeless_required_city_is_reported_not_raised():
-    """A required city nobody can reach is reported with its reason; the rest is still planned."""
+    """A required city nobody can reach makes the plan INFEASIBLE, naming it and why (rule 9)."""
     data = steppe_data()
     data["services"] = data["services"][:1]
     data["seminars"][1]["required"] = True
     _, result = plan(Scenario.model_validate(data))
-    assert result.status == SolveStatus.OPTIMAL
-    assert result.itinerary is not None and [s.city for s in result.itinerary.seminars] == ["karaganda"]
-    (missing,) = result.uncovered
+    assert result.status == SolveStatus.INFEASIBLE
+    assert result.itinerary is None
+    missing = next(u for u in result.uncovered if u.required)
     assert missing.city == "aktobe" and missing.required and missing.reason == UncoveredReason.UNREACHABLE
     assert result.warnings
 
