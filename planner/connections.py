@@ -100,6 +100,8 @@ class RideEdge:
     cost: float  # for the whole delegation
     runs: tuple[Run, ...]
     departs: tuple[int, ...]
+    transfer_min: int = 0  # at the alighting terminal, to board again there
+    access_min: int = 0  # from the alighting terminal to its city centre
 
 
 @dataclass(frozen=True)
@@ -166,16 +168,18 @@ class SearchContext:
         # recur across the many searches of one profile, and the answer is fixed for
         # a context (its overlay and rules never change).
         self.drive_starts: dict[tuple[int, int], int | None] = {}
+        self.latest_starts: dict[tuple[int, int, int], int | None] = {}
         # Earliest-arrival trees per (origin, leave time), kept only for contexts that
         # are reused (see context_for): a replan under the same events, for any plan of
         # the scenario, then repeats none of its searches.
         self.keep_arrivals = False
         self.arrivals: dict[tuple[str, int, int | None], Labels] = {}
         self.paths: dict[tuple[str, int, int | None], list[tuple[str, RawPath, int, int]]] = {}
-        self.legs: dict[tuple[str, RawPath], tuple[tuple[tuple[str, int], ...], list[Leg]]] = {}
+        self.legs: dict[tuple[str, RawPath], tuple[tuple[tuple[str, int], ...], list[LegSpec]]] = {}
         self.journeys: dict[tuple[str, RawPath], Journey] = {}
 
         self.bounds: dict[int, int] = {}
+        self.chains: dict[tuple[str, tuple[int, ...]], frozenset[str]] = {}
         graph = self.network.graph
         self.city_access: dict[str, list[tuple[str, int]]] = {c.id: [] for c in scenario.cities}
         self.city_drives: dict[str, list[DriveEdge]] = {c.id: [] for c in scenario.cities}
@@ -241,6 +245,8 @@ class SearchContext:
                 cost=round(data["fare"] * self.size, 2),
                 runs=runs,
                 departs=tuple(r.depart for r in runs),
+                transfer_min=self._terminals[alight].min_transfer_min,
+                access_min=self._terminals[alight].access_min,
             )
         )
 
@@ -332,9 +338,14 @@ class SearchContext:
     def terminal(self, terminal_id: str) -> Terminal:
         return self._terminals[terminal_id]
 
-    def chain_minutes(self, chain: tuple[int, ...]) -> int:
-        """Unslowed minutes of a chain of drives (by edge id): the least they can take."""
-        return sum(self.drive_by_id[edge].minutes for edge in chain)
+    def chain_cities(self, origin: str, chain: tuple[int, ...]) -> frozenset[str]:
+        """The cities a chain of drives (by edge id) from ``origin`` has been in."""
+        key = (origin, chain)
+        found = self.chains.get(key)
+        if found is None:
+            found = frozenset({origin, *(self.drive_by_id[edge].destination for edge in chain)})
+            self.chains[key] = found
+        return found
 
     def leave_bound(self, leave: int) -> int:
         """The latest arrival of a connection leaving at ``leave`` that keeps the daily limit.
@@ -449,6 +460,9 @@ def _earliest_fit(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int |
     """
     start = not_before
     slow_ends = sorted(i.end for i, _ in ctx.overlay.slowdowns.get(edge.road, ()))
+    w_start, w_end = edge.window
+    if not slow_ends and w_start < w_end and ctx.steady[edge.origin]:
+        return _earliest_fit_steady(ctx, edge, start)
     while start <= ctx.horizon_end:
         minutes = drive_minutes(ctx, edge, start)
         end = start + minutes
@@ -473,6 +487,34 @@ def _earliest_fit(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int |
     return None
 
 
+def _earliest_fit_steady(ctx: SearchContext, edge: DriveEdge, start: int) -> int | None:
+    """``_earliest_fit`` for the usual case, by plain arithmetic: a window inside one day,
+    a zone that keeps its offset, a road without slowdowns (fixed length)."""
+    w_start, w_end = edge.window
+    minutes = edge.minutes
+    midnights = ctx.midnights[edge.origin]
+    if minutes > w_end - w_start:
+        return None
+    index = bisect_right(midnights, start) - 1
+    while start <= ctx.horizon_end and 0 <= index < len(midnights) - 1:
+        opens, closes = midnights[index] + w_start, midnights[index] + w_end
+        start = max(start, opens)
+        if start + minutes > closes:
+            index += 1
+            start = midnights[index] + w_start if index < len(midnights) else start
+            continue
+        closed = ctx.overlay.road_closed(edge.road, start, start + minutes)
+        if closed is not None:
+            start = closed.end
+            index = bisect_right(midnights, start) - 1
+            continue
+        if ctx.quiet(start, edge.origin) or ctx.quiet(start + minutes, edge.destination):
+            start += 1
+            continue
+        return start if start + minutes <= ctx.horizon_end else None
+    return None
+
+
 def _drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | None:
     """Earliest arrival, not earliest start: where a slowdown ends, waiting for its end
     may arrive sooner than setting off slowed (the only way a drive overtakes another)."""
@@ -489,6 +531,52 @@ def _drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int | 
 
 
 def latest_drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int, arrive_by: int) -> int | None:
+    """The latest start >= not_before of an allowed drive arriving by ``arrive_by`` (memoised:
+    the same postponements recur across the searches of a profile)."""
+    key = (id(edge), not_before, arrive_by)
+    if key in ctx.latest_starts:
+        return ctx.latest_starts[key]
+    w_start, w_end = edge.window
+    if w_start < w_end and ctx.steady[edge.origin] and not ctx.overlay.slowdowns.get(edge.road):
+        found = _latest_steady(ctx, edge, not_before, arrive_by)
+    else:
+        found = _latest_drive_start(ctx, edge, not_before, arrive_by)
+    ctx.latest_starts[key] = found
+    return found
+
+
+def _latest_steady(ctx: SearchContext, edge: DriveEdge, not_before: int, arrive_by: int) -> int | None:
+    """``_latest_drive_start`` by plain arithmetic in the usual case: a window inside one day,
+    a zone that keeps its offset, a road without slowdowns (fixed length)."""
+    w_start, w_end = edge.window
+    minutes = edge.minutes
+    if minutes > w_end - w_start:
+        return None
+    midnights = ctx.midnights[edge.origin]
+    start = min(arrive_by, ctx.horizon_end) - minutes
+    while start >= not_before:
+        index = bisect_right(midnights, start) - 1
+        if index < 0 or index >= len(midnights) - 1:
+            return None
+        opens, closes = midnights[index] + w_start, midnights[index] + w_end
+        if start + minutes > closes:
+            start = closes - minutes
+            continue
+        if start < opens:
+            start = midnights[index - 1] + w_end - minutes if index > 0 else not_before - 1
+            continue
+        closed = ctx.overlay.road_closed(edge.road, start, start + minutes)
+        if closed is not None:
+            start = closed.start - minutes
+            continue
+        if ctx.quiet(start, edge.origin) or ctx.quiet(start + minutes, edge.destination):
+            start -= 1
+            continue
+        return start
+    return None
+
+
+def _latest_drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int, arrive_by: int) -> int | None:
     """The latest start >= not_before of an allowed drive arriving by ``arrive_by``.
 
     Exact: starts are tried from the latest down, and the only jumps skip starts the
@@ -559,9 +647,10 @@ def _dominated(
     - It costs no more, and is no more restricted: ``barred`` is the terminal a ride just
       set the delegation down at, which from the centre may not be boarded again before
       its transfer time (rule 5; the "ready" label of that terminal covers that case).
-    - Its connection leaves no earlier. Once the first ride is fixed the leave lies in
-      [earliest, latest] (a leading drive may still be postponed, which only moves it
-      later): the kept label's earliest must reach the other's latest.
+    - Its connection leaves no earlier. Once a ride is taken the leave is known exactly
+      (drives before it postponed to make it, rule 16); before, a label only knows the
+      earliest its leave can be (postponing moves it later). The kept label's earliest
+      must reach the other's exact leave.
     - Before any ride (``chain`` is not None: no leg yet, or only drives) the leave is not
       known, as postponing the drives depends on what follows; only a label over the same
       drives, which will be postponed alike, can stand in for it.
@@ -573,7 +662,7 @@ def _dominated(
         if chain is not None:
             if kept[8] == chain:
                 return True
-        elif kept[8] is None and kept[6] >= leave_high:
+        elif kept[6] >= leave_high:
             return True
     return False
 
@@ -597,12 +686,14 @@ def pareto_search(ctx: SearchContext, origin: str, leave_at: int, leave_before: 
     # (time, money, order, key, barred, previous, leg, earliest leave, latest leave, chain)
     heap: list[
         tuple[int, float, int, Key, str | None, int, LegSpec | None, int, int, tuple[int, ...] | None]
-    ] = [(leave_at, 0.0, 0, start, None, -1, None, UNKNOWN, UNKNOWN, ())]
+    ] = [(leave_at, 0.0, 0, start, None, -1, None, leave_at, UNKNOWN, ())]
     counter = 1
     push = heapq.heappush
+    pop = heapq.heappop
+    by_key = labels.by_key
     while heap:
-        time, money, _, key, barred, previous, spec, low, high, chain = heapq.heappop(heap)
-        if _dominated(labels, key, money, barred, high, chain):
+        time, money, _, key, barred, previous, spec, low, high, chain = pop(heap)
+        if key in by_key and _dominated(labels, key, money, barred, high, chain):
             continue
         here = len(labels.entries)
         labels.entries.append((time, money, barred, previous, spec, key, low, high, chain))
@@ -618,6 +709,22 @@ def pareto_search(ctx: SearchContext, origin: str, leave_at: int, leave_before: 
                     push(heap, (time + lead, money, counter, ready, None, here, None, low, high, chain))
                     counter += 1
             for drive in ctx.city_drives[ident]:
+                target: Key = ("city", drive.destination)
+                next_chain: tuple[int, ...] | None = None
+                next_high = high
+                if chain is not None:
+                    # Drives before any ride: the leave floats, as they are postponed to
+                    # whatever follows (rule 16), so nothing is cut by the daily limit yet.
+                    # A chain never comes back to a city: waiting there instead leaves later
+                    # and costs less.
+                    if drive.destination in ctx.chain_cities(origin, chain):
+                        continue
+                    next_chain = (*chain, id(drive))
+                    next_high = UNKNOWN
+                next_money = money + drive.cost
+                # Checked before the drive is timed: every label kept there is no later.
+                if target in by_key and _dominated(labels, target, next_money, None, next_high, next_chain):
+                    continue
                 begin = drive_start(ctx, drive, time)
                 if begin is None:
                     continue
@@ -626,18 +733,21 @@ def pareto_search(ctx: SearchContext, origin: str, leave_at: int, leave_before: 
                 end = begin + drive_minutes(ctx, drive, begin)
                 if end > limit:
                     continue
-                target: Key = ("city", drive.destination)
-                # A first drive fixes the leave at its start (postponed afterwards when it
-                # feeds a later leg, which only moves the leave later).
-                next_low, next_high = (begin, begin) if chain is not None else (low, high)
-                if chain is not None and end > min(horizon, ctx.leave_bound(begin)):
-                    continue
-                next_money = money + drive.cost
-                if _dominated(labels, target, next_money, None, next_high, None):
-                    continue
+                next_low = begin if chain == () else low
                 push(
                     heap,
-                    (end, next_money, counter, target, None, here, (drive, begin), next_low, next_high, None),
+                    (
+                        end,
+                        next_money,
+                        counter,
+                        target,
+                        None,
+                        here,
+                        (drive, begin),
+                        next_low,
+                        next_high,
+                        next_chain,
+                    ),
                 )
                 counter += 1
         else:
@@ -649,18 +759,21 @@ def pareto_search(ctx: SearchContext, origin: str, leave_at: int, leave_before: 
                 run = ride.runs[index]
                 if chain is None:
                     next_low, next_high = low, high
-                else:
+                elif chain == ():
                     # The first ride fixes the leave: just in time for it.
                     next_high = next_low = run.depart - lead_here
                     if next_high >= leave_before:
                         continue  # a later search's slot
                     limit = min(horizon, ctx.leave_bound(next_high))
+                else:
+                    # A ride after drives fixes the leave too: the drives postponed to make it.
+                    next_high = next_low = _postponed_leave(ctx, labels, here, run.depart - lead_here)
+                    limit = min(horizon, ctx.leave_bound(next_high))
                 if run.arrive > limit:
                     continue
-                alight = ctx.terminal(ride.alight)
                 next_money = money + ride.cost
                 ready_key: Key = ("ready", ride.alight)
-                ready_at = run.arrive + alight.min_transfer_min
+                ready_at = run.arrive + ride.transfer_min
                 if ready_at <= limit and not _dominated(labels, ready_key, next_money, None, next_high, None):
                     push(
                         heap,
@@ -679,7 +792,7 @@ def pareto_search(ctx: SearchContext, origin: str, leave_at: int, leave_before: 
                     )
                     counter += 1
                 city_key: Key = ("city", ride.to_city)
-                city_at = run.arrive + alight.access_min
+                city_at = run.arrive + ride.access_min
                 if city_at <= limit and not _dominated(
                     labels, city_key, next_money, ride.alight, next_high, None
                 ):
@@ -700,6 +813,24 @@ def pareto_search(ctx: SearchContext, origin: str, leave_at: int, leave_before: 
                     )
                     counter += 1
     return labels
+
+
+def _postponed_leave(ctx: SearchContext, labels: Labels, index: int, arrive_by: int) -> int:
+    """The leave of a chain of drives (the path to a label) postponed to arrive by ``arrive_by``:
+    each drive at its latest allowed start before the next, as ``_legs_of`` does."""
+    drives: list[tuple[DriveEdge, int]] = []
+    current = index
+    while current >= 0:
+        spec = labels.entries[current][4]
+        if spec is not None and isinstance(spec[0], DriveEdge):
+            drives.append((spec[0], spec[1]))
+        current = labels.entries[current][3]
+    leave = arrive_by
+    for edge, begin in drives:  # last drive first
+        latest = latest_drive_start(ctx, edge, begin, arrive_by)
+        leave = begin if latest is None or latest <= begin else latest
+        arrive_by = leave
+    return leave
 
 
 def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> Labels:
@@ -760,24 +891,6 @@ def leave_time(ctx: SearchContext, legs: list[Leg]) -> int:
     return first.depart - terminal.check_in_min - terminal.access_min
 
 
-def _postpone_drives(ctx: SearchContext, legs: list[Leg]) -> list[Leg]:
-    """Start each drive that feeds a later leg as late as still makes that leg (rule 16:
-    any minute the rules allow, so the latest allowed start, not just the last instant)."""
-    legs = list(legs)
-    for i in range(len(legs) - 2, -1, -1):
-        leg = legs[i]
-        if leg.mode != Mode.DRIVE:
-            continue
-        edge = ctx.drive_edges[(leg.service, leg.from_city, leg.to_city)]
-        arrive_by = leave_time(ctx, [legs[i + 1]])
-        if arrive_by <= leg.arrive:
-            continue
-        latest = latest_drive_start(ctx, edge, leg.depart, arrive_by)
-        if latest is not None and latest > leg.depart:
-            legs[i] = _leg(ctx, (edge, latest))
-    return legs
-
-
 def make_journey(ctx: SearchContext, origin: str, destination: str, legs: list[Leg], arrive: int) -> Journey:
     """A connection with its leave time, night minutes, money and per-day travel."""
     leave = leave_time(ctx, legs)
@@ -812,12 +925,13 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
             if raw in seen:
                 continue
             seen.add(raw)
-            signature, legs = _legs_of(ctx, origin, labels, raw, index)
+            signature, specs = _legs_of(ctx, origin, labels, raw, index)
             known = found.setdefault(destination, {})
             if signature in known:
                 continue
             journey = ctx.journeys.get((origin, raw)) if ctx.keep_arrivals else None
             if journey is None:
+                legs = [_leg(ctx, spec) for spec in specs]
                 journey = make_journey(ctx, origin, destination, legs, arrive)
                 if ctx.keep_arrivals:
                     ctx.journeys[(origin, raw)] = journey
@@ -854,12 +968,31 @@ def _paths_at(
 
 def _legs_of(
     ctx: SearchContext, origin: str, labels: Labels, raw: RawPath, index: int
-) -> tuple[tuple[tuple[str, int], ...], list[Leg]]:
-    """The legs of a raw path found in ``labels`` (drives postponed) and its signature."""
+) -> tuple[tuple[tuple[str, int], ...], list[LegSpec]]:
+    """The legs of a raw path found in ``labels`` and its signature; legs are built only for
+    a signature not seen before. Each drive that feeds a later leg starts as late as still
+    makes that leg (rule 16: the latest start the rules allow, not just the last instant)."""
     if ctx.keep_arrivals and (origin, raw) in ctx.legs:
         return ctx.legs[(origin, raw)]
-    legs = _postpone_drives(ctx, [_leg(ctx, spec) for spec in _specs(labels, index)])
-    entry = (tuple((leg.service, leg.depart) for leg in legs), legs)
+    specs = _specs(labels, index)
+    signature: list[tuple[str, int]] = []
+    arrive_by = 0  # when the next leg leaves its city centre
+    for position in range(len(specs) - 1, -1, -1):
+        edge, value = specs[position]
+        if isinstance(edge, RideEdge):
+            depart = edge.runs[value].depart
+            signature.append((edge.service, depart))
+            arrive_by = depart - ctx.lead[edge.board]
+            continue
+        if position < len(specs) - 1 and arrive_by > value + drive_minutes(ctx, edge, value):
+            latest = latest_drive_start(ctx, edge, value, arrive_by)
+            if latest is not None and latest > value:
+                value = latest
+                specs[position] = (edge, value)
+        signature.append((edge.road, value))
+        arrive_by = value
+    signature.reverse()
+    entry = (tuple(signature), specs)
     if ctx.keep_arrivals:
         ctx.legs[(origin, raw)] = entry
     return entry
@@ -874,12 +1007,22 @@ def pareto(journeys: list[Journey]) -> list[Journey]:
     """
     journeys.sort(key=lambda j: (-j.leave, j.arrive, j.cost))
     kept: list[Journey] = []
+    # Every kept connection leaves no earlier than the next one looked at, so only arrival
+    # and money remain to compare: a staircase of (arrival, money), money falling as the
+    # arrival grows, answers "is there one no later and no dearer" by bisection.
+    arrivals: list[int] = []
+    costs: list[float] = []
     for journey in journeys:
-        dominated = any(
-            k.leave >= journey.leave and k.arrive <= journey.arrive and k.cost <= journey.cost for k in kept
-        )
-        if not dominated:
-            kept.append(journey)
+        at = bisect_right(arrivals, journey.arrive) - 1
+        if at >= 0 and costs[at] <= journey.cost:
+            continue
+        kept.append(journey)
+        # Drop the steps it beats (no earlier arrival, no lower money), keep the staircase.
+        end = at + 1
+        while end < len(arrivals) and costs[end] >= journey.cost:
+            end += 1
+        arrivals[at + 1 : end] = [journey.arrive]
+        costs[at + 1 : end] = [journey.cost]
     kept.sort(key=lambda j: (j.leave, j.arrive))
     return kept
 
@@ -907,36 +1050,35 @@ def drive_leave_times(ctx: SearchContext, origin: str, not_before: int, not_afte
     nothing about a drive's cost or feasibility changes but its start, so the earliest
     start after each is the one to keep.
     """
-    times: set[int] = set()
+    openings: set[int] = set()
+    moments: set[int] = set()
     home = ctx.home_city
     night_start, night_end = ctx.rules.night.minutes()
+    quiet_end = None if ctx.rules.quiet_hours is None else ctx.rules.quiet_hours.minutes()[1]
+    spans = []
+    for w_start, w_end in {edge.window for edge in ctx.city_drives[origin]}:
+        for index in range(len(ctx.midnights[origin]) - 1):
+            opens = ctx.at_local(index, w_start, origin)
+            closes = ctx.at_local(index if w_end > w_start else index + 1, w_end, origin)
+            if closes >= not_before and opens <= not_after:
+                spans.append((opens, closes))
+                openings.add(opens)
+            if quiet_end is not None:
+                moments.add(ctx.at_local(index, quiet_end, origin))
     for edge in ctx.city_drives[origin]:
-        index, _ = ctx.local_day(max(not_before, ctx.midnights[origin][0]), origin)
-        while index + 1 < len(ctx.midnights[origin]):
-            opens = ctx.at_local(index, edge.window[0], origin)
-            if opens > not_after:
-                break
-            times.add(opens)
-            if ctx.rules.quiet_hours is not None:
-                times.add(ctx.at_local(index, ctx.rules.quiet_hours.minutes()[1], origin))
-            index += 1
         for interval in ctx.overlay.roads.get(edge.road, ()):
-            times.add(interval.end)
+            moments.add(interval.end)
         for interval, _ in ctx.overlay.slowdowns.get(edge.road, ()):
-            times.update((interval.start, interval.end))
-    # Home midnights and night boundaries matter only where a drive could start then.
+            moments.update((interval.start, interval.end))
     for index in range(len(ctx.midnights[home]) - 1):
-        for moment in (
-            ctx.midnights[home][index],
-            ctx.at_local(index, night_end, home),
-            ctx.at_local(index, night_start, home),
-        ):
-            if not not_before <= moment <= not_after:
-                continue
-            if any(
-                o <= moment < c
-                for edge in ctx.city_drives[origin]
-                for o, c in ctx.openings(edge.window, origin, moment)
-            ):
-                times.add(moment)
+        moments.update(
+            (
+                ctx.midnights[home][index],
+                ctx.at_local(index, night_end, home),
+                ctx.at_local(index, night_start, home),
+            )
+        )
+    # A moment outside every opening of the windows starts no drive: the opening after it
+    # is already a candidate.
+    times = openings | {t for t in moments if any(o <= t < c for o, c in spans)}
     return sorted(t for t in times if not_before <= t <= not_after)

@@ -167,3 +167,31 @@ def test_earliest_arrival_matches_brute_force(seed):
         labels = earliest_arrival(ctx, origin, leave_at)
         found = {key[1]: value[0] for key, value in labels.items() if key[0] == "city" and key[1] != origin}
         assert found == brute_force_arrival(ctx, origin, leave_at, depth=3)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pareto_keeps_exactly_the_undominated(seed):
+    """The staircase filter equals the definition: no other leaves later, arrives earlier, costs less."""
+    import random
+
+    from planner.connections import Journey, pareto
+
+    rng = random.Random(seed)
+    for _ in range(300):
+        journeys = []
+        for _ in range(rng.randint(0, 12)):
+            leave = rng.randint(0, 20)
+            journeys.append(
+                Journey("a", "b", leave, leave + rng.randint(1, 20), (), 0, float(rng.randint(0, 5)))
+            )
+        key = lambda j: (j.leave, j.arrive, j.cost)  # noqa: E731
+        wanted = {
+            key(j)
+            for j in journeys
+            if not any(
+                k.leave >= j.leave and k.arrive <= j.arrive and k.cost <= j.cost and key(k) != key(j)
+                for k in journeys
+            )
+        }
+        kept = pareto(list(journeys))
+        assert sorted(map(key, kept)) == sorted(wanted)
