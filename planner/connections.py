@@ -179,6 +179,7 @@ class SearchContext:
         self.journeys: dict[tuple[str, RawPath], Journey] = {}
 
         self.bounds: dict[int, int] = {}
+        self._home_marks: tuple[list[int], list[tuple[int, int]]] | None = None
         self.chains: dict[tuple[str, tuple[int, ...]], frozenset[str]] = {}
         graph = self.network.graph
         self.city_access: dict[str, list[tuple[str, int]]] = {c.id: [] for c in scenario.cities}
@@ -337,6 +338,26 @@ class SearchContext:
 
     def terminal(self, terminal_id: str) -> Terminal:
         return self._terminals[terminal_id]
+
+    def home_marks(self) -> tuple[list[int], list[tuple[int, int]]]:
+        """Home-zone midnights and night boundaries in time order, and the nights as intervals."""
+        if self._home_marks is None:
+            home = self.home_city
+            night_start, night_end = self.rules.night.minutes()
+            last = len(self.midnights[home]) - 1
+            marks: set[int] = set()
+            nights = []
+            for day in range(last):
+                begin = self.at_local(day, night_start, home)
+                if night_end > night_start:
+                    end = self.at_local(day, night_end, home)
+                else:
+                    end = self.at_local(day + 1, night_end, home) if day + 1 < last else begin
+                marks.update((self.midnights[home][day], begin, end))
+                if end > begin:
+                    nights.append((begin, end))
+            self._home_marks = (sorted(marks), sorted(nights))
+        return self._home_marks
 
     def chain_cities(self, origin: str, chain: tuple[int, ...]) -> frozenset[str]:
         """The cities a chain of drives (by edge id) from ``origin`` has been in."""
@@ -1081,4 +1102,58 @@ def drive_leave_times(ctx: SearchContext, origin: str, not_before: int, not_afte
     # A moment outside every opening of the windows starts no drive: the opening after it
     # is already a candidate.
     times = openings | {t for t in moments if any(o <= t < c for o, c in spans)}
+    times |= _latest_drive_moments(ctx, origin, not_before, not_after)
     return sorted(t for t in times if not_before <= t <= not_after)
+
+
+def _latest_drive_moments(ctx: SearchContext, origin: str, not_before: int, not_after: int) -> set[int]:
+    """Latest allowed starts of a first drive that can make a connection cheaper.
+
+    The last start of each opening of the window, and the last before a closure of the
+    road: a chain of drives leaving then spends its night further along (a later leave
+    for the same route onwards). And where the window meets the night or a home midnight,
+    a drive's night minutes and how its minutes split across home days change with its
+    start, so the best may be the last start before something forbids a later one (the
+    quiet hours at either end, a night boundary or a midnight passed).
+    """
+    quiet = ctx.rules.quiet_hours.minutes() if ctx.rules.quiet_hours is not None else None
+    found: set[int] = set()
+    if not ctx.city_drives[origin]:
+        return found
+    home_marks, nights = ctx.home_marks()
+    for edge in ctx.city_drives[origin]:
+        w_start, w_end = edge.window
+        for index in range(len(ctx.midnights[origin]) - 1):
+            opens = ctx.at_local(index, w_start, origin)
+            closes = ctx.at_local(index if w_end > w_start else index + 1, w_end, origin)
+            if closes < not_before or opens > not_after:
+                continue
+            span_end = closes  # a drive lies inside one opening (rule 16)
+            inside = home_marks[bisect_right(home_marks, opens) : bisect_left(home_marks, span_end)]
+            # Nights are disjoint and in order: the last one starting before the span's end
+            # is the only one that can reach into it without a mark inside.
+            at = bisect_left(nights, (span_end,)) - 1
+            night = at >= 0 and nights[at][1] > opens
+            # Always the last start of the opening and the last before a closure: leaving
+            # then moves a night's stop further along a chain of drives (a later leave for
+            # the same route onwards).
+            marks = {closes}
+            marks.update(i.start for i in ctx.overlay.roads.get(edge.road, ()) if opens < i.start < span_end)
+            if not inside and not night:
+                for mark in marks:
+                    latest = latest_drive_start(ctx, edge, opens, mark)
+                    if latest is not None:
+                        found.add(latest)
+                continue  # otherwise cost cannot change with the start
+            marks.update(inside)
+            if quiet is not None:
+                for d in (index, index + 1):
+                    marks.add(ctx.at_local(d, quiet[0], origin))
+                    marks.add(ctx.at_local(d, quiet[0], edge.destination))
+            for mark in marks:
+                # The last start arriving by the mark, and the last start before it.
+                for arrive_by in (mark, mark - 1 + edge.minutes):
+                    latest = latest_drive_start(ctx, edge, opens, min(arrive_by, span_end))
+                    if latest is not None:
+                        found.add(latest)
+    return found

@@ -188,6 +188,16 @@ def leg_json(scenario: Scenario, axis: TimeAxis, leg: Leg) -> dict[str, Any]:
     }
 
 
+# What an OPTIMAL status promises, stated in every plan (README, "Connection search").
+OPTIMAL_OVER = (
+    "every itinerary the movement rules of scenarios/README.md allow, except that a connection "
+    "made only of drives starts its first drive at a candidate moment (a seminar's end, the trip's "
+    "start, a window opening or last start, the end of a closure, quiet hours or slowdown, the last "
+    "start before a closure, a home-zone midnight or night boundary), postponed where a later drive "
+    "fixes the timing, and each later drive at its earliest allowed start"
+)
+
+
 def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, Any]:
     """The plan as the JSON contract (a plain dict ready for json.dumps)."""
     zones = {c.id: c.zone for c in scenario.cities}
@@ -241,6 +251,7 @@ def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, A
             "workers": result.workers,
             "time_limit_s": result.time_limit_s,
             "method": result.method,
+            "optimal_over": OPTIMAL_OVER,
             "stats": result.stats,
         },
         "coverage": {

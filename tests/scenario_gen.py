@@ -51,6 +51,10 @@ def _instant(day: dt.date, minute: int, zone: ZoneInfo) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
+class _Unwritable(Exception):
+    """A generated stop time the scenario format cannot express."""
+
+
 class _Gen:
     def __init__(self, seed: int) -> None:
         self.r = random.Random(seed)
@@ -262,10 +266,24 @@ class _Gen:
         def local(moment: dt.datetime, tid: str) -> str:
             here = moment.astimezone(self.zone_of[self.city_of_terminal[tid]])
             offset = (here.date() - ref).days
-            assert 0 <= offset <= 9
+            if not 0 <= offset <= 9:
+                # A stop in a zone far behind the first one can fall on the day before the
+                # run's date, which the format cannot write (offsets are 0-9): no such service.
+                raise _Unwritable
             text = f"{here.hour:02d}:{here.minute:02d}"
             return f"{text}+{offset}" if offset else text
 
+        try:
+            stops += self._later_stops(terms, moment, long_run, local)
+        except _Unwritable:
+            return None
+        return self._finish_service(sid, stops)
+
+    def _later_stops(
+        self, terms: list[str], moment: dt.datetime, long_run: bool, local: Any
+    ) -> list[dict[str, Any]]:
+        r = self.r
+        stops: list[dict[str, Any]] = []
         for i, tid in enumerate(terms[1:], start=1):
             hop = r.randint(900, 1500) if long_run else r.randint(45, 600)
             moment = moment + dt.timedelta(minutes=hop)
@@ -279,6 +297,10 @@ class _Gen:
                     moment = moment + dt.timedelta(minutes=dwell)
                     stop["depart"] = local(moment, tid)
             stops.append(stop)
+        return stops
+
+    def _finish_service(self, sid: str, stops: list[dict[str, Any]]) -> dict[str, Any] | None:
+        r = self.r
         service: dict[str, Any] = {
             "id": sid,
             "mode": self.pick(MODES),
