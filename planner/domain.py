@@ -102,6 +102,16 @@ class ClockWindow(Frozen):
     start: Clock
     end: Clock
 
+    @model_validator(mode="after")
+    def _not_empty(self) -> ClockWindow:
+        # Equal ends would read as empty or as the whole day; neither is written so.
+        if self.start == self.end:
+            raise ValueError(
+                f"start and end are both {self.start}: a window needs two different times "
+                "(00:00-23:59 for nearly the whole day; leave quiet hours out with null)"
+            )
+        return self
+
     def minutes(self) -> tuple[int, int]:
         return parse_clock(self.start)[0], parse_clock(self.end)[0]
 

@@ -16,6 +16,7 @@ import functools
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from planner.calendar import TimeAxis, seminar_dates
 from planner.connections import (
@@ -28,7 +29,7 @@ from planner.connections import (
     drive_start,
     journeys_from,
 )
-from planner.domain import Mode, Objective, Scenario, StabilityWeights
+from planner.domain import Mode, Objective, Scenario, Seminar, StabilityWeights
 from planner.network import Overlay, TransportNetwork
 
 SOURCE = 0
@@ -214,8 +215,7 @@ def build_problem(
             continue
         zone = scenario.city(seminar.city).zone
         for day in seminar_dates(scenario.calendar, seminar):
-            for minute in seminar.local_start_minutes():
-                begin = axis.local_minutes(day, minute, zone)
+            for begin in seminar_starts(axis, seminar, day, zone):
                 end = begin + seminar.duration_min
                 if begin < start_min or end > end_min:
                     continue
@@ -377,6 +377,22 @@ def build_problem(
         day_limit=day_limit,
         alternatives=alternatives,
     )
+
+
+def seminar_starts(axis: TimeAxis, seminar: Seminar, day: dt.date, zone: ZoneInfo) -> list[int]:
+    """Allowed starts of a seminar on a local date, as instants (rule 6 of scenarios/README.md).
+
+    Listed start times are wall-clock times of that date. In a window, starts come every
+    ``step_min`` real minutes from the instant the window opens, while the seminar ends by
+    the instant it closes (on the next date for a window wrapping past midnight): on a
+    clock-change night the window is an hour shorter or longer.
+    """
+    if seminar.window is None:
+        return [axis.local_minutes(day, minute, zone) for minute in seminar.local_start_minutes()]
+    w_start, w_end = seminar.window.minutes()
+    opens = axis.local_minutes(day, w_start, zone)
+    closes = axis.local_minutes(day, w_end + (24 * 60 if w_end <= w_start else 0), zone)
+    return list(range(opens, closes - seminar.duration_min + 1, seminar.step_min))
 
 
 def legs_signature(journey: Journey) -> tuple[tuple[str, int], ...]:

@@ -95,6 +95,7 @@ def test_dangling_ids_each_get_a_message(tmp_path):
         (("seminars", 0, "start_times", 0), "25:00", "not a valid time of day"),
         (("calendar", "horizon_days"), 0, "greater than or equal to 1"),
         (("cities", 0, "lat"), 123, "less than or equal to 90"),
+        (("roads", 0, "driving_window"), {"start": "08:00", "end": "08:00"}, "two different times"),
     ],
 )
 def test_bad_values_name_the_field(tmp_path, path, value, expected):
