@@ -910,6 +910,9 @@ class _Checker:
             chain = [leg for leg in legs if leg is not None]
             self._legs_chain(conn, chain)
             self._connection_times(conn, chain)
+        for leg in self.legs:
+            if leg.arrive < leg.depart:
+                self.add("legs_chain", leg.where, f"{_label(leg)} arrives before it departs")
         for i in range(self.leg_count):
             holders = owners.get(i, [])
             if len(holders) != 1:

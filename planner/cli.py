@@ -391,8 +391,8 @@ def render_plan(scenario: Scenario, data: dict[str, Any]) -> str:
     names = {c.id: c.name for c in scenario.cities}
     lines = [
         f"{scenario.name}: {data['status']}  objective {data['objective']}  bound {data['bound']}  "
-        f"gap {0 if data['gap'] is None else data['gap'] * 100:.2f}%  "
-        f"solve {data['runtime_s']:.2f} s  (seed {data['solver']['seed']}, "
+        + ("gap unknown  " if data["gap"] is None else f"gap {data['gap'] * 100:.2f}%  ")
+        + f"solve {data['runtime_s']:.2f} s  (seed {data['solver']['seed']}, "
         f"{data['solver']['workers']} worker(s))"
     ]
     items: list[tuple[dt.datetime, str]] = []

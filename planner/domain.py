@@ -570,9 +570,12 @@ def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], 
             known(("seminars", i, "serves", j), region, region_ids, "region")
     for field in ("start_city", "end_city"):
         known(("delegation", field), getattr(scenario.delegation, field), city_ids, "city")
+    zone_of = {t.id: c.zone for c in scenario.cities for t in c.terminals}
     for i, service in enumerate(scenario.services):
         for j, stop in enumerate(service.stops):
             known(("services", i, "stops", j, "terminal"), stop.terminal, terminal_ids, "terminal")
+        if all(stop.terminal in zone_of for stop in service.stops):
+            problems.extend(_backward_times(scenario, i, service, zone_of))
     for i, road in enumerate(scenario.roads):
         known(("roads", i, "a"), road.a, city_ids, "city")
         known(("roads", i, "b"), road.b, city_ids, "city")
@@ -585,6 +588,46 @@ def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], 
         if closure.road is not None:
             known(("closures", i, "road"), closure.road, road_ids, "road")
     return problems
+
+
+def _backward_times(
+    scenario: Scenario, index: int, service: Service, zone_of: dict[str, ZoneInfo]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Stop times of a run that go backwards in real time (rule 10), on any date of the horizon.
+
+    Each stop's times are local to its own city, so a westbound flight may land at an
+    earlier clock time than it left; what must not happen is an instant before the one
+    before it (a departure before the arrival at the same stop, an arrival before the
+    previous departure).
+    """
+    start = scenario.calendar.start_date
+    for offset in range(scenario.calendar.horizon_days):
+        run_date = start + dt.timedelta(days=offset)
+        previous: tuple[dt.datetime, str] | None = None
+        for j, stop in enumerate(service.stops):
+            zone = zone_of[stop.terminal]
+            for kind in ("arrive", "depart"):
+                text = getattr(stop, kind)
+                if text is None:
+                    continue
+                minute, days = parse_clock(text)
+                wall = dt.datetime.combine(
+                    run_date + dt.timedelta(days=days), dt.time(minute // 60, minute % 60)
+                )
+                moment = wall.replace(tzinfo=zone).astimezone(dt.UTC)
+                if previous is not None and (
+                    moment < previous[0] or (kind == "arrive" and moment == previous[0])
+                ):
+                    return [
+                        (
+                            ("services", index, "stops", j, kind),
+                            f"{kind} {text} at {stop.terminal} is not after {previous[1]} (run of "
+                            f"{run_date.isoformat()}): stop times must move forward; add a day "
+                            "offset such as +1 for a later day",
+                        )
+                    ]
+                previous = (moment, f"{kind} {text} at {stop.terminal}")
+    return []
 
 
 def disruption_problems(

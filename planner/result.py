@@ -32,6 +32,7 @@ class UncoveredReason(StrEnum):
     NO_WINDOW = "no_window"  # no working-day slot in the horizon fits the seminar
     UNREACHABLE = "unreachable"  # no connection reaches it and returns in time
     TRADED_OFF = "traded_off"  # possible alone, left out for a better whole plan
+    NO_PLAN = "no_plan"  # no plan was found within the time limit, so nothing is covered
 
 
 @dataclass(frozen=True)

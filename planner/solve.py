@@ -173,8 +173,11 @@ def _run(
 
 def _rank(outcome: _Outcome) -> tuple[int, int]:
     """The lexicographic objective of an outcome's plan: (-coverage points, secondary cost)."""
-    problem = outcome.problem
-    arcs = [problem.arcs[i] for i in outcome.chosen or ()]
+    return _rank_arcs(outcome.problem, [outcome.problem.arcs[i] for i in outcome.chosen or ()])
+
+
+def _rank_arcs(problem: Problem, arcs: list[Arc]) -> tuple[int, int]:
+    """(-coverage points, secondary cost) of a plan given by its arcs."""
     visited = {problem.slot(a.head).city for a in arcs if a.head not in (SOURCE, SINK)}
     regions = {r for city in visited for r in problem.city_regions.get(city, ())}
     points = sum(problem.city_points.get(c, 0) for c in visited) + sum(
@@ -255,8 +258,24 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
                 path = "exact model with the daily limit"
     else:
         outcome = _run(problem, params, params.time_limit_s, start_hint, progress)
-    runtime = time.perf_counter() - started
     model, solver = outcome.model, outcome.solver
+    fallback = False
+    # Only a greedy plan that holds every required seminar is a plan (greedy leaves out a
+    # required city it cannot insert).
+    if (
+        greedy is not None
+        and problem.required <= greedy.cities
+        and (outcome.chosen is None or _rank_arcs(problem, list(greedy.arcs)) < _rank(outcome))
+    ):
+        # Anytime: the greedy plan is a plan. When CP-SAT found none in its time (or, with the
+        # limit split between two runs, only a worse one), the greedy plan is the answer.
+        model = ItineraryModel(problem)
+        wanted = set(greedy.arcs)
+        chosen_greedy = [i for i, arc in enumerate(problem.arcs) if arc in wanted]
+        outcome = _Outcome(SolveStatus.FEASIBLE, problem, model, solver, chosen_greedy)
+        fallback = True
+        path = "greedy plan (the solver found no better one within the time limit)"
+    runtime = time.perf_counter() - started
 
     if outcome.chosen is not None:
         status = outcome.status
@@ -274,8 +293,10 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
             penalty for city, penalty in outcome.problem.drop_penalty.items() if city not in covered
         )
         secondary = sum(model.arc_cost(i) - scale * outcome.problem.arcs[i].stability for i in chosen)
-        objective: int | None = round(solver.objective_value)
-        bound: int | None = round(solver.best_objective_bound)
+        # From the plan itself, never from solver variables a non-optimal solution may leave loose.
+        value = model.objective_of(chosen)
+        objective: int | None = value
+        bound: int | None = None if fallback else min(round(solver.best_objective_bound), value)
     else:
         status = outcome.status
         itinerary = None
@@ -283,6 +304,15 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         stability = 0
 
     uncovered = explain_uncovered(problem, covered, feasible_nodes)
+    if itinerary is None and status == SolveStatus.TIME_LIMIT:
+        uncovered = [
+            u
+            if u.reason != UncoveredReason.TRADED_OFF
+            else Uncovered(
+                u.city, UncoveredReason.NO_PLAN, "no plan was found within the time limit", u.required
+            )
+            for u in uncovered
+        ]
     return Result(
         status=status,
         objective=objective,

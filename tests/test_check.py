@@ -285,6 +285,14 @@ def test_legs_do_not_chain(small_scenario, data):
     assert "legs_chain" in rules(check_plan(small_scenario, data))
 
 
+def test_leg_arriving_before_it_departs(small_scenario, data):
+    """A leg whose arrival is before its departure is caught, whatever else it claims."""
+    leg = data["legs"][0]
+    leg["depart"], leg["arrive"] = leg["arrive"], leg["depart"]
+    found = check_plan(small_scenario, data)
+    assert any(v.rule == "legs_chain" and "arrives before it departs" in v.message for v in found)
+
+
 def test_connection_leave_time(small_scenario, data):
     """A connection leave that ignores access and check-in breaks connection_times."""
     data["connections"][2]["leave"] = shift(data["connections"][2]["leave"], 30)

@@ -156,3 +156,20 @@ def test_json_body_validation_names_fields():
     with pytest.raises(ScenarioError) as caught:
         scenario_from_data(data, "body")
     assert any("delegation.rules.min_prep_min" in str(p) for p in caught.value.problems)
+
+
+def test_stop_times_going_backwards_are_rejected(tmp_path):
+    """Rule 10: a run that arrives (15:30 -> 14:26, one zone) before it departs names the stop."""
+    data = steppe_data()
+    data["services"][0]["stops"] = [
+        {"terminal": "TSE", "depart": "15:30"},
+        {"terminal": "AKX", "arrive": "14:26"},
+    ]
+    data["cities"][2]["timezone"] = "Asia/Almaty"
+    problems = problems_of(write(tmp_path, data))
+    assert any("services.0.stops.1.arrive" in p and "move forward" in p for p in problems), problems
+
+
+def test_a_westbound_flight_landing_at_an_earlier_clock_time_is_fine(steppe):
+    """Stop times are local to each stop: 07:00 at +06 to 07:41 at +05 is a 1 h 41 min flight."""
+    assert steppe.services[0].stops[1].arrive == "07:41"

@@ -155,3 +155,26 @@ def test_flagship_is_optimal_and_checks(flagship):
     assert check_plan(flagship, data) == []
     assert len(data["coverage"]["regions_covered"]) == 16
     assert len(data["seminars"]) >= 8
+
+
+def test_a_solve_out_of_time_still_returns_the_greedy_plan_or_better(flagship):
+    """Anytime: with 0.01 s for CP-SAT the flagship still gets a plan the checker accepts, no
+    worse than the greedy one, and its figures come from the plan (whatever the machine's speed)."""
+    from planner.baseline import greedy_insertion
+    from planner.check import check_plan
+    from planner.domain import SolverParams
+    from planner.problem import build_problem
+    from planner.result import plan_json
+    from planner.solve import solve
+
+    problem = build_problem(flagship)
+    greedy = greedy_insertion(problem)
+    assert greedy is not None
+    result = solve(problem, SolverParams(time_limit_s=0.01, workers=1, seed=0))
+    assert result.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
+    assert result.itinerary is not None
+    assert result.coverage_points >= greedy.coverage_points
+    held = {s.city for s in result.itinerary.seminars}
+    assert set(result.covered_regions) == {r for c in held for r in problem.city_regions[c]}
+    document = plan_json(flagship, problem.axis, result)
+    assert check_plan(flagship, document) == []
