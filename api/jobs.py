@@ -178,7 +178,9 @@ def replan_job(
     if progress:
         progress("checking", {})
     in_force = tuple(Disruption.model_validate(e) for e in new.plan["events"])
-    violations = check_plan(scenario, new.plan, events=in_force, previous=previous, now=now)
+    violations = check_plan(
+        scenario, new.plan, events=in_force, previous=previous, now=now, position=position
+    )
     return PlanOutcome(new.plan, [str(v) for v in violations], seconds=time.perf_counter() - began)
 
 

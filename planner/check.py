@@ -138,8 +138,13 @@ def check_plan(
     events: Sequence[Disruption] = (),
     previous: dict | None = None,
     now: dt.datetime | None = None,
+    position: str | None = None,
 ) -> list[Violation]:
     """Every violation of the scenario's rules in ``plan`` (empty: the plan is valid).
+
+    ``position`` (with ``previous`` and ``now``) is where the coordinator reported the
+    delegation at ``now``: the frozen past ends there, so what the plan does from ``now``
+    on starts in that city, whatever the past legs say.
 
     ``extra_closures`` are treated exactly like ``scenario.closures`` (replanning
     adds closures learnt after the plan was made), and ``events`` like
@@ -147,7 +152,7 @@ def check_plan(
     JSON shape) and ``now`` (an aware instant; a naive one is read in the start
     city's zone), what happened before ``now`` is frozen: see the module docstring.
     """
-    return _Checker(scenario, plan, extra_closures, events, previous, now).run()
+    return _Checker(scenario, plan, extra_closures, events, previous, now, position).run()
 
 
 # ---------------------------------------------------------------------------
@@ -388,6 +393,7 @@ class _Checker:
         events: Sequence[Disruption] = (),
         previous: dict | None = None,
         now: dt.datetime | None = None,
+        position: str | None = None,
     ) -> None:
         self.scenario = scenario
         self.plan = plan
@@ -416,6 +422,7 @@ class _Checker:
             resolved for e in (*scenario.disruptions, *events) if (resolved := self._event(e)) is not None
         ]
         self.previous = previous
+        self.position = position if previous is not None and now is not None else None
         self.now: dt.datetime | None = None
         if now is not None:
             self.now = (now if now.tzinfo is not None else now.replace(tzinfo=self.home)).astimezone(dt.UTC)
@@ -1298,6 +1305,7 @@ class _Checker:
         free_since: dt.datetime | None = None
         previous: _Seminar | _Connection | None = None
         prep = self.rules.min_prep_min
+        moved = False
         for event in events:
             if isinstance(event, _Seminar):
                 begins, ends, at = event.start, event.end, event.city
@@ -1305,6 +1313,11 @@ class _Checker:
             else:
                 begins, ends, at = event.leave, event.arrive, event.from_city
                 what = f"the connection {self.name(event.from_city)} -> {self.name(event.to_city)}"
+            if self.position is not None and not moved and self.now is not None and begins >= self.now:
+                # The coordinator's word: at `now` the delegation is in `position`.
+                moved = True
+                place, previous = self.position, None
+                free_since = self.now if free_since is None else min(free_since, self.now)
             zone = self.zone(at)
             if place is not None and at != place:
                 self.add(
@@ -1349,7 +1362,9 @@ class _Checker:
         if events:
             first = events[0]
             at = first.city if isinstance(first, _Seminar) else first.from_city
-            if at != delegation.start_city:
+            begins = first.start if isinstance(first, _Seminar) else first.leave
+            reported = self.position is not None and self.now is not None and begins >= self.now
+            if at != delegation.start_city and not (reported and at == self.position):
                 self.add(
                     rule,
                     first.where,

@@ -218,7 +218,9 @@ def _replan(args: argparse.Namespace) -> int:
     new = replan(scenario, previous, now, events, position=args.position, params=params)
     data = new.plan
     in_force = tuple(Disruption.model_validate(e) for e in data["events"])
-    violations = check_plan(scenario, data, events=in_force, previous=previous, now=now)
+    violations = check_plan(
+        scenario, data, events=in_force, previous=previous, now=now, position=args.position
+    )
     print(render_plan(scenario, data))
     print(render_diff(scenario, data))
     if args.out:

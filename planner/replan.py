@@ -236,7 +236,8 @@ def _start_state(
         city = next(s.city for s in done if s.end == last_seminar_end)
         free = ready = max(now_min, last_seminar_end)
     if position is not None and position != city:
-        city, free, ready = position, now_min, now_min + prep
+        # Where the coordinator says the delegation is, from now (not before the trip starts).
+        city, free, ready = position, max(now_min, begin), max(now_min, begin) + prep
     preload: dict[int, int] = {}
     for journey in frozen:
         for day, minutes in journey.day_minutes:

@@ -167,6 +167,10 @@ def events_from_data(
 ) -> EventTimeline:
     """Validate an event timeline (a parsed file or an HTTP body) against a scenario."""
     if isinstance(data, list):
+        if not data:
+            # A replan with nothing new ("we are stuck here, re-optimise") reports no event;
+            # a what-if file still needs at least one.
+            return EventTimeline.model_construct(name=source, description="", scenario=None, events=())
         data = {"name": source, "events": data}
     if not isinstance(data, dict):
         raise ScenarioError([Problem(source, (), "an event file must be a mapping with an `events` list")])

@@ -61,13 +61,15 @@ def bundled_events(name: str) -> list[dict[str, Any]]:
     return events
 
 
-def assert_checked(version: dict[str, Any], previous: dict[str, Any] | None = None) -> None:
+def assert_checked(
+    version: dict[str, Any], previous: dict[str, Any] | None = None, position: str | None = None
+) -> None:
     """The independent checker passes the plan of an API answer (with its events in force)."""
     plan = version["plan"]
     scenario = load_scenario(ROOT / "scenarios" / f"{plan['scenario']}.yaml")
     events = tuple(Disruption.model_validate(e) for e in plan.get("events", []))
     now = dt.datetime.fromisoformat(version["now"]) if version.get("now") else None
-    violations = check_plan(scenario, plan, events=events, previous=previous, now=now)
+    violations = check_plan(scenario, plan, events=events, previous=previous, now=now, position=position)
     assert violations == [], violations
 
 

@@ -206,6 +206,18 @@ def test_replan_then_stale_version_is_409(client: TestClient) -> None:
     assert versions(client, plan_id) == [1, 2]
 
 
+def test_replan_from_a_reported_position(client: TestClient) -> None:
+    """ "We are in Pavlodar": a replan with `position` is a new version starting there (it once
+    answered 500 because the checker was not told of the position)."""
+    created = create(client)
+    body = {"base_version": 1, "now": REPLAN_NOW, "events": [], "position": "pavlodar"}
+    response = client.post(f"/v1/plans/{created['id']}/replan", json=body, headers=ACME)
+    assert response.status_code == 201, response.text
+    second = response.json()
+    assert second["plan"]["position"]["city"] == "pavlodar"
+    assert_checked(second, previous=created["plan"], position="pavlodar")
+
+
 def test_failed_replans_store_nothing(client: TestClient) -> None:
     created = create(client)
     plan_id = created["id"]

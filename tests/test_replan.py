@@ -327,3 +327,23 @@ def test_cli_replan_writes_version_two(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Changes against version 1" in out
     assert main(["check", str(scenario_path), str(second), "--events", str(events)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("now", "position"), [("2016-01-18T06:00+06:00", "karaganda"), ("2016-01-19T12:00+06:00", "astana")]
+)
+def test_a_reported_position_is_where_the_new_plan_starts(steppe, steppe_plan, now, position):
+    """ "We are in Karaganda" (before departure, the plan says Astana) or "in Astana" (mid-trip, the
+    plan says Karaganda): the new version starts there and the checker, told of the position,
+    accepts it (it once failed no_two_places / start_and_end)."""
+    moment = when(now)
+    assert replan(steppe, steppe_plan, moment, ()).plan["position"]["city"] != position
+    new = replan(steppe, steppe_plan, moment, (), position=position).plan
+    assert new["position"]["city"] == position
+    in_force = tuple(Disruption.model_validate(e) for e in new["events"])
+    found = check_plan(steppe, new, events=in_force, previous=steppe_plan, now=moment, position=position)
+    assert found == [], found
+    later = [c for c in new["connections"] if when(c["leave"]) >= moment]
+    assert later and later[0]["from_city"] == position
+    # Without the position the same plan breaks the timeline: the override is what allows it.
+    assert check_plan(steppe, new, events=in_force, previous=steppe_plan, now=moment)
