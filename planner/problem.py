@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import time
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ from planner.network import Overlay, TransportNetwork
 
 SOURCE = 0
 SINK = 1
+
+
+class OutOfTime(Exception):
+    """The time limit ended before the problem was built."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class Problem:
         default=None, repr=False
     )
     _exact: Problem | None = field(default=None, repr=False, compare=False)
+    arcs_build_s: float = 0.0  # seconds the arcs took to build (the exact model's take about twice)
 
     def relaxed(self) -> Problem:
         """The same problem without the daily travel limit (pruned accordingly)."""
@@ -125,6 +131,10 @@ class Problem:
             self._exact = dataclasses.replace(
                 self, arcs=arcs, all_arcs=all_arcs, binding_days=binding, alternatives=None
             )
+        return self._exact
+
+    def exact_if_built(self) -> Problem | None:
+        """The exact problem if ``exact()`` has built it, else None."""
         return self._exact
 
     def daily_loads(self, arcs: list[Arc]) -> dict[int, int]:
@@ -190,10 +200,15 @@ def build_problem(
     start: StartState | None = None,
     stability: Stability | None = None,
     context: SearchContext | None = None,
+    deadline: float | None = None,
+    travel: bool = True,
 ) -> Problem:
     """Slots, connection profiles and arcs of a scenario, under an overlay, from a start state.
 
     ``context`` is the network already compiled for that overlay, when the caller has it.
+    ``deadline`` (a ``time.perf_counter()`` value) ends the connection search with
+    ``OutOfTime`` between two origins. ``travel=False`` builds the problem without any
+    connection: only what can be done without leaving the start city.
     """
     network = network or (context.network if context else TransportNetwork.build(scenario))
     axis = network.axis
@@ -231,7 +246,9 @@ def build_problem(
         free_times.setdefault(slot.city, []).append(slot.end)
     free_times.setdefault(start.city, []).append(start_min)
     journeys: dict[tuple[str, str], list[Journey]] = {}
-    for origin, times in free_times.items():
+    for origin, times in free_times.items() if travel else ():
+        if deadline is not None and time.perf_counter() > deadline:
+            raise OutOfTime("the time limit ended while connections were searched")
         leave_times = (
             set(times)
             | set(departure_leave_times(context, origin, min(times), end_min))
@@ -326,7 +343,9 @@ def build_problem(
     limit = delegation.rules.max_travel_min_per_day
     preload = dict(start.day_preload)
     day_limit = {day: max(0, limit - minutes) for day, minutes in preload.items()}
+    arcs_started = time.perf_counter()
     arcs = connect_all(frozenset())
+    arcs_build_s = time.perf_counter() - arcs_started
     binding = binding_days(arcs, slots, limit, day_limit)
 
     def alternatives(binding: frozenset[int]) -> tuple[list[Arc], frozenset[int]]:
@@ -376,6 +395,7 @@ def build_problem(
         ),
         day_limit=day_limit,
         alternatives=alternatives,
+        arcs_build_s=arcs_build_s,
     )
 
 

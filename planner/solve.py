@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from ortools.sat.python import cp_model
 from planner.cpsat.model import ItineraryModel
 from planner.domain import Scenario, SolverParams
 from planner.network import Overlay, TransportNetwork
-from planner.problem import SINK, SOURCE, Arc, Problem, build_problem
+from planner.problem import SINK, SOURCE, Arc, OutOfTime, Problem, build_problem
 from planner.result import (
     Itinerary,
     Result,
@@ -35,14 +36,65 @@ def plan(
     overlay: Overlay | None = None,
     progress: ProgressHook | None = None,
 ) -> tuple[Problem, Result]:
-    """Build the problem of a scenario and solve it with its (or the given) parameters."""
+    """Build the problem of a scenario and solve it with its (or the given) parameters.
+
+    The time limit bounds the whole of it: the connection search stops when 80 % of the limit
+    less 0.2 s has passed (checked between two cities, so it may run over by one city's
+    search; the rest is time to build the plan without travel), and CP-SAT gets what is
+    left. When the search ran out of time, the plan is what can be done without travelling
+    (the start city's seminar, when the trip also ends there), FEASIBLE, and every other
+    city says it was not searched.
+    """
+    params = params or scenario.solver
     started = time.perf_counter()
     if progress:
         progress("connections", {})
-    problem = build_problem(scenario, network=network, overlay=overlay)
+    try:
+        problem = build_problem(
+            scenario, network=network, overlay=overlay, deadline=started + 0.8 * params.time_limit_s - 0.2
+        )
+    except OutOfTime:
+        return _plan_without_travel(scenario, params, network, overlay, started)
     built = time.perf_counter() - started
-    result = solve(problem, params or scenario.solver, progress)
+    remaining = max(0.01, params.time_limit_s - built)
+    result = solve(problem, params.model_copy(update={"time_limit_s": remaining}), progress)
+    result = dataclasses.replace(
+        result, time_limit_s=params.time_limit_s, runtime_s=time.perf_counter() - started
+    )
     result.stats["build_s"] = round(built, 4)
+    return problem, result
+
+
+def _plan_without_travel(
+    scenario: Scenario,
+    params: SolverParams,
+    network: TransportNetwork | None,
+    overlay: Overlay | None,
+    started: float,
+) -> tuple[Problem, Result]:
+    """The best plan that needs no connection, after the search ran out of time."""
+    problem = build_problem(scenario, network=network, overlay=overlay, travel=False)
+    result = solve(problem, params.model_copy(update={"time_limit_s": 0.05}))
+    detail = "not searched: the time limit ended while connections were being searched"
+    uncovered = tuple(
+        u
+        if u.reason == UncoveredReason.NO_WINDOW
+        else Uncovered(u.city, UncoveredReason.NO_PLAN, detail, u.required)
+        for u in result.uncovered
+    )
+    # Never OPTIMAL (nothing with travel was considered), never INFEASIBLE (nothing was proven).
+    status = SolveStatus.FEASIBLE if result.itinerary is not None else SolveStatus.TIME_LIMIT
+    runtime = time.perf_counter() - started
+    result = dataclasses.replace(
+        result,
+        status=status,
+        bound=None,
+        uncovered=uncovered,
+        method="out of time while searching connections: only what needs no travel",
+        time_limit_s=params.time_limit_s,
+        runtime_s=runtime,
+    )
+    result.stats["build_s"] = round(runtime, 4)
     return problem, result
 
 
@@ -246,16 +298,25 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         )
         path = "relaxed plan keeps the daily limit"
         proven = outcome.status == SolveStatus.OPTIMAL and within
-        if not proven and outcome.status != SolveStatus.INFEASIBLE:
+        left = params.time_limit_s - (time.perf_counter() - started)
+        # With too little time left the exact model is not started: its arcs take two to
+        # three times as long to build as the first ones did. A relaxed plan breaking the limit then gives
+        # way to the greedy plan.
+        needed = 3 * problem.arcs_build_s + 0.1 * params.time_limit_s
+        if not proven and outcome.status != SolveStatus.INFEASIBLE and left > needed:
             # The relaxed plan breaks the limit, or is not proven best, or there is none:
             # the rest of the time goes to the exact model, started from that plan (its
             # arcs were among the exact model's on every instance measured; a hint that
             # is not complete only costs CP-SAT a repair).
+            exact_problem = problem.exact()  # built before the clock is read: it takes time too
             remaining = params.time_limit_s - (time.perf_counter() - started)
-            exact = _run(problem.exact(), params, remaining, plan_arcs or start_hint, progress)
+            exact = _run(exact_problem, params, remaining, plan_arcs or start_hint, progress)
             if not within or (exact.chosen is not None and _rank(exact) <= _rank(outcome)):
                 outcome = exact
                 path = "exact model with the daily limit"
+        if outcome.chosen is not None and outcome.problem is not problem.exact_if_built() and not within:
+            # A relaxed plan that breaks the daily limit is no plan.
+            outcome.chosen, outcome.status = None, SolveStatus.TIME_LIMIT
     else:
         outcome = _run(problem, params, params.time_limit_s, start_hint, progress)
     model, solver = outcome.model, outcome.solver
@@ -269,7 +330,8 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
     ):
         # Anytime: the greedy plan is a plan. When CP-SAT found none in its time (or, with the
         # limit split between two runs, only a worse one), the greedy plan is the answer.
-        model = ItineraryModel(problem)
+        # The relaxed run's model has the same arcs; its objective formula applies as is.
+        model = outcome.model if outcome.model.problem.arcs is problem.arcs else ItineraryModel(problem)
         wanted = set(greedy.arcs)
         chosen_greedy = [i for i, arc in enumerate(problem.arcs) if arc in wanted]
         outcome = _Outcome(SolveStatus.FEASIBLE, problem, model, solver, chosen_greedy)

@@ -338,7 +338,7 @@ def tight_client(tmp_path: Path) -> Iterator[TestClient]:
 def test_timeout_stores_nothing_and_full_pool_is_503(tight_client: TestClient) -> None:
     client = tight_client
     answers: list[Any] = []
-    slow = {"scenario_name": "kazakhstan-winter-2016", "options": {"time_limit_s": 1.0}}
+    slow = {"scenario_name": "kazakhstan-winter-2016", "options": {"time_limit_s": 5.0}}
     worker = threading.Thread(
         target=lambda: answers.append(client.post("/v1/plans", json=slow, headers=ACME))
     )
@@ -351,9 +351,19 @@ def test_timeout_stores_nothing_and_full_pool_is_503(tight_client: TestClient) -
     assert busy.status_code == 503
     assert busy.headers["retry-after"] == "7"
     worker.join()
-    assert answers[0].status_code == 504
-    assert "nothing was stored" in answers[0].json()["detail"]
-    assert plan_count(client) == 0
+    # The slow solve itself ends within its limit (plus the grace time of 0 here) or times out;
+    # either way the busy answer above is what this part tests, and a 201 stored one plan.
+    assert answers[0].status_code in (201, 504)
+    assert plan_count(client) == (1 if answers[0].status_code == 201 else 0)
+    stored = plan_count(client)
+
+    # A solve keeps to its time limit, so only a limit nothing can meet (1 ms: loading the
+    # scenario in the solver process alone takes longer) reaches the timeout, on any machine.
+    hurried = {"scenario_name": "kazakhstan-winter-2016", "options": {"time_limit_s": 0.001}}
+    timed_out = client.post("/v1/plans", json=hurried, headers=ACME)
+    assert timed_out.status_code == 504
+    assert "nothing was stored" in timed_out.json()["detail"]
+    assert plan_count(client) == stored
 
 
 def follow(client: TestClient, location: str, seen: list[dict[str, Any]]) -> dict[str, Any]:

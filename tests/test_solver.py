@@ -178,3 +178,20 @@ def test_a_solve_out_of_time_still_returns_the_greedy_plan_or_better(flagship):
     assert set(result.covered_regions) == {r for c in held for r in problem.city_regions[c]}
     document = plan_json(flagship, problem.axis, result)
     assert check_plan(flagship, document) == []
+
+
+def test_out_of_time_in_the_connection_search_still_gives_a_plan(flagship):
+    """A limit that ends during the connection search (1 ms: on any machine) still returns a
+    checker-valid plan: what needs no travel (the Astana seminar), every other city "no_plan"."""
+    from planner.check import check_plan
+    from planner.domain import SolverParams
+    from planner.result import UncoveredReason, plan_json
+
+    problem, result = plan(flagship, SolverParams(time_limit_s=0.001, workers=1, seed=0))
+    assert result.status == SolveStatus.FEASIBLE
+    assert result.itinerary is not None
+    assert [s.city for s in result.itinerary.seminars] == ["astana"]
+    assert not result.itinerary.journeys
+    assert all(u.reason == UncoveredReason.NO_PLAN for u in result.uncovered)
+    assert "out of time" in result.method
+    assert check_plan(flagship, plan_json(flagship, problem.axis, result)) == []
