@@ -12,13 +12,11 @@ benchmarks/anytime-results.md with the CPU model and a calibration figure of thi
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
-import subprocess
 import sys
 from pathlib import Path
 
-from machine import describe
+from machine import describe, run_json
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "kazakhstan-winter-2016.yaml"
@@ -53,15 +51,7 @@ def _spin() -> None:
 
 
 def run(limit: float) -> dict[str, float | str | int]:
-    out = subprocess.run(
-        [sys.executable, "-c", ONE_PLAN, str(ROOT), str(SCENARIO), str(limit)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    result: dict[str, float | str | int] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return run_json(ONE_PLAN, str(ROOT), str(SCENARIO), str(limit))
 
 
 def sweep(label: str) -> dict[float, dict[str, float | str | int]]:

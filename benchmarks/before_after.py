@@ -12,13 +12,11 @@ model and a calibration figure of this run) are written to benchmarks/before-aft
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
-from machine import describe
+from machine import describe, run_json
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "kazakhstan-winter-2016.yaml"
@@ -45,15 +43,7 @@ print(json.dumps({
 
 
 def run(tree: Path) -> dict[str, float | str | int]:
-    out = subprocess.run(
-        [sys.executable, "-c", ONE_PLAN, str(tree), str(SCENARIO)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    result: dict[str, float | str | int] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return run_json(ONE_PLAN, str(tree), str(SCENARIO))
 
 
 def main() -> None:

@@ -7,10 +7,13 @@ moment compare through the ratio to it, not through seconds.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import random
 import statistics
+import subprocess
+import sys
 import time
 
 
@@ -42,6 +45,15 @@ def calibration_s(repeat: int = 5) -> float:
         _workload()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def run_json(code: str, *args: str) -> dict[str, float | str | int]:
+    """Run ``code`` in a fresh Python process with ``args``; its last output line is JSON."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, timeout=600
+    )
+    result: dict[str, float | str | int] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def describe() -> str:

@@ -173,8 +173,10 @@ class SearchContext:
         # are reused (see context_for): a replan under the same events, for any plan of
         # the scenario, then repeats none of its searches.
         self.keep_arrivals = False
-        self.arrivals: dict[tuple[str, int, int | None], Labels] = {}
-        self.paths: dict[tuple[str, int, int | None], list[tuple[str, RawPath, int, int]]] = {}
+        self.arrivals: dict[tuple[str, int, int | None, frozenset[int] | None], Labels] = {}
+        self.paths: dict[
+            tuple[str, int, int | None, frozenset[int] | None], list[tuple[str, RawPath, int, int]]
+        ] = {}
         self.legs: dict[tuple[str, RawPath], tuple[tuple[tuple[str, int], ...], list[LegSpec]]] = {}
         self.journeys: dict[tuple[str, RawPath], Journey] = {}
 
@@ -688,13 +690,20 @@ def _dominated(
     return False
 
 
-def pareto_search(ctx: SearchContext, origin: str, leave_at: int, leave_before: int | None = None) -> Labels:
+def pareto_search(
+    ctx: SearchContext,
+    origin: str,
+    leave_at: int,
+    leave_before: int | None = None,
+    only: frozenset[int] | None = None,
+) -> Labels:
     """Multi-label search from ``origin``: at every city centre and terminal, the labels no
     other label beats on (arrival, money, leave), for connections whose first leg leaves
     the centre in [leave_at, leave_before).
 
     ``journeys_from`` runs one search per candidate leave time, each up to the next one,
-    so every connection is found by exactly the search of its own leave slot.
+    so every connection is found by exactly the search of its own leave slot. With
+    ``only``, the first leg must be one of those drives (edge ids).
 
     No label arrives after what the daily limit allows for its connection (rule 22): a
     connection leaving at L must end by ``ctx.leave_bound(L)``; that is the only cut.
@@ -722,7 +731,7 @@ def pareto_search(ctx: SearchContext, origin: str, leave_at: int, leave_before: 
         limit = horizon if chain is not None else min(horizon, ctx.leave_bound(high))
         kind, ident = key
         if kind == "city":
-            for terminal_id, lead in ctx.city_access[ident]:
+            for terminal_id, lead in ctx.city_access[ident] if not (only is not None and chain == ()) else ():
                 if terminal_id == barred:
                     continue  # the same terminal again: its transfer time applies (rule 5)
                 ready: Key = ("ready", terminal_id)
@@ -730,6 +739,8 @@ def pareto_search(ctx: SearchContext, origin: str, leave_at: int, leave_before: 
                     push(heap, (time + lead, money, counter, ready, None, here, None, low, high, chain))
                     counter += 1
             for drive in ctx.city_drives[ident]:
+                if only is not None and chain == () and id(drive) not in only:
+                    continue
                 target: Key = ("city", drive.destination)
                 next_chain: tuple[int, ...] | None = None
                 next_high = high
@@ -930,8 +941,19 @@ def make_journey(ctx: SearchContext, origin: str, destination: str, legs: list[L
 RawPath = tuple[str, tuple[tuple[int, int], ...]]  # destination, (edge id, run or start) per leg
 
 
-def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -> dict[str, list[Journey]]:
-    """Pareto sets of connections from ``origin`` to every city, over the given leave times."""
+def journeys_from(
+    ctx: SearchContext,
+    origin: str,
+    leave_times: Iterable[int],
+    first_drives: dict[int, frozenset[int]] | None = None,
+) -> dict[str, list[Journey]]:
+    """Pareto sets of connections from ``origin`` to every city, over the given leave times.
+
+    ``first_drives`` restricts the searches of some leave times to connections starting
+    with one of the given drives (by edge id); those times need not be in ``leave_times``.
+    """
+    first_drives = first_drives or {}
+    leave_times = set(leave_times)
     found: dict[str, dict[tuple[object, ...], Journey]] = {}
     # Searches from neighbouring leave times mostly find the same paths. A path seen
     # before (same edges, same runs or drive starts) gives the same journey and the
@@ -939,9 +961,10 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
     # part: building legs, postponing drives, counting night minutes.
     seen: set[RawPath] = set()
     max_day = ctx.rules.max_travel_min_per_day
-    ordered = sorted(set(leave_times))
+    ordered = sorted(leave_times | set(first_drives))
     for leave_at, leave_before in zip(ordered, [*ordered[1:], None], strict=True):
-        labels, paths = _paths_at(ctx, origin, leave_at, leave_before)
+        only = None if leave_at in leave_times else first_drives[leave_at]
+        labels, paths = _paths_at(ctx, origin, leave_at, leave_before, only)
         for destination, raw, arrive, index in paths:
             if raw in seen:
                 continue
@@ -965,15 +988,19 @@ def journeys_from(ctx: SearchContext, origin: str, leave_times: Iterable[int]) -
 
 
 def _paths_at(
-    ctx: SearchContext, origin: str, leave_at: int, leave_before: int | None
+    ctx: SearchContext,
+    origin: str,
+    leave_at: int,
+    leave_before: int | None,
+    only: frozenset[int] | None = None,
 ) -> tuple[Labels, list[tuple[str, RawPath, int, int]]]:
     """The search of the slot [leave_at, leave_before) and (destination, raw path, arrival,
     label) of every label it keeps at a city centre."""
-    slot = (origin, leave_at, leave_before)
+    slot = (origin, leave_at, leave_before, only)
     cached = ctx.paths.get(slot)
     if cached is not None:
         return ctx.arrivals[slot], cached
-    labels = pareto_search(ctx, origin, leave_at, leave_before)
+    labels = pareto_search(ctx, origin, leave_at, leave_before, only)
     paths = []
     for key, indices in labels.by_key.items():
         if key[0] != "city" or key[1] == origin:
@@ -1102,11 +1129,27 @@ def drive_leave_times(ctx: SearchContext, origin: str, not_before: int, not_afte
     # A moment outside every opening of the windows starts no drive: the opening after it
     # is already a candidate.
     times = openings | {t for t in moments if any(o <= t < c for o, c in spans)}
-    times |= _latest_drive_moments(ctx, origin, not_before, not_after)
     return sorted(t for t in times if not_before <= t <= not_after)
 
 
-def _latest_drive_moments(ctx: SearchContext, origin: str, not_before: int, not_after: int) -> set[int]:
+def latest_drive_leave_times(
+    ctx: SearchContext, origin: str, not_before: int, not_after: int
+) -> dict[int, frozenset[int]]:
+    """``_latest_drive_moments`` in range, each with the drives (edge ids) it is the last start of.
+
+    Such a moment only matters for a connection starting with that drive: any other first
+    leg leaving then is found from the candidate moments of its own.
+    """
+    return {
+        t: frozenset(edges)
+        for t, edges in _latest_drive_moments(ctx, origin, not_before, not_after).items()
+        if not_before <= t <= not_after
+    }
+
+
+def _latest_drive_moments(
+    ctx: SearchContext, origin: str, not_before: int, not_after: int
+) -> dict[int, set[int]]:
     """Latest allowed starts of a first drive that can make a connection cheaper.
 
     The last start of each opening of the window, and the last before a closure of the
@@ -1117,7 +1160,7 @@ def _latest_drive_moments(ctx: SearchContext, origin: str, not_before: int, not_
     quiet hours at either end, a night boundary or a midnight passed).
     """
     quiet = ctx.rules.quiet_hours.minutes() if ctx.rules.quiet_hours is not None else None
-    found: set[int] = set()
+    found: dict[int, set[int]] = {}
     if not ctx.city_drives[origin]:
         return found
     home_marks, nights = ctx.home_marks()
@@ -1143,7 +1186,7 @@ def _latest_drive_moments(ctx: SearchContext, origin: str, not_before: int, not_
                 for mark in marks:
                     latest = latest_drive_start(ctx, edge, opens, mark)
                     if latest is not None:
-                        found.add(latest)
+                        found.setdefault(latest, set()).add(id(edge))
                 continue  # otherwise cost cannot change with the start
             marks.update(inside)
             if quiet is not None:
@@ -1155,5 +1198,5 @@ def _latest_drive_moments(ctx: SearchContext, origin: str, not_before: int, not_
                 for arrive_by in (mark, mark - 1 + edge.minutes):
                     latest = latest_drive_start(ctx, edge, opens, min(arrive_by, span_end))
                     if latest is not None:
-                        found.add(latest)
+                        found.setdefault(latest, set()).add(id(edge))
     return found

@@ -29,6 +29,7 @@ from planner.connections import (
     drive_minutes,
     drive_start,
     journeys_from,
+    latest_drive_leave_times,
 )
 from planner.domain import Mode, Objective, Scenario, Seminar, StabilityWeights
 from planner.network import Overlay, TransportNetwork
@@ -254,7 +255,8 @@ def build_problem(
             | set(departure_leave_times(context, origin, min(times), end_min))
             | set(drive_leave_times(context, origin, min(times), end_min))
         )
-        for destination, found in journeys_from(context, origin, leave_times).items():
+        first_drives = latest_drive_leave_times(context, origin, min(times), end_min)
+        for destination, found in journeys_from(context, origin, leave_times, first_drives).items():
             journeys[(origin, destination)] = found
 
     weights = scenario.objective
