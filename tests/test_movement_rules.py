@@ -153,6 +153,48 @@ def test_d_a_drive_feeding_a_flight_starts_as_late_as_the_window_allows():
     assert drive["arrive"] == "2016-01-18T20:00+06:00"
 
 
+def test_e_a_dearer_connection_that_keeps_the_daily_limit_is_kept():
+    """Root cause E: from B to C the 5 h drive is cheaper than the 1.5 h flight (300 points of
+    fare), but after 4 h on the road the drive breaks an 8 h limit; the flight keeps it and the
+    plan must use it rather than drop C."""
+    _, document = planned(binding_world())
+    assert document["status"] == "OPTIMAL"
+    assert [s["city"] for s in document["seminars"]] == ["b", "c"]
+    to_c = next(c for c in document["connections"] if c["to_city"] == "c")
+    assert [document["legs"][i]["service"] for i in to_c["legs"]] == ["F3"]
+
+
+def binding_world() -> dict[str, Any]:
+    """Root cause E's world: a cheap drive that breaks the daily limit, a dear flight that keeps it."""
+    data = world()
+    data["calendar"]["horizon_days"] = 2
+    data["cities"] = [
+        city("a", 70.0),
+        city("b", 71.0, terminals=[{"id": "B-air", "kind": "airport", "access_min": 0, "check_in_min": 0}]),
+        city("c", 72.0, terminals=[{"id": "C-air", "kind": "airport", "access_min": 0, "check_in_min": 0}]),
+    ]
+    data["seminars"] = [
+        {"city": "b", "start_times": ["13:00"], "duration_min": 120, "required": True},
+        {"city": "c", "start_times": ["09:00"], "duration_min": 120, "required": True},
+    ]
+    data["delegation"]["latest_return"] = "2016-01-19T22:00"
+    data["delegation"]["rules"] = {"max_travel_min_per_day": 480}
+    data["services"] = [
+        {
+            "id": "F3",
+            "mode": "flight",
+            "stops": [{"terminal": "B-air", "depart": "19:00"}, {"terminal": "C-air", "arrive": "20:30"}],
+            "fare": 75000,
+        }
+    ]
+    data["roads"] = [
+        {"id": "a-b", "a": "a", "b": "b", "distance_km": 240, "duration_min": 240},
+        {"id": "b-c", "a": "b", "b": "c", "distance_km": 300, "duration_min": 300},
+        {"id": "c-a", "a": "c", "b": "a", "distance_km": 180, "duration_min": 180},
+    ]
+    return data
+
+
 def test_f_a_day_long_limit_allows_connections_over_two_days():
     """Root cause F: with a 1440-minute limit a 50-hour train keeps every day within the limit."""
     data = world()
@@ -220,7 +262,12 @@ def test_h_night_minutes_follow_the_clock_change():
     start = network.axis.minutes(dt.datetime(2016, 3, 26, 22, 0), zone)
     end = network.axis.minutes(dt.datetime(2016, 3, 27, 6, 0), zone)
     assert end - start == 420
-    assert context.window_overlap(start, end, scenario.delegation.rules.night.minutes(), "a") == 420
+    night = scenario.delegation.rules.night.minutes()
+    assert context.window_overlap(start, end, night, "a") == 420
+    # Travelling from 20:00 to 10:00 across that night also counts 420 night minutes, not 480.
+    before = network.axis.minutes(dt.datetime(2016, 3, 26, 20, 0), zone)
+    after = network.axis.minutes(dt.datetime(2016, 3, 27, 10, 0), zone)
+    assert context.window_overlap(before, after, night, "a") == 420
 
 
 def test_i_a_zero_weight_region_is_listed_as_covered():
