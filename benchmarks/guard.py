@@ -3,10 +3,11 @@
     .venv/bin/python benchmarks/guard.py [scenario.yaml]
 
 Plans the scenario (by default the flagship) with the solver settings written in the
-file, checks the plan with ``planner.check.check_plan`` and exits 1 with a message
-naming what failed if the status is not OPTIMAL or the checker reports a violation.
-It is not a timing test: the elapsed time is printed for information only, since CI
-machines differ too much for a threshold to mean anything.
+file but without their wall-clock limit (an hour instead), checks the plan with
+``planner.check.check_plan`` and exits 1 with a message naming what failed if the status
+is not OPTIMAL or the checker reports a violation. It is not a timing test: whether
+OPTIMAL is proven must not depend on how fast or busy the machine is, and the elapsed
+time is printed for information only.
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ def main(argv: list[str]) -> int:
     except ScenarioError as error:
         print(f"guard FAILED: the scenario does not load:\n{error}", file=sys.stderr)
         return 1
-    problem, result = plan(scenario)
+    settings = scenario.solver.model_copy(update={"time_limit_s": 3600.0})
+    problem, result = plan(scenario, settings)
     violations = check_plan(scenario, plan_json(scenario, problem.axis, result))
     elapsed = time.perf_counter() - started
-    settings = scenario.solver
     print(
         f"guard: {scenario.name}: {result.status.value}, objective {result.objective}, "
         f"bound {result.bound}, {result.coverage_points}/{result.max_coverage_points} points, "
@@ -47,10 +48,7 @@ def main(argv: list[str]) -> int:
     )
     failures = []
     if result.status != SolveStatus.OPTIMAL:
-        failures.append(
-            f"status is {result.status.value}, expected OPTIMAL within the scenario's "
-            f"{settings.time_limit_s:g} s time limit"
-        )
+        failures.append(f"status is {result.status.value}, expected OPTIMAL (no wall-clock limit that binds)")
     failures.extend(f"checker: {violation}" for violation in violations)
     for failure in failures:
         print(f"guard FAILED: {failure}", file=sys.stderr)

@@ -455,6 +455,13 @@ class SolverParams(Frozen):
     """How the CP-SAT search runs."""
 
     time_limit_s: float = Field(default=30.0, gt=0, le=3600)
+    deterministic_limit: float | None = Field(
+        default=None,
+        gt=0,
+        le=1e6,
+        description="A limit in CP-SAT's deterministic time (work, not seconds): the same answer "
+        "on any machine, however busy. Both limits apply; the first reached ends the search.",
+    )
     workers: int = Field(default=1, ge=1, le=64)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     prune_dominated: bool = Field(

@@ -190,6 +190,7 @@ def _run(
     time_limit: float,
     hint: list[Arc] | None,
     progress: ProgressHook | None = None,
+    work_share: float = 1.0,
 ) -> _Outcome:
     model = ItineraryModel(problem)
     if hint:
@@ -205,6 +206,10 @@ def _run(
             model.model.add_hint(var, region in covered)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    if params.deterministic_limit is not None:
+        # A fixed share (half each when two models run), never one that depends on the clock,
+        # so the same limit gives the same plan on any machine.
+        solver.parameters.max_deterministic_time = max(1e-3, params.deterministic_limit * work_share)
     solver.parameters.num_workers = params.workers
     solver.parameters.random_seed = params.seed
     # Measured on this model: cheaper presolve probing and a tighter LP relaxation
@@ -291,7 +296,7 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         # Half the time for the relaxed model: if its plan breaks the daily limit, the
         # exact model still has time to find one (a relaxed run that used the whole limit
         # would leave it none).
-        outcome = _run(problem.relaxed(), params, params.time_limit_s / 2, start_hint, progress)
+        outcome = _run(problem.relaxed(), params, params.time_limit_s / 2, start_hint, progress, 0.5)
         plan_arcs = [outcome.problem.arcs[i] for i in outcome.chosen] if outcome.chosen is not None else None
         within = plan_arcs is not None and all(
             m <= problem.limit_on(day) for day, m in problem.daily_loads(plan_arcs).items()
@@ -310,7 +315,7 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
             # is not complete only costs CP-SAT a repair).
             exact_problem = problem.exact()  # built before the clock is read: it takes time too
             remaining = params.time_limit_s - (time.perf_counter() - started)
-            exact = _run(exact_problem, params, remaining, plan_arcs or start_hint, progress)
+            exact = _run(exact_problem, params, remaining, plan_arcs or start_hint, progress, 0.5)
             if not within or (exact.chosen is not None and _rank(exact) <= _rank(outcome)):
                 outcome = exact
                 path = "exact model with the daily limit"
