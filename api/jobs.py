@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -34,6 +35,25 @@ _progress_queue: Any = None
 def _install_progress_queue(queue: Any) -> None:
     global _progress_queue
     _progress_queue = queue
+    _end_with_parent()
+
+
+def _end_with_parent() -> None:
+    """A solver process ends when the server that started it is gone, even after kill -9.
+
+    A watchdog thread, not the kernel's parent-death signal: that one fires when the
+    *thread* that started the process ends, and the pool starts processes from whichever
+    thread submits work.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def _reporter(token: str | None) -> Callable[[str, dict[str, Any]], None] | None:

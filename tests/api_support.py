@@ -85,8 +85,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database: Path, **env: str) -> Iterator[str]:
-    """``planner serve`` in its own process on a loopback port; yields the base URL."""
+def running_server(
+    database: Path, *, started: list[subprocess.Popen[str]] | None = None, **env: str
+) -> Iterator[str]:
+    """``planner serve`` in its own process on a loopback port; yields the base URL (and
+    appends the process to ``started``, when given)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -100,6 +103,8 @@ def running_server(database: Path, **env: str) -> Iterator[str]:
         command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     base = f"http://127.0.0.1:{port}"
+    if started is not None:
+        started.append(process)
     try:
         deadline = time.monotonic() + 60
         while True:

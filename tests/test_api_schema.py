@@ -42,8 +42,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 def test_generated_requests_never_get_a_server_error(tmp_path: Path) -> None:
     # A 1 s solver cap keeps any drawn solve short; the server must still never fail.
-    environment = {"PLANNER_MAX_TIME_LIMIT_S": "1", "PLANNER_SOLVER_PROCESSES": "1"}
-    with running_server(tmp_path / "planner.db", **environment) as base:
+    with running_server(
+        tmp_path / "planner.db", PLANNER_MAX_TIME_LIMIT_S="1", PLANNER_SOLVER_PROCESSES="1"
+    ) as base:
         created = httpx.post(
             f"{base}/v1/plans", json={"scenario_name": REAL_SCENARIO}, headers=ACME, timeout=60
         )

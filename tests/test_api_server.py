@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,41 @@ def test_coordinator_flow_races_and_restart(tmp_path: Path) -> None:
         assert everything(base, desk) == before
         latest = httpx.get(f"{base}/v1/plans/{created['id']}", headers=desk).json()
         assert latest["version"] == 2
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for init, which may not reap it)."""
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_solver_processes_end_when_the_server_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the server leaves none of its solver processes (nor the resource tracker)."""
+    started: list[subprocess.Popen[str]] = []
+    with running_server(tmp_path / "planner.sqlite", started=started) as _base:
+        server = started[0]
+        children = _children(server.pid)
+        assert len(children) >= 2, children  # the solver pool, warmed at start
+        server.kill()
+        server.wait()
+        deadline = time.monotonic() + 30
+        while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in children if _running(pid)]
