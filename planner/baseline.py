@@ -76,8 +76,7 @@ def objective_weights(problem: Problem) -> ObjectiveWeights:
 
 def coverage_points(problem: Problem, cities: frozenset[str] | set[str]) -> int:
     """Seminar weights of the cities plus the weights of the regions they serve (each once)."""
-    regions = {r for city in cities for r in problem.city_regions.get(city, ())}
-    return sum(problem.city_points.get(c, 0) for c in cities) + sum(problem.region_points[r] for r in regions)
+    return problem.coverage_points(cities)
 
 
 def objective_of(problem: Problem, cities: frozenset[str] | set[str], secondary_cost: int) -> int:

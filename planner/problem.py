@@ -134,10 +134,6 @@ class Problem:
             )
         return self._exact
 
-    def exact_if_built(self) -> Problem | None:
-        """The exact problem if ``exact()`` has built it, else None."""
-        return self._exact
-
     def daily_loads(self, arcs: list[Arc]) -> dict[int, int]:
         """Travel minutes per home day of a set of arcs (an itinerary)."""
         loads: dict[int, int] = {}
@@ -159,6 +155,16 @@ class Problem:
         if node == SINK:
             return self.scenario.delegation.end_city
         return self.slot(node).city
+
+    def covered_regions(self, cities: set[str] | frozenset[str]) -> set[str]:
+        """The regions (not yet covered) that seminars in these cities cover."""
+        return {r for city in cities for r in self.city_regions.get(city, ())}
+
+    def coverage_points(self, cities: set[str] | frozenset[str]) -> int:
+        """Seminar weights of the cities plus the weights of the regions they serve (each once)."""
+        return sum(self.city_points.get(c, 0) for c in cities) + sum(
+            self.region_points[r] for r in self.covered_regions(cities)
+        )
 
     @property
     def max_coverage_points(self) -> int:

@@ -236,10 +236,7 @@ def _rank(outcome: _Outcome) -> tuple[int, int]:
 def _rank_arcs(problem: Problem, arcs: list[Arc]) -> tuple[int, int]:
     """(-coverage points, secondary cost) of a plan given by its arcs."""
     visited = {problem.slot(a.head).city for a in arcs if a.head not in (SOURCE, SINK)}
-    regions = {r for city in visited for r in problem.city_regions.get(city, ())}
-    points = sum(problem.city_points.get(c, 0) for c in visited) + sum(
-        problem.region_points[r] for r in regions
-    )
+    points = problem.coverage_points(visited)
     dropped = sum(p for city, p in problem.drop_penalty.items() if city not in visited)
     return -points, sum(a.cost for a in arcs) + dropped * problem.stability_scale
 
@@ -296,7 +293,9 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         # Half the time for the relaxed model: if its plan breaks the daily limit, the
         # exact model still has time to find one (a relaxed run that used the whole limit
         # would leave it none).
-        outcome = _run(problem.relaxed(), params, params.time_limit_s / 2, start_hint, progress, 0.5)
+        relaxed = outcome = _run(
+            problem.relaxed(), params, params.time_limit_s / 2, start_hint, progress, 0.5
+        )
         plan_arcs = [outcome.problem.arcs[i] for i in outcome.chosen] if outcome.chosen is not None else None
         within = plan_arcs is not None and all(
             m <= problem.limit_on(day) for day, m in problem.daily_loads(plan_arcs).items()
@@ -305,8 +304,8 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         proven = outcome.status == SolveStatus.OPTIMAL and within
         left = params.time_limit_s - (time.perf_counter() - started)
         # With too little time left the exact model is not started: its arcs take two to
-        # three times as long to build as the first ones did. A relaxed plan breaking the limit then gives
-        # way to the greedy plan.
+        # three times as long to build as the first ones did. A relaxed plan breaking the
+        # limit then gives way to the greedy plan.
         needed = 3 * problem.arcs_build_s + 0.1 * params.time_limit_s
         if not proven and outcome.status != SolveStatus.INFEASIBLE and left > needed:
             # The relaxed plan breaks the limit, or is not proven best, or there is none:
@@ -319,12 +318,12 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
             if not within or (exact.chosen is not None and _rank(exact) <= _rank(outcome)):
                 outcome = exact
                 path = "exact model with the daily limit"
-        if outcome.chosen is not None and outcome.problem is not problem.exact_if_built() and not within:
+        if outcome is relaxed and outcome.chosen is not None and not within:
             # A relaxed plan that breaks the daily limit is no plan.
             outcome.chosen, outcome.status = None, SolveStatus.TIME_LIMIT
     else:
         outcome = _run(problem, params, params.time_limit_s, start_hint, progress)
-    model, solver = outcome.model, outcome.solver
+    solver = outcome.solver
     fallback = False
     # Only a greedy plan that holds every required seminar is a plan (greedy leaves out a
     # required city it cannot insert).
@@ -335,33 +334,31 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
     ):
         # Anytime: the greedy plan is a plan. When CP-SAT found none in its time (or, with the
         # limit split between two runs, only a worse one), the greedy plan is the answer.
-        # The relaxed run's model has the same arcs; its objective formula applies as is.
-        model = outcome.model if outcome.model.problem.arcs is problem.arcs else ItineraryModel(problem)
         wanted = set(greedy.arcs)
         chosen_greedy = [i for i, arc in enumerate(problem.arcs) if arc in wanted]
-        outcome = _Outcome(SolveStatus.FEASIBLE, problem, model, solver, chosen_greedy)
+        outcome = _Outcome(SolveStatus.FEASIBLE, problem, outcome.model, solver, chosen_greedy)
         fallback = True
         path = "greedy plan (the solver found no better one within the time limit)"
     runtime = time.perf_counter() - started
 
     if outcome.chosen is not None:
+        from planner.baseline import objective_of
+
         status = outcome.status
-        chosen = outcome.chosen
-        itinerary = _itinerary(outcome.problem, [outcome.problem.arcs[i] for i in chosen])
+        solved = outcome.problem
+        arcs = [solved.arcs[i] for i in outcome.chosen]
+        itinerary = _itinerary(solved, arcs)
         covered = {s.city for s in itinerary.seminars}
-        # Figures from the itinerary itself: a region variable of a zero-weight region (or
-        # of any region, in a plan not proven optimal) may be left at 0 though it is covered.
-        regions = tuple(sorted({r for city in covered for r in outcome.problem.city_regions.get(city, ())}))
-        points = sum(outcome.problem.city_points.get(c, 0) for c in covered) + sum(
-            outcome.problem.region_points[r] for r in regions
+        # Figures from the itinerary itself, never from solver variables: a region variable of
+        # a zero-weight region (or of any region, in a plan not proven optimal) may be left at
+        # 0 though the region is covered.
+        regions = tuple(sorted(solved.covered_regions(covered)))
+        points = solved.coverage_points(covered)
+        stability = sum(a.stability for a in arcs) + sum(
+            penalty for city, penalty in solved.drop_penalty.items() if city not in covered
         )
-        scale = outcome.problem.stability_scale
-        stability = sum(outcome.problem.arcs[i].stability for i in chosen) + sum(
-            penalty for city, penalty in outcome.problem.drop_penalty.items() if city not in covered
-        )
-        secondary = sum(model.arc_cost(i) - scale * outcome.problem.arcs[i].stability for i in chosen)
-        # From the plan itself, never from solver variables a non-optimal solution may leave loose.
-        value = model.objective_of(chosen)
+        secondary = sum(a.cost - solved.stability_scale * a.stability for a in arcs)
+        value = objective_of(solved, covered, sum(a.cost for a in arcs))
         objective: int | None = value
         bound: int | None = None if fallback else min(round(solver.best_objective_bound), value)
     else:

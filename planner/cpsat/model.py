@@ -105,23 +105,6 @@ class ItineraryModel:
                 terms.extend(self.arc_vars[i] * points for i in indices)
         return sum(terms, cp_model.LinearExpr.constant(0))
 
-    def objective_of(self, chosen: list[int]) -> int:
-        """The objective of a plan (arc indices), computed from the plan itself: the same
-        weighted sum CP-SAT minimises, with coverage counted from the seminars held."""
-        problem = self.problem
-        visited = {
-            problem.slot(problem.arcs[i].head).city
-            for i in chosen
-            if problem.arcs[i].head not in (SOURCE, SINK)
-        }
-        regions = {r for city in visited for r in problem.city_regions.get(city, ())}
-        points = sum(problem.city_points.get(c, 0) for c in visited) + sum(
-            problem.region_points[r] for r in regions
-        )
-        secondary = sum(self.arc_cost(i) // self.divisor for i in chosen)
-        secondary += sum(p // self.divisor for city, p in self.drop.items() if city not in visited)
-        return self.scale * (problem.max_coverage_points - points) + secondary
-
     def arc_cost(self, index: int) -> int:
         return self.problem.arcs[index].cost
 
@@ -141,7 +124,6 @@ class ItineraryModel:
         worst = sorted(costs, reverse=True)[:stops]
         scale = (sum(worst) + sum(drop.values())) // divisor + 1
         max_points = self.problem.max_coverage_points
-        self.scale, self.divisor, self.drop = scale, divisor, drop
         secondary = sum(
             (self.arc_vars[i] * (c // divisor) for i, c in enumerate(costs) if c),
             cp_model.LinearExpr.constant(0),
