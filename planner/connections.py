@@ -284,44 +284,30 @@ class SearchContext:
         """Minutes of [start, end) inside a daily local window (which may wrap midnight)."""
         if end <= start:
             return 0
-        w_start, w_end = window
-        if w_end <= w_start:
-            w_end += 24 * 60
         first, _ = self.local_day(start, city_id)
         last, _ = self.local_day(end - 1, city_id)
         total = 0
         for index in range(first - 1, last + 1):
-            low = self.at_local(index, w_start, city_id)
-            # The end of a wrapping window is a wall-clock time of the next day: on a
-            # clock-change night the window is shorter or longer in real minutes.
-            high = (
-                self.at_local(index, w_end, city_id)
-                if w_end < 24 * 60
-                else self.at_local(index + 1, w_end - 24 * 60, city_id)
-            )
+            low, high = self.opening(index, window, city_id)
             total += max(0, min(end, high) - max(start, low))
         return total
 
-    def openings(self, window: tuple[int, int], city_id: str, around: int) -> list[tuple[int, int]]:
-        """The openings [open, close] of a daily local window from the day before ``around``.
+    def opening(self, day: int, window: tuple[int, int], city_id: str) -> tuple[int, int]:
+        """[opens, closes] of a daily local window opening on a local day (a midnight index).
 
-        A window whose end is not after its start wraps past midnight: it closes on the
-        next local date. Returned in time order, three days' worth.
+        A window whose end is not after its start wraps past midnight: it closes at that
+        wall-clock time of the next local date, so across a clock change it is an hour
+        shorter or longer in real minutes.
         """
         w_start, w_end = window
+        closes_on = day if w_end > w_start else day + 1
+        return self.at_local(day, w_start, city_id), self.at_local(closes_on, w_end, city_id)
+
+    def openings(self, window: tuple[int, int], city_id: str, around: int) -> list[tuple[int, int]]:
+        """The openings of a daily local window from the day before ``around``, in time order."""
         index, _ = self.local_day(around, city_id)
-        result = []
-        for day in range(index - 1, index + 2):
-            if day < 0 or day + 1 >= len(self.midnights[city_id]):
-                continue
-            opens = self.at_local(day, w_start, city_id)
-            closes = (
-                self.at_local(day, w_end, city_id)
-                if w_end > w_start
-                else self.at_local(day + 1, w_end, city_id)
-            )
-            result.append((opens, closes))
-        return result
+        last = len(self.midnights[city_id]) - 1
+        return [self.opening(day, window, city_id) for day in range(max(0, index - 1), min(index + 2, last))]
 
     def minutes_per_home_day(self, start: int, end: int) -> tuple[tuple[int, int], ...]:
         """Split [start, end) by home-zone calendar day: ((day index, minutes), ...)."""
@@ -346,18 +332,12 @@ class SearchContext:
         if self._home_marks is None:
             home = self.home_city
             night_start, night_end = self.rules.night.minutes()
-            last = len(self.midnights[home]) - 1
             marks: set[int] = set()
             nights = []
-            for day in range(last):
-                begin = self.at_local(day, night_start, home)
-                if night_end > night_start:
-                    end = self.at_local(day, night_end, home)
-                else:
-                    end = self.at_local(day + 1, night_end, home) if day + 1 < last else begin
+            for day in range(len(self.midnights[home]) - 1):
+                begin, end = self.opening(day, (night_start, night_end), home)
                 marks.update((self.midnights[home][day], begin, end))
-                if end > begin:
-                    nights.append((begin, end))
+                nights.append((begin, end))
             self._home_marks = (sorted(marks), sorted(nights))
         return self._home_marks
 
@@ -631,9 +611,10 @@ def _latest_drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int, ar
 
 
 # A label: (time, money, barred terminal, previous label index or -1, the leg taken to
-# get there, key, earliest leave, latest leave, drive chain); see pareto_search.
-Label = tuple[int, float, "str | None", int, "LegSpec | None", Key, int, int, "tuple[int, ...] | None"]
-UNKNOWN = 1 << 60  # a leave time not yet known
+# get there, key, leave, drive chain); see pareto_search. Once a ride is taken the leave is
+# exact; before (no leg yet, or only drives) it is the earliest the leave can be, as the
+# drives are still to be postponed to whatever follows.
+Label = tuple[int, float, "str | None", int, "LegSpec | None", Key, int, "tuple[int, ...] | None"]
 
 
 @dataclass
@@ -661,7 +642,7 @@ def _dominated(
     key: Key,
     money: float,
     barred: str | None,
-    leave_high: int,
+    leave: int,
     chain: tuple[int, ...] | None,
 ) -> bool:
     """True when a label kept at ``key`` (so arriving no later) does at least as well for
@@ -672,8 +653,8 @@ def _dominated(
       its transfer time (rule 5; the "ready" label of that terminal covers that case).
     - Its connection leaves no earlier. Once a ride is taken the leave is known exactly
       (drives before it postponed to make it, rule 16); before, a label only knows the
-      earliest its leave can be (postponing moves it later). The kept label's earliest
-      must reach the other's exact leave.
+      earliest its leave can be (postponing moves it later). The kept label's leave (exact
+      or earliest) must reach the other's exact ``leave``.
     - Before any ride (``chain`` is not None: no leg yet, or only drives) the leave is not
       known, as postponing the drives depends on what follows; only a label over the same
       drives, which will be postponed alike, can stand in for it.
@@ -683,9 +664,9 @@ def _dominated(
         if kept[1] > money or not (kept[2] is None or kept[2] == barred):
             continue
         if chain is not None:
-            if kept[8] == chain:
+            if kept[7] == chain:
                 return True
-        elif kept[6] >= leave_high:
+        elif kept[6] >= leave:
             return True
     return False
 
@@ -713,37 +694,36 @@ def pareto_search(
         leave_before = horizon + 1
     labels = Labels()
     start: Key = ("city", origin)
-    # (time, money, order, key, barred, previous, leg, earliest leave, latest leave, chain)
-    heap: list[
-        tuple[int, float, int, Key, str | None, int, LegSpec | None, int, int, tuple[int, ...] | None]
-    ] = [(leave_at, 0.0, 0, start, None, -1, None, leave_at, UNKNOWN, ())]
+    # (time, money, order, key, barred, previous, leg, leave, chain)
+    heap: list[tuple[int, float, int, Key, str | None, int, LegSpec | None, int, tuple[int, ...] | None]] = [
+        (leave_at, 0.0, 0, start, None, -1, None, leave_at, ())
+    ]
     counter = 1
     push = heapq.heappush
     pop = heapq.heappop
     by_key = labels.by_key
     while heap:
-        time, money, _, key, barred, previous, spec, low, high, chain = pop(heap)
-        if key in by_key and _dominated(labels, key, money, barred, high, chain):
+        time, money, _, key, barred, previous, spec, leave, chain = pop(heap)
+        if key in by_key and _dominated(labels, key, money, barred, leave, chain):
             continue
         here = len(labels.entries)
-        labels.entries.append((time, money, barred, previous, spec, key, low, high, chain))
+        labels.entries.append((time, money, barred, previous, spec, key, leave, chain))
         labels.by_key.setdefault(key, []).append(here)
-        limit = horizon if chain is not None else min(horizon, ctx.leave_bound(high))
+        limit = horizon if chain is not None else min(horizon, ctx.leave_bound(leave))
         kind, ident = key
         if kind == "city":
             for terminal_id, lead in ctx.city_access[ident] if not (only is not None and chain == ()) else ():
                 if terminal_id == barred:
                     continue  # the same terminal again: its transfer time applies (rule 5)
                 ready: Key = ("ready", terminal_id)
-                if time + lead <= limit and not _dominated(labels, ready, money, None, high, chain):
-                    push(heap, (time + lead, money, counter, ready, None, here, None, low, high, chain))
+                if time + lead <= limit and not _dominated(labels, ready, money, None, leave, chain):
+                    push(heap, (time + lead, money, counter, ready, None, here, None, leave, chain))
                     counter += 1
             for drive in ctx.city_drives[ident]:
                 if only is not None and chain == () and id(drive) not in only:
                     continue
                 target: Key = ("city", drive.destination)
                 next_chain: tuple[int, ...] | None = None
-                next_high = high
                 if chain is not None:
                     # Drives before any ride: the leave floats, as they are postponed to
                     # whatever follows (rule 16), so nothing is cut by the daily limit yet.
@@ -752,10 +732,9 @@ def pareto_search(
                     if drive.destination in ctx.chain_cities(origin, chain):
                         continue
                     next_chain = (*chain, id(drive))
-                    next_high = UNKNOWN
                 next_money = money + drive.cost
                 # Checked before the drive is timed: every label kept there is no later.
-                if target in by_key and _dominated(labels, target, next_money, None, next_high, next_chain):
+                if target in by_key and _dominated(labels, target, next_money, None, leave, next_chain):
                     continue
                 begin = drive_start(ctx, drive, time)
                 if begin is None:
@@ -765,7 +744,7 @@ def pareto_search(
                 end = begin + drive_minutes(ctx, drive, begin)
                 if end > limit:
                     continue
-                next_low = begin if chain == () else low
+                next_leave = begin if chain == () else leave
                 push(
                     heap,
                     (
@@ -776,8 +755,7 @@ def pareto_search(
                         None,
                         here,
                         (drive, begin),
-                        next_low,
-                        next_high,
+                        next_leave,
                         next_chain,
                     ),
                 )
@@ -789,24 +767,27 @@ def pareto_search(
                 if index == len(ride.runs):
                     continue
                 run = ride.runs[index]
+                ride_limit = limit
                 if chain is None:
-                    next_low, next_high = low, high
+                    next_leave = leave
                 elif chain == ():
                     # The first ride fixes the leave: just in time for it.
-                    next_high = next_low = run.depart - lead_here
-                    if next_high >= leave_before:
+                    next_leave = run.depart - lead_here
+                    if next_leave >= leave_before:
                         continue  # a later search's slot
-                    limit = min(horizon, ctx.leave_bound(next_high))
+                    ride_limit = min(horizon, ctx.leave_bound(next_leave))
                 else:
                     # A ride after drives fixes the leave too: the drives postponed to make it.
-                    next_high = next_low = _postponed_leave(ctx, labels, here, run.depart - lead_here)
-                    limit = min(horizon, ctx.leave_bound(next_high))
-                if run.arrive > limit:
+                    next_leave = _postponed_leave(ctx, labels, here, run.depart - lead_here)
+                    ride_limit = min(horizon, ctx.leave_bound(next_leave))
+                if run.arrive > ride_limit:
                     continue
                 next_money = money + ride.cost
                 ready_key: Key = ("ready", ride.alight)
                 ready_at = run.arrive + ride.transfer_min
-                if ready_at <= limit and not _dominated(labels, ready_key, next_money, None, next_high, None):
+                if ready_at <= ride_limit and not _dominated(
+                    labels, ready_key, next_money, None, next_leave, None
+                ):
                     push(
                         heap,
                         (
@@ -817,16 +798,15 @@ def pareto_search(
                             None,
                             here,
                             (ride, index),
-                            next_low,
-                            next_high,
+                            next_leave,
                             None,
                         ),
                     )
                     counter += 1
                 city_key: Key = ("city", ride.to_city)
                 city_at = run.arrive + ride.access_min
-                if city_at <= limit and not _dominated(
-                    labels, city_key, next_money, ride.alight, next_high, None
+                if city_at <= ride_limit and not _dominated(
+                    labels, city_key, next_money, ride.alight, next_leave, None
                 ):
                     push(
                         heap,
@@ -838,8 +818,7 @@ def pareto_search(
                             ride.alight,
                             here,
                             (ride, index),
-                            next_low,
-                            next_high,
+                            next_leave,
                             None,
                         ),
                     )
@@ -848,21 +827,26 @@ def pareto_search(
 
 
 def _postponed_leave(ctx: SearchContext, labels: Labels, index: int, arrive_by: int) -> int:
-    """The leave of a chain of drives (the path to a label) postponed to arrive by ``arrive_by``:
-    each drive at its latest allowed start before the next, as ``_legs_of`` does."""
-    drives: list[tuple[DriveEdge, int]] = []
-    current = index
-    while current >= 0:
-        spec = labels.entries[current][4]
-        if spec is not None and isinstance(spec[0], DriveEdge):
-            drives.append((spec[0], spec[1]))
-        current = labels.entries[current][3]
-    leave = arrive_by
-    for edge, begin in drives:  # last drive first
-        latest = latest_drive_start(ctx, edge, begin, arrive_by)
-        leave = begin if latest is None or latest <= begin else latest
-        arrive_by = leave
-    return leave
+    """The leave of a chain of drives (the path to a label) postponed to arrive by ``arrive_by``."""
+    return _postpone(ctx, _specs(labels, index), arrive_by)[0][1]
+
+
+def _postpone(ctx: SearchContext, specs: list[LegSpec], arrive_by: int | None) -> list[LegSpec]:
+    """The legs with each drive that feeds a later leg (or must arrive by ``arrive_by``)
+    started as late as still makes it (rule 16: the latest start the rules allow, not just
+    the last instant), so waiting happens at the hotel, not at a terminal."""
+    specs = list(specs)
+    for position in range(len(specs) - 1, -1, -1):
+        edge, value = specs[position]
+        if isinstance(edge, RideEdge):
+            arrive_by = edge.runs[value].depart - ctx.lead[edge.board]
+            continue
+        if arrive_by is not None and arrive_by > value + drive_minutes(ctx, edge, value):
+            latest = latest_drive_start(ctx, edge, value, arrive_by)
+            if latest is not None and latest > value:
+                specs[position] = (edge, latest)
+        arrive_by = specs[position][1]
+    return specs
 
 
 def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> Labels:
@@ -1017,30 +1001,16 @@ def _paths_at(
 def _legs_of(
     ctx: SearchContext, origin: str, labels: Labels, raw: RawPath, index: int
 ) -> tuple[tuple[tuple[str, int], ...], list[LegSpec]]:
-    """The legs of a raw path found in ``labels`` and its signature; legs are built only for
-    a signature not seen before. Each drive that feeds a later leg starts as late as still
-    makes that leg (rule 16: the latest start the rules allow, not just the last instant)."""
+    """The legs of a raw path found in ``labels`` (drives postponed) and its signature; legs
+    are built only for a signature not seen before."""
     if ctx.keep_arrivals and (origin, raw) in ctx.legs:
         return ctx.legs[(origin, raw)]
-    specs = _specs(labels, index)
-    signature: list[tuple[str, int]] = []
-    arrive_by = 0  # when the next leg leaves its city centre
-    for position in range(len(specs) - 1, -1, -1):
-        edge, value = specs[position]
-        if isinstance(edge, RideEdge):
-            depart = edge.runs[value].depart
-            signature.append((edge.service, depart))
-            arrive_by = depart - ctx.lead[edge.board]
-            continue
-        if position < len(specs) - 1 and arrive_by > value + drive_minutes(ctx, edge, value):
-            latest = latest_drive_start(ctx, edge, value, arrive_by)
-            if latest is not None and latest > value:
-                value = latest
-                specs[position] = (edge, value)
-        signature.append((edge.road, value))
-        arrive_by = value
-    signature.reverse()
-    entry = (tuple(signature), specs)
+    specs = _postpone(ctx, _specs(labels, index), None)
+    signature = tuple(
+        (edge.service, edge.runs[value].depart) if isinstance(edge, RideEdge) else (edge.road, value)
+        for edge, value in specs
+    )
+    entry = (signature, specs)
     if ctx.keep_arrivals:
         ctx.legs[(origin, raw)] = entry
     return entry
@@ -1106,8 +1076,7 @@ def drive_leave_times(ctx: SearchContext, origin: str, not_before: int, not_afte
     spans = []
     for w_start, w_end in {edge.window for edge in ctx.city_drives[origin]}:
         for index in range(len(ctx.midnights[origin]) - 1):
-            opens = ctx.at_local(index, w_start, origin)
-            closes = ctx.at_local(index if w_end > w_start else index + 1, w_end, origin)
+            opens, closes = ctx.opening(index, (w_start, w_end), origin)
             if closes >= not_before and opens <= not_after:
                 spans.append((opens, closes))
                 openings.add(opens)
@@ -1165,10 +1134,8 @@ def _latest_drive_moments(
         return found
     home_marks, nights = ctx.home_marks()
     for edge in ctx.city_drives[origin]:
-        w_start, w_end = edge.window
         for index in range(len(ctx.midnights[origin]) - 1):
-            opens = ctx.at_local(index, w_start, origin)
-            closes = ctx.at_local(index if w_end > w_start else index + 1, w_end, origin)
+            opens, closes = ctx.opening(index, edge.window, origin)
             if closes < not_before or opens > not_after:
                 continue
             span_end = closes  # a drive lies inside one opening (rule 16)

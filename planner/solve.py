@@ -158,8 +158,7 @@ _STATUS = {
 class _Outcome:
     status: SolveStatus
     problem: Problem
-    model: ItineraryModel
-    solver: cp_model.CpSolver
+    solver: cp_model.CpSolver | None  # None when CP-SAT did not run
     chosen: list[int] | None  # arc indices of the plan, if one was found
 
 
@@ -224,8 +223,8 @@ def _run(
     code = solver.solve(model.model, _Reporter(progress) if progress else None)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [i for i, var in enumerate(model.arc_vars) if solver.boolean_value(var)]
-        return _Outcome(_STATUS[code], problem, model, solver, chosen)
-    return _Outcome(_STATUS.get(code, SolveStatus.TIME_LIMIT), problem, model, solver, None)
+        return _Outcome(_STATUS[code], problem, solver, chosen)
+    return _Outcome(_STATUS.get(code, SolveStatus.TIME_LIMIT), problem, solver, None)
 
 
 def _rank(outcome: _Outcome) -> tuple[int, int]:
@@ -258,30 +257,84 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         # No itinerary holds a required seminar: the plan is INFEASIBLE, with each such
         # city and its reason in `uncovered` (rule 9), never a plan that quietly lacks it.
         warnings.extend(f"required city {c} cannot be covered by any plan" for c in sorted(hopeless))
-        return Result(
-            status=SolveStatus.INFEASIBLE,
-            objective=None,
-            bound=None,
-            runtime_s=time.perf_counter() - started,
-            itinerary=None,
-            uncovered=tuple(explain_uncovered(problem, set(), feasible_nodes)),
-            coverage_points=0,
-            max_coverage_points=problem.max_coverage_points,
-            covered_regions=(),
-            secondary_cost=0,
-            stability_cost=0,
-            seed=params.seed,
-            workers=params.workers,
-            time_limit_s=params.time_limit_s,
-            warnings=tuple(warnings),
-            stats={
-                "slots": len(problem.slots),
-                "arcs": len(problem.arcs),
-                "arcs_before_pruning": len(problem.all_arcs),
-            },
-            method="a required city is unreachable",
+        outcome, path, fallback = (
+            _Outcome(SolveStatus.INFEASIBLE, problem, None, None),
+            "a required city is unreachable",
+            False,
         )
+    else:
+        outcome, path, fallback = _best_plan(problem, params, started, progress)
+    solver, status = outcome.solver, outcome.status
+    runtime = time.perf_counter() - started
 
+    if outcome.chosen is not None:
+        from planner.baseline import objective_of
+
+        solved = outcome.problem
+        arcs = [solved.arcs[i] for i in outcome.chosen]
+        itinerary = _itinerary(solved, arcs)
+        covered = {s.city for s in itinerary.seminars}
+        # Figures from the itinerary itself, never from solver variables: a region variable of
+        # a zero-weight region (or of any region, in a plan not proven optimal) may be left at
+        # 0 though the region is covered.
+        regions = tuple(sorted(solved.covered_regions(covered)))
+        points = solved.coverage_points(covered)
+        stability = sum(a.stability for a in arcs) + sum(
+            penalty for city, penalty in solved.drop_penalty.items() if city not in covered
+        )
+        secondary = sum(a.cost - solved.stability_scale * a.stability for a in arcs)
+        value = objective_of(solved, covered, sum(a.cost for a in arcs))
+        objective: int | None = value
+        bound: int | None = (
+            None if fallback or solver is None else min(round(solver.best_objective_bound), value)
+        )
+    else:
+        itinerary = None
+        covered, regions, points, secondary, objective, bound = set(), (), 0, 0, None, None
+        stability = 0
+
+    uncovered = explain_uncovered(problem, covered, feasible_nodes)
+    if itinerary is None and status == SolveStatus.TIME_LIMIT:
+        uncovered = [
+            u
+            if u.reason != UncoveredReason.TRADED_OFF
+            else Uncovered(
+                u.city, UncoveredReason.NO_PLAN, "no plan was found within the time limit", u.required
+            )
+            for u in uncovered
+        ]
+    return Result(
+        status=status,
+        objective=objective,
+        bound=bound,
+        runtime_s=runtime,
+        itinerary=itinerary,
+        uncovered=tuple(uncovered),
+        coverage_points=points,
+        max_coverage_points=problem.max_coverage_points,
+        covered_regions=tuple(sorted(regions)),
+        secondary_cost=secondary,
+        stability_cost=stability,
+        seed=params.seed,
+        workers=params.workers,
+        time_limit_s=params.time_limit_s,
+        warnings=tuple(warnings),
+        stats={
+            "slots": len(problem.slots),
+            "arcs": len(outcome.problem.arcs),
+            "arcs_before_pruning": len(problem.all_arcs),
+            "solve_s": round(runtime, 4),
+            "cp_sat_wall_s": round(solver.wall_time, 4) if solver is not None else 0.0,
+        },
+        method=path,
+    )
+
+
+def _best_plan(
+    problem: Problem, params: SolverParams, started: float, progress: ProgressHook | None
+) -> tuple[_Outcome, str, bool]:
+    """The best plan CP-SAT (or, failing it, the greedy plan) finds within the limit: the
+    outcome, how it was found, and whether it is the greedy fallback."""
     # A greedy plan (milliseconds) as CP-SAT's first solution: large instances then
     # always end with at least that plan, and search starts from a good incumbent.
     from planner.baseline import greedy_insertion
@@ -323,7 +376,6 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
             outcome.chosen, outcome.status = None, SolveStatus.TIME_LIMIT
     else:
         outcome = _run(problem, params, params.time_limit_s, start_hint, progress)
-    solver = outcome.solver
     fallback = False
     # Only a greedy plan that holds every required seminar is a plan (greedy leaves out a
     # required city it cannot insert).
@@ -336,72 +388,10 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         # limit split between two runs, only a worse one), the greedy plan is the answer.
         wanted = set(greedy.arcs)
         chosen_greedy = [i for i, arc in enumerate(problem.arcs) if arc in wanted]
-        outcome = _Outcome(SolveStatus.FEASIBLE, problem, outcome.model, solver, chosen_greedy)
+        outcome = _Outcome(SolveStatus.FEASIBLE, problem, outcome.solver, chosen_greedy)
         fallback = True
         path = "greedy plan (the solver found no better one within the time limit)"
-    runtime = time.perf_counter() - started
-
-    if outcome.chosen is not None:
-        from planner.baseline import objective_of
-
-        status = outcome.status
-        solved = outcome.problem
-        arcs = [solved.arcs[i] for i in outcome.chosen]
-        itinerary = _itinerary(solved, arcs)
-        covered = {s.city for s in itinerary.seminars}
-        # Figures from the itinerary itself, never from solver variables: a region variable of
-        # a zero-weight region (or of any region, in a plan not proven optimal) may be left at
-        # 0 though the region is covered.
-        regions = tuple(sorted(solved.covered_regions(covered)))
-        points = solved.coverage_points(covered)
-        stability = sum(a.stability for a in arcs) + sum(
-            penalty for city, penalty in solved.drop_penalty.items() if city not in covered
-        )
-        secondary = sum(a.cost - solved.stability_scale * a.stability for a in arcs)
-        value = objective_of(solved, covered, sum(a.cost for a in arcs))
-        objective: int | None = value
-        bound: int | None = None if fallback else min(round(solver.best_objective_bound), value)
-    else:
-        status = outcome.status
-        itinerary = None
-        covered, regions, points, secondary, objective, bound = set(), (), 0, 0, None, None
-        stability = 0
-
-    uncovered = explain_uncovered(problem, covered, feasible_nodes)
-    if itinerary is None and status == SolveStatus.TIME_LIMIT:
-        uncovered = [
-            u
-            if u.reason != UncoveredReason.TRADED_OFF
-            else Uncovered(
-                u.city, UncoveredReason.NO_PLAN, "no plan was found within the time limit", u.required
-            )
-            for u in uncovered
-        ]
-    return Result(
-        status=status,
-        objective=objective,
-        bound=bound,
-        runtime_s=runtime,
-        itinerary=itinerary,
-        uncovered=tuple(uncovered),
-        coverage_points=points,
-        max_coverage_points=problem.max_coverage_points,
-        covered_regions=tuple(sorted(regions)),
-        secondary_cost=secondary,
-        stability_cost=stability,
-        seed=params.seed,
-        workers=params.workers,
-        time_limit_s=params.time_limit_s,
-        warnings=tuple(warnings),
-        stats={
-            "slots": len(problem.slots),
-            "arcs": len(outcome.problem.arcs),
-            "arcs_before_pruning": len(problem.all_arcs),
-            "solve_s": round(runtime, 4),
-            "cp_sat_wall_s": round(solver.wall_time, 4),
-        },
-        method=path,
-    )
+    return outcome, path, fallback
 
 
 def _itinerary(problem: Problem, arcs: list[Arc]) -> Itinerary:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from planner.check import check_plan
-from planner.domain import Scenario, SolverParams
+from planner.domain import DisruptionKind, Scenario, SolverParams
 from planner.result import SolveStatus, plan_json
 from planner.solve import plan
 from tests.referee import RefereeResult, plan_dict, referee
@@ -121,6 +121,8 @@ def test_generator_is_deterministic_and_covers_the_format() -> None:
         seen |= {"offset+2" for s in sc.services for st in s.stops if (st.arrive or "").endswith("+2")}
         seen |= {"closure" for _ in sc.closures}
         seen |= {"no-quiet" for _ in [0] if sc.delegation.rules.quiet_hours is None}
+        seen |= {"zero-weight-region" for r in sc.regions if r.weight == 0}
+        seen |= {"region-wide-event" for e in sc.disruptions if e.region is not None}
     for needed in (
         "Asia/Almaty",
         "Asia/Aqtobe",
@@ -129,18 +131,15 @@ def test_generator_is_deterministic_and_covers_the_format() -> None:
         "Australia/Adelaide",
         "Europe/Berlin",
         "America/St_Johns",
-        "terminal_closed",
-        "road_closed",
-        "road_slowed",
-        "service_cancelled",
-        "service_delayed",
-        "city_unavailable",
+        *(kind.value for kind in DisruptionKind),  # every event kind, present and future
         "wrapping-road",
         "wrapping-seminar",
         "required",
         "offset+2",
         "closure",
         "no-quiet",
+        "zero-weight-region",
+        "region-wide-event",
     ):
         assert needed in seen, needed
 
