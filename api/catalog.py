@@ -120,7 +120,8 @@ class Catalog:
                 ["options", "time_limit_s"],
                 f"{options.time_limit_s:g} s is above this server's cap of {cap:g} s",
             )
-        time_limit = options.time_limit_s or min(scenario.solver.time_limit_s, cap)
+        fallback = self.settings.default_time_limit_s or min(scenario.solver.time_limit_s, cap)
+        time_limit = options.time_limit_s or fallback
         seed = options.seed if options.seed is not None else scenario.solver.seed
         # One CP-SAT worker per solve: the pool's processes are the server's parallelism.
         SolverParams(time_limit_s=time_limit, seed=seed, workers=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,12 +34,27 @@ class Settings(BaseSettings):
     max_horizon_days: int = Field(default=31, ge=1, description="Longest planning horizon.")
     max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Largest request body.")
     max_time_limit_s: float = Field(default=60.0, gt=0, description="Largest solver time limit.")
+    default_time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Solver time limit of a request that gives none; unset: the scenario's own "
+        "(solver.time_limit_s), within max_time_limit_s.",
+    )
     grace_s: float = Field(
         default=60.0,
         ge=0,
         description="Time beyond the solver limit for building the model before a request times out.",
     )
     retry_after_s: int = Field(default=5, ge=1, description="Retry-After sent with 503 when busy.")
+
+    @model_validator(mode="after")
+    def _default_within_cap(self) -> Settings:
+        if self.default_time_limit_s is not None and self.default_time_limit_s > self.max_time_limit_s:
+            raise ValueError(
+                f"PLANNER_DEFAULT_TIME_LIMIT_S ({self.default_time_limit_s:g}) is above "
+                f"PLANNER_MAX_TIME_LIMIT_S ({self.max_time_limit_s:g})"
+            )
+        return self
 
     def configured_keys(self) -> dict[str, str]:
         """Key -> organisation, from ``api_keys``; raise ValueError naming a bad entry."""

@@ -74,6 +74,17 @@ def objective_weights(problem: Problem) -> ObjectiveWeights:
     return ObjectiveWeights(scale, divisor, problem.max_coverage_points, drop)
 
 
+def objective_terms(problem: Problem) -> dict[str, int]:
+    """What recomputing the objective from a plan needs (``solver.objective_terms`` of the plan JSON).
+
+    ``objective = scale * (max_points - points) + (secondary + stability_scale * stability) // divisor``,
+    secondary and stability as the plan states them (1/60 points, stability points).
+    ``stability_scale`` is one stability point in 1/60 points (1 outside replanning).
+    """
+    weights = objective_weights(problem)
+    return {"scale": weights.scale, "divisor": weights.divisor, "stability_scale": problem.stability_scale}
+
+
 def coverage_points(problem: Problem, cities: frozenset[str] | set[str]) -> int:
     """Seminar weights of the cities plus the weights of the regions they serve (each once)."""
     return problem.coverage_points(cities)
@@ -399,6 +410,7 @@ def as_result(problem: Problem, baseline: BaselinePlan, runtime_s: float, method
         workers=1,
         time_limit_s=params.time_limit_s,
         method=method,
+        objective_terms=objective_terms(problem),
     )
 
 
@@ -411,5 +423,6 @@ __all__ = [
     "exact_dp",
     "greedy_insertion",
     "objective_of",
+    "objective_terms",
     "objective_weights",
 ]

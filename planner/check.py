@@ -47,14 +47,66 @@ from ``city_available``. Those rules use the legs' own (possibly delayed)
 times; ``not_closed`` and ``quiet_hours`` judge a ride on a delayed run at the
 times it really runs, whatever the leg says.
 
+The objective and its figures (``objective``), judged with the weights of
+``scenario.objective``:
+
+- ``coverage.secondary_points`` is the secondary cost of the connections (rule 24 of
+  scenarios/README.md): for each, ``travel_min * travel_per_hour + night_min *
+  night_per_hour + round(money * cost_per_unit * 60)`` in 1/60 points, with the travel
+  and night minutes recomputed from its legs (leave and arrive by rule 4, night minutes
+  by rule 21, in the home zone) and money the sum of its legs' money rounded to 0.01 (a
+  leg's as the plan states it where that is within the ``totals`` tolerance of the fare
+  or road money recomputed here, else the recomputed one); the sum divided by 60 and
+  rounded to 0.01. A replanned version (one stating ``now``) counts only what it
+  planned: the connections whose first leg departs at or after its ``now``. The
+  connections' own ``travel_min`` and ``night_min`` are judged under
+  ``connection_times`` and ``totals``.
+- INFEASIBLE and TIME_LIMIT (no plan), and a document without an ``objective`` key, are
+  exempt from the rest. Otherwise ``objective`` is an integer; ``bound``, when not null,
+  is at most ``objective`` (a lower bound of a minimisation) and equals it under OPTIMAL
+  (which needs a bound); ``gap`` is ``(objective - bound) / |objective|`` rounded to 6
+  digits (0 when the objective is 0, null without a bound), so 0 under OPTIMAL.
+- ``objective == scale * (max_points - points) + (secondary + stability_scale *
+  stability) // divisor``, with ``scale``, ``divisor`` and ``stability_scale`` as
+  ``solver.objective_terms`` states them, ``points`` and ``max_points`` as recomputed
+  under ``totals``, ``secondary`` as above in 1/60 points, and ``stability`` the
+  stability points recomputed as below (without ``previous``: the plan's
+  ``stability_points``; 0 for a first version). ``divisor`` divides ``secondary +
+  stability_scale * stability`` (it divides every cost of the model) and the quotient is
+  below ``scale`` (one coverage point outweighs the whole cost).
+
+A plan that states an objective must state ``solver.objective_terms``.
+
+A replan's stability figures (``stability``), given ``previous`` and ``now``, for a plan
+that is a replanned version (``based_on``, ``diff`` or ``stability_points`` set).
+*Future* means: a seminar starting at or after ``now`` (its whole minute, as the planner
+counts), a leg departing at or after it, a connection whose first leg does. A reported
+``position`` changes none of it (the connections from it are future ones like any
+other), and the frozen legs, having departed before ``now``, are never future.
+
+- ``stability_points`` (unless the plan has no objective: no new plan, no figure), with
+  the weights of ``objective.stability``: for each future seminar of the plan,
+  ``add_city`` when ``previous`` had no future seminar in its city, ``move_seminar``
+  when it had one starting at another instant; for each future connection of the plan,
+  ``change_connection`` unless ``previous`` had a future connection between the same
+  two cities (its first leg's ``from_city``, its last leg's ``to_city``; the later one
+  when two) with the same legs (service and departure, in order); ``drop_city`` for each
+  future seminar city of ``previous`` without a future seminar in the plan.
+- ``diff``: ``seminars.kept``, ``moved``, ``dropped`` and ``added`` list exactly the cities
+  whose future seminar is at the same instant, at another, gone, or new (with those
+  instants: ``start``, ``old_start``, ``new_start``); ``legs.removed`` and ``legs.added``
+  the future legs (service, from, to, departure) only ``previous`` has, or only the plan;
+  ``changes`` is the number of moved, dropped and added seminars and removed and added
+  legs.
+
 Rule names (``Violation.rule``): ``start_and_end``, ``leg_in_timetable``,
 ``drive_on_road``, ``not_closed``, ``not_cancelled``, ``quiet_hours``,
 ``legs_chain``, ``connection_times``, ``seminar_fits``, ``one_seminar_per_city``,
 ``city_available``, ``no_two_places``, ``prep_time``, ``daily_travel_limit``,
-``required_cities``, ``totals``, ``local_times``, ``frozen_past``, and
-``plan_format`` for a plan that is not shaped like the contract at all (a missing
-field, a value of the wrong type), in which case the broken item is left out of
-the other rules.
+``required_cities``, ``totals``, ``objective``, ``stability``, ``local_times``,
+``frozen_past``, and ``plan_format`` for a plan that is not shaped like the contract at
+all (a missing field, a value of the wrong type), in which case the broken item is left
+out of the other rules (and the objective is not recomputed).
 """
 
 from __future__ import annotations
@@ -65,7 +117,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from planner.domain import (
@@ -100,6 +152,8 @@ RULES = (
     "daily_travel_limit",
     "required_cities",
     "totals",
+    "objective",
+    "stability",
     "local_times",
     "frozen_past",
     "plan_format",
@@ -114,6 +168,8 @@ COST_TOLERANCE = 1.0
 DISTANCE_TOLERANCE_KM = 0.2
 # Totals are compared after rounding the recomputed value to the plan's digits.
 TOTALS_TOLERANCE = 0.05
+# A plan rounds the relative gap to this many digits.
+GAP_DIGITS = 6
 # Statuses under which a plan may legitimately hold nothing at all.
 NO_PLAN_STATUSES = ("INFEASIBLE", "TIME_LIMIT")
 MAX_DAYS_WALKED = 400
@@ -266,6 +322,11 @@ def _slowed(minutes: int, factors: Sequence[float]) -> int:
     return round(minutes * math.prod(factors)) if factors else minutes
 
 
+def _integer(value: Any) -> TypeGuard[int]:
+    """True for an int that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _number(value: Any) -> float | None:
     """A plan number as float, or None when the value is not a number."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -384,6 +445,28 @@ class _PastLeg:
         return f"previous.legs.{self.index}"
 
 
+@dataclass(frozen=True)
+class _Planned:
+    """A leg of the previous plan, as a replan's stability figures compare it."""
+
+    service: str
+    origin: str  # terminal id, or city id for a drive
+    destination: str
+    from_city: str
+    to_city: str
+    depart: dt.datetime
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What a replan changed, recomputed: future seminars (city -> start) and future legs."""
+
+    old: dict[str, dt.datetime]
+    new: dict[str, dt.datetime]
+    removed: set[tuple[str, str, str, dt.datetime]]
+    added: set[tuple[str, str, str, dt.datetime]]
+
+
 class _Checker:
     def __init__(
         self,
@@ -429,6 +512,9 @@ class _Checker:
         self.frozen_legs: set[int] = set()  # plan leg indices matching a leg that had departed
         self.frozen_seminars: set[int] = set()
         self.true_times: dict[int, tuple[dt.datetime, dt.datetime]] = {}  # delayed runs' real times
+        self.leg_at: dict[int, _Leg] = {}  # the parsed legs by index, filled on first use
+        self.points = 0  # coverage points of the seminars held, recomputed
+        self.max_points = 0
 
     # -- plumbing ----------------------------------------------------------
 
@@ -538,6 +624,8 @@ class _Checker:
         self._required_cities()
         self._totals()
         self._coverage()
+        stability = self._stability()
+        self._objective(stability)
         return self.violations
 
     # -- parsing -----------------------------------------------------------
@@ -1375,6 +1463,18 @@ class _Checker:
             final = last.city if isinstance(last, _Seminar) else last.to_city
         else:
             final = delegation.start_city
+        if status in NO_PLAN_STATUSES:
+            # No plan was found: a replan lists only the past it keeps, which need not end
+            # anywhere in particular; nothing else may be listed.
+            for where, begins in self._listed_starts():
+                if self.now is None or begins >= self.now:
+                    self.add(
+                        rule,
+                        where,
+                        f"the status is {status} (no plan), but this is planned "
+                        + ("after now" if self.now is not None else "all the same"),
+                    )
+            return
         if final != delegation.end_city:
             where = events[-1].where if events else "connections"
             self.add(
@@ -1402,11 +1502,19 @@ class _Checker:
                     f"after the latest return {_show(self.latest, end_zone)}",
                 )
 
+    def _listed_starts(self) -> list[tuple[str, dt.datetime]]:
+        """Where and when each leg and seminar of the plan begins."""
+        return [(leg.where, leg.depart) for leg in self.legs] + [(s.where, s.start) for s in self.seminars]
+
     def _daily_travel_limit(self) -> None:
         limit = self.rules.max_travel_min_per_day
         per_day: dict[dt.date, int] = {}
+        # Travel under way before `now` is a fact (a delay may stretch it past the limit): it
+        # counts, and a day it alone fills allows no more (rule 22).
+        frozen_per_day: dict[dt.date, int] = {}
         who: dict[dt.date, list[str]] = {}
         for conn in self.connections:
+            frozen = bool(conn.legs) and all(i in self.frozen_legs for i in conn.legs)
             day = _local(conn.leave, self.home).date()
             # A connection longer than the horizon is nonsense reported elsewhere; do not walk it.
             for _ in range(MAX_DAYS_WALKED):
@@ -1416,11 +1524,15 @@ class _Checker:
                 share = _overlap(conn.leave, conn.arrive, midnight, _at(day, 24 * 60, self.home))
                 if share:
                     per_day[day] = per_day.get(day, 0) + share
-                    who.setdefault(day, []).append(f"{conn.where} {share} min")
+                    if frozen:
+                        frozen_per_day[day] = frozen_per_day.get(day, 0) + share
+                    who.setdefault(day, []).append(
+                        f"{conn.where} {share} min" + (" under way" if frozen else "")
+                    )
                 day += dt.timedelta(days=1)
         home_name = self.scenario.delegation.start_city
         for day, minutes in sorted(per_day.items()):
-            if minutes > limit:
+            if minutes > max(limit, frozen_per_day.get(day, 0)):
                 self.add(
                     "daily_travel_limit",
                     f"days.{day.isoformat()}",
@@ -1582,12 +1694,6 @@ class _Checker:
             self._compare(f"{where}.co2_kg", "co2_kg", mine, leg.raw["co2_kg"], 1, TOTALS_TOLERANCE)
 
     def _coverage(self) -> None:
-        coverage = self.plan.get("coverage")
-        status = self.plan.get("status")
-        if not isinstance(coverage, dict):
-            if status not in NO_PLAN_STATUSES or self.seminars:
-                self.add("plan_format", "coverage", "coverage must be an object")
-            return
         weights = {r.id: r.weight for r in self.scenario.regions}
         held = {s.city for s in self.seminars if s.city in self.seminar_of}
         regions: set[str] = set()
@@ -1597,6 +1703,15 @@ class _Checker:
             regions |= {self.cities[city].region, *seminar.serves}
             points += seminar.weight
         points += sum(weights.get(r, 0) for r in regions)
+        every_region = {r for s in self.scenario.seminars for r in (self.cities[s.city].region, *s.serves)}
+        most = sum(s.weight for s in self.scenario.seminars) + sum(weights.get(r, 0) for r in every_region)
+        self.points, self.max_points = points, most
+        coverage = self.plan.get("coverage")
+        status = self.plan.get("status")
+        if not isinstance(coverage, dict):
+            if status not in NO_PLAN_STATUSES or self.seminars:
+                self.add("plan_format", "coverage", "coverage must be an object")
+            return
         given = coverage.get("regions_covered")
         if not isinstance(given, list) or set(given) != regions:
             self.add(
@@ -1606,8 +1721,6 @@ class _Checker:
             )
         if coverage.get("points") != points:
             self.add("totals", "coverage.points", f"points is {coverage.get('points')}, recomputed {points}")
-        every_region = {r for s in self.scenario.seminars for r in (self.cities[s.city].region, *s.serves)}
-        most = sum(s.weight for s in self.scenario.seminars) + sum(weights.get(r, 0) for r in every_region)
         if "max_points" in coverage and coverage["max_points"] != most:
             self.add(
                 "totals", "coverage.max_points", f"max_points is {coverage['max_points']}, recomputed {most}"
@@ -1625,4 +1738,363 @@ class _Checker:
         for city in sorted(set(self.seminar_of) - held - listed):
             self.add(
                 "totals", "uncovered", f"{self.name(city)} holds no seminar and is not listed as uncovered"
+            )
+
+    # -- the objective and a replan's stability -----------------------------------------
+
+    def _is_replan(self) -> bool:
+        plan = self.plan
+        return plan.get("based_on") is not None or plan.get("diff") is not None or "stability_points" in plan
+
+    def _legs_of(self, conn: _Connection) -> list[_Leg]:
+        """The connection's legs that parsed, in its order."""
+        if len(self.leg_at) != len(self.legs):
+            self.leg_at = {leg.index: leg for leg in self.legs}
+        return [self.leg_at[i] for i in conn.legs if i in self.leg_at]
+
+    def _leg_money(self, leg: _Leg) -> float:
+        """A leg's money as the plan states it when it agrees with the fare or road (else the
+        recomputed figure, rounded to 0.01 as rule 20 rounds it)."""
+        mine: float | None = None
+        if leg.is_drive:
+            road = self.roads.get(leg.service)
+            if road is not None:
+                mine = road.distance_km * road.cost_per_km * self.scenario.delegation.vehicles
+        else:
+            figures = self._ride_figures(leg)
+            mine = figures[1] if figures is not None else None
+        given = _number(leg.raw.get("cost"))
+        if given is not None and (mine is None or abs(round(mine, 2) - given) <= COST_TOLERANCE):
+            return given
+        return round(mine, 2) if mine is not None else 0.0
+
+    def _connection_cost(self, conn: _Connection, legs: list[_Leg]) -> int:
+        """Secondary cost of a connection in 1/60 points (rule 24), from its legs."""
+        weights = self.scenario.objective
+        leave = self._connection_leave(legs[0]) if legs else None
+        arrive = self._connection_arrive(legs[-1]) if legs else None
+        leave = leave if leave is not None else conn.leave
+        arrive = arrive if arrive is not None else conn.arrive
+        travel = _minutes(leave, arrive)
+        night = _window_minutes(leave, arrive, self.rules.night, self.home)
+        money = round(sum(self._leg_money(leg) for leg in legs), 2)
+        return (
+            travel * weights.travel_per_hour
+            + night * weights.night_per_hour
+            + round(money * weights.cost_per_unit * 60)
+        )
+
+    def _figures_since(self) -> dt.datetime | None:
+        """From when the plan's figures count: a replanned version's own ``now``, else all of it."""
+        stated = self.plan.get("now")
+        if stated is not None:
+            moment = self._loose_moment(stated, None)
+            if moment is None:
+                self.add("plan_format", "now", f"{stated!r} is not an ISO 8601 datetime with its offset")
+            return moment
+        return self.now if self._is_replan() and self.previous is not None else None
+
+    def _secondary(self, since: dt.datetime | None) -> int:
+        """The secondary cost (1/60 points) of the connections whose first leg departs from ``since``."""
+        total = 0
+        for conn in self.connections:
+            legs = self._legs_of(conn)
+            first = legs[0].depart if legs else conn.leave
+            if since is None or first >= since:
+                total += self._connection_cost(conn, legs)
+        return total
+
+    def _objective_terms(self) -> tuple[int, int, int] | None:
+        """(scale, divisor, stability_scale) as the plan states them; None when it states none
+        (a plan without an objective, or written before the terms were published)."""
+        solver = self.plan.get("solver")
+        terms = solver.get("objective_terms") if isinstance(solver, dict) else None
+        if terms is None:
+            return None
+        names = ("scale", "divisor", "stability_scale")
+        values = [terms.get(k) for k in names] if isinstance(terms, dict) else []
+        numbers = [v for v in values if _integer(v) and v > 0]
+        if len(numbers) != len(names):
+            self.add(
+                "objective",
+                "solver.objective_terms",
+                f"objective_terms is {terms!r}, not positive integers {', '.join(names)}",
+            )
+            return None
+        return numbers[0], numbers[1], numbers[2]
+
+    def _objective(self, stability: int | None) -> None:
+        rule = "objective"
+        plan = self.plan
+        since = self._figures_since()
+        terms = self._objective_terms()
+        # A plan missing parts has no figures to recompute.
+        figures = not any(v.rule == "plan_format" for v in self.violations)
+        secondary = self._secondary(since) if figures else 0
+        coverage = plan.get("coverage")
+        if figures and isinstance(coverage, dict):
+            given = coverage.get("secondary_points")
+            mine = round(secondary / 60, 2)
+            number = _number(given)
+            if number is None or abs(number - mine) > 1e-6:
+                scope = f", from {_show(since, self.home)} on" if since is not None else ""
+                self.add(
+                    rule,
+                    "coverage.secondary_points",
+                    f"secondary_points is {given!r}, but the connections{scope} cost {mine:g} "
+                    f"({secondary} 1/60 points)",
+                )
+        status = plan.get("status")
+        if status in NO_PLAN_STATUSES or "objective" not in plan:
+            return  # no plan, or a document that states no objective figures at all
+        objective, bound, gap = plan.get("objective"), plan.get("bound"), plan.get("gap")
+        if not _integer(objective):
+            self.add(
+                rule, "objective", f"a plan with status {status} states its objective, not {objective!r}"
+            )
+            return
+        if bound is not None and not _integer(bound):
+            self.add(rule, "bound", f"bound is {bound!r}, not an integer or null")
+            return
+        if bound is not None and bound > objective:
+            self.add(
+                rule, "bound", f"bound is {bound}, above the objective {objective}: a lower bound never is"
+            )
+        if status == "OPTIMAL" and bound != objective:
+            self.add(
+                rule,
+                "bound",
+                f"status is OPTIMAL, so the bound must be the objective {objective}, not {bound}",
+            )
+        expected: float | None = None
+        if bound is not None:
+            expected = 0.0 if objective == 0 else max(0.0, (objective - bound) / abs(objective))
+            expected = round(expected, GAP_DIGITS)
+        stated = _number(gap)
+        if expected is None and gap is not None:
+            self.add(rule, "gap", f"gap is {gap!r}, but without a bound there is none")
+        elif expected is not None and (stated is None or abs(stated - expected) > 1e-9):
+            self.add(rule, "gap", f"gap is {gap!r}, but (objective - bound) / |objective| is {expected:g}")
+        elif status == "OPTIMAL" and gap:
+            self.add(rule, "gap", f"status is OPTIMAL, so the gap must be 0, not {gap!r}")
+        solver = self.plan.get("solver")
+        if terms is None and isinstance(solver, dict) and solver.get("objective_terms") is None:
+            self.add(
+                rule,
+                "solver.objective_terms",
+                f"a plan with status {status} and an objective states the terms that recompute it",
+            )
+        if figures and terms is not None:
+            self._objective_value(objective, secondary, stability, terms)
+
+    def _objective_value(
+        self, objective: int, secondary: int, stability: int | None, terms: tuple[int, int, int]
+    ) -> None:
+        """The objective recomputed with the scale and divisor the plan states."""
+        rule = "objective"
+        scale, divisor, unit = terms
+        if stability is None:
+            stated = self.plan.get("stability_points")
+            stability = stated if _integer(stated) else 0
+        cost = secondary + unit * stability
+        mine = scale * (self.max_points - self.points) + cost // divisor
+        if objective != mine:
+            self.add(
+                rule,
+                "objective",
+                f"objective is {objective}, recomputed {mine} = {scale} x ({self.max_points} - "
+                f"{self.points}) uncovered points + ({secondary} secondary + {unit} x {stability} "
+                f"stability) // {divisor}",
+            )
+        if cost % divisor:
+            self.add(
+                rule,
+                "solver.objective_terms.divisor",
+                f"divisor {divisor} does not divide the plan's cost {cost} (secondary {secondary} + "
+                f"{unit} x {stability} stability), as it divides every cost of the model",
+            )
+        if cost // divisor >= scale:
+            self.add(
+                rule,
+                "solver.objective_terms.scale",
+                f"scale {scale} (one coverage point) does not outweigh the plan's own cost "
+                f"{cost} // {divisor} = {cost // divisor}",
+            )
+
+    def _previous_trip(
+        self, previous: dict[str, Any]
+    ) -> tuple[list[tuple[str, dt.datetime]], list[_Planned | None], list[list[int]]]:
+        """Seminars (city, start), legs (None where unreadable) and connections (leg indices) of
+        the previous plan; what is malformed is reported under frozen_past's reading or skipped."""
+        seminars: list[tuple[str, dt.datetime]] = []
+        raw = previous.get("seminars")
+        for item in raw if isinstance(raw, list) else []:
+            city = item.get("city") if isinstance(item, dict) else None
+            start = self._loose_moment(item.get("start"), city) if isinstance(city, str) else None
+            if isinstance(city, str) and start is not None:
+                seminars.append((city, start))
+        legs: list[_Planned | None] = []
+        keys = ("service", "from", "to", "from_city", "to_city", "depart")
+        raw = previous.get("legs")
+        for item in raw if isinstance(raw, list) else []:
+            planned: _Planned | None = None
+            if isinstance(item, dict) and all(isinstance(item.get(k), str) for k in keys):
+                depart = self._loose_moment(item["depart"], item["from_city"])
+                if depart is not None:
+                    planned = _Planned(
+                        item["service"], item["from"], item["to"], item["from_city"], item["to_city"], depart
+                    )
+            legs.append(planned)
+        connections: list[list[int]] = []
+        raw = previous.get("connections")
+        for item in raw if isinstance(raw, list) else []:
+            indices = item.get("legs") if isinstance(item, dict) else None
+            if isinstance(indices, list) and all(_integer(i) for i in indices):
+                connections.append(indices)
+        return seminars, legs, connections
+
+    def _stability(self) -> int | None:
+        """A replan's stability points recomputed from previous, the plan and now (None when not
+        judged); its ``stability_points`` and ``diff`` compared with them."""
+        previous, now = self.previous, self.now
+        if not isinstance(previous, dict) or now is None or not self._is_replan():
+            return None
+        if any(v.rule == "plan_format" for v in self.violations):
+            return None  # one of the two plans is missing parts: no figures to recompute
+        now = now.replace(second=0, microsecond=0)  # the planner counts in whole minutes
+        weights = self.scenario.objective.stability
+        seminars, old_legs, old_connections = self._previous_trip(previous)
+        old = {city: start for city, start in seminars if start >= now}
+        new = {s.city: s.start for s in self.seminars if s.start >= now}
+        added = [c for c in new if c not in old]
+        moved = [c for c in new if c in old and old[c] != new[c]]
+        dropped = [c for c in old if c not in new]
+        before: dict[tuple[str, str], tuple[tuple[str, dt.datetime], ...]] = {}
+        for indices in old_connections:
+            chain = [old_legs[i] if 0 <= i < len(old_legs) else None for i in indices]
+            path = [leg for leg in chain if leg is not None]
+            if path and len(path) == len(chain) and path[0].depart >= now:
+                before[(path[0].from_city, path[-1].to_city)] = tuple(
+                    (leg.service, leg.depart) for leg in path
+                )
+        changed = []
+        for conn in self.connections:
+            legs = self._legs_of(conn)
+            if not legs or legs[0].depart < now:
+                continue
+            if before.get((conn.from_city, conn.to_city)) != tuple((leg.service, leg.depart) for leg in legs):
+                changed.append(conn.where)
+        points = (
+            weights.add_city * len(added)
+            + weights.move_seminar * len(moved)
+            + weights.drop_city * len(dropped)
+            + weights.change_connection * len(changed)
+        )
+        given = self.plan.get("stability_points")
+        if self.plan.get("objective") is not None and given != points:
+            self.add(
+                "stability",
+                "stability_points",
+                f"stability_points is {given!r}, recomputed {points}: cities added {len(added)} x "
+                f"{weights.add_city}, seminars moved {len(moved)} x {weights.move_seminar}, cities "
+                f"dropped {len(dropped)} x {weights.drop_city}, connections changed {len(changed)} x "
+                f"{weights.change_connection}" + (f" ({', '.join(changed)})" if changed else ""),
+            )
+        old_keys = {
+            (leg.service, leg.origin, leg.destination, leg.depart)
+            for leg in old_legs
+            if leg is not None and leg.depart >= now
+        }
+        new_keys = {
+            (leg.service, leg.origin, leg.destination, leg.depart) for leg in self.legs if leg.depart >= now
+        }
+        self._diff(_Change(old, new, old_keys - new_keys, new_keys - old_keys))
+        return points
+
+    def _diff(self, change: _Change) -> None:
+        rule = "stability"
+        diff = self.plan.get("diff")
+        if not isinstance(diff, dict):
+            self.add(rule, "diff", "a replanned version carries its diff against the previous plan")
+            return
+        old, new = change.old, change.new
+        wanted: dict[str, dict[str, tuple[dt.datetime, ...]]] = {
+            "kept": {c: (old[c],) for c in old if c in new and new[c] == old[c]},
+            "moved": {c: (old[c], new[c]) for c in old if c in new and new[c] != old[c]},
+            "dropped": {c: (old[c],) for c in old if c not in new},
+            "added": {c: (new[c],) for c in new if c not in old},
+        }
+        times = {
+            "kept": ("start",),
+            "moved": ("old_start", "new_start"),
+            "dropped": ("old_start",),
+            "added": ("start",),
+        }
+        seminars = diff.get("seminars")
+        for part, expected in wanted.items():
+            where = f"diff.seminars.{part}"
+            listed = seminars.get(part) if isinstance(seminars, dict) else None
+            if not isinstance(listed, list):
+                self.add(rule, where, f"{part} must be a list of seminars")
+                continue
+            stated: dict[str, tuple[dt.datetime | None, ...]] = {}
+            for item in listed:
+                city = item.get("city") if isinstance(item, dict) else None
+                if isinstance(city, str):
+                    stated[city] = tuple(self._loose_moment(item.get(k), city) for k in times[part])
+            if len(listed) != len(stated) or set(stated) != set(expected):
+                cities = [str(i.get("city")) if isinstance(i, dict) else "?" for i in listed]
+                self.add(
+                    rule,
+                    where,
+                    f"{part} lists {', '.join(cities) or 'nothing'}; "
+                    f"recomputed {', '.join(expected) or 'nothing'}",
+                )
+                continue
+            for city, moments in expected.items():
+                for name, mine, theirs in zip(times[part], moments, stated[city], strict=True):
+                    if mine != theirs:
+                        self.add(rule, where, f"{city}: {name} should be {_show(mine, self.zone(city))}")
+        legs = diff.get("legs")
+        for part, keys in (("removed", change.removed), ("added", change.added)):
+            where = f"diff.legs.{part}"
+            listed = legs.get(part) if isinstance(legs, dict) else None
+            if not isinstance(listed, list):
+                self.add(rule, where, f"{part} must be a list of legs")
+                continue
+            found: list[tuple[str, str, str, dt.datetime] | None] = []
+            for item in listed:
+                key: tuple[str, str, str, dt.datetime] | None = None
+                if isinstance(item, dict) and all(
+                    isinstance(item.get(k), str) for k in ("service", "from", "to")
+                ):
+                    place = self.terminal_city.get(item["from"])
+                    depart = self._loose_moment(item.get("depart"), place.id if place else item["from"])
+                    if depart is not None:
+                        key = (item["service"], item["from"], item["to"], depart)
+                found.append(key)
+            if len(found) != len(set(found)) or set(found) != keys:
+                missing = sorted(
+                    f"{k[0]} {k[1]}->{k[2]} {_show(k[3], self.home)}" for k in keys - set(found) if k
+                )
+                extra = sorted(
+                    f"{k[0]} {k[1]}->{k[2]} {_show(k[3], self.home)}" if k else "an unreadable leg"
+                    for k in set(found) - keys
+                )
+                self.add(
+                    rule,
+                    where,
+                    f"{part} legs do not match the plans: missing {', '.join(missing) or 'none'}; "
+                    f"not {part}: {', '.join(extra) or 'none'}"
+                    + (", and some listed twice" if len(found) != len(set(found)) else ""),
+                )
+        count = (
+            sum(len(v) for k, v in wanted.items() if k != "kept") + len(change.removed) + len(change.added)
+        )
+        if diff.get("changes") != count:
+            self.add(
+                rule,
+                "diff.changes",
+                f"changes is {diff.get('changes')!r}, recomputed {count} (seminars moved, dropped and added, "
+                "legs removed and added)",
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +20,16 @@ from planner.calendar import TimeAxis
 from planner.connections import Journey, Leg, SearchContext
 from planner.domain import Disruption, DisruptionKind, Mode, Scenario, SolverParams
 from planner.network import TransportNetwork
-from planner.problem import Stability, StartState, build_problem, legs_signature
+from planner.problem import OutOfTime, Stability, StartState, build_problem, legs_signature
 from planner.result import Itinerary, Result, SeminarVisit, UncoveredReason, leg_json, plan_json
-from planner.solve import ProgressHook, solve
+from planner.solve import ProgressHook, plan_without_travel, solve
+
+# The replan's own solve gets this share of the time left after the connection search; the
+# reasons for dropped cities share the rest (a solve that proves optimality early leaves more).
+EXPLAINED_SHARE_OF_SOLVE = 0.85
+# What one dropped city's explanation may take at most, and the least worth starting.
+EXPLANATION_LIMIT_S = 5.0
+MIN_EXPLANATION_S = 0.05
 
 
 class ReplanError(ValueError):
@@ -111,6 +119,8 @@ def replan(
     """Replan from ``now`` given the events announced by then; the past stays as it was."""
     if now.tzinfo is None:
         raise ReplanError("now: give the time with its UTC offset, e.g. 2016-01-21T21:40+05:00")
+    params = params or scenario.solver
+    started = time.perf_counter()
     network = network or TransportNetwork.build(scenario)
     axis = network.axis
     now_min = axis.minutes(now)
@@ -160,9 +170,23 @@ def replan(
         journeys=tuple(future_connections),
         weights=scenario.objective.stability,
     )
-    problem = build_problem(scenario, network, overlay, start, stability, context=ctx)
-    params = params or scenario.solver
-    result = solve(problem, params, progress)
+    # The limit bounds the whole replan, as it does a plan (planner.solve.plan): the search
+    # stops at 80 % of it less 0.2 s, the solve gets most of what is left, and the reasons
+    # for dropped cities (each a small solve) share the rest.
+    deadline = started + 0.8 * params.time_limit_s - 0.2
+    try:
+        problem = build_problem(scenario, network, overlay, start, stability, context=ctx, deadline=deadline)
+    except OutOfTime:
+        problem, result = plan_without_travel(
+            scenario, params, started, network=network, context=ctx, start=start, stability=stability
+        )
+    else:
+        left = params.time_limit_s - (time.perf_counter() - started)
+        solve_share = max(0.01, EXPLAINED_SHARE_OF_SOLVE * left)
+        result = solve(problem, params.model_copy(update={"time_limit_s": solve_share}), progress)
+        result = dataclasses.replace(
+            result, time_limit_s=params.time_limit_s, runtime_s=time.perf_counter() - started
+        )
 
     # The whole trip: the frozen past, then the new part.
     new_seminars = result.itinerary.seminars if result.itinerary else ()
@@ -176,7 +200,7 @@ def replan(
     all_regions = {r for s in scenario.seminars for r in scenario.regions_served(s)}
     whole = dataclasses.replace(
         result,
-        itinerary=itinerary if result.itinerary is not None or done else None,
+        itinerary=itinerary if result.itinerary is not None or done or frozen_journeys else None,
         coverage_points=points,
         max_coverage_points=sum(r.weight for r in scenario.regions if r.id in all_regions)
         + sum(s.weight for s in scenario.seminars),
@@ -194,7 +218,10 @@ def replan(
     data["events"] = [e.model_dump(mode="json", exclude_defaults=True) for e in announced]
     if progress:
         progress("explaining", {})
-    data["diff"] = diff_plans(scenario, axis, trip, itinerary, now_min, whole, new_events, problem, params)
+    explain_until = started + params.time_limit_s
+    data["diff"] = diff_plans(
+        scenario, axis, trip, itinerary, now_min, whole, new_events, problem, params, explain_until
+    )
     data["stability_points"] = result.stability_cost
     return Replanned(whole, data)
 
@@ -289,8 +316,13 @@ def diff_plans(
     new_events: tuple[Disruption, ...],
     problem: Any,
     params: SolverParams,
+    explain_until: float | None = None,
 ) -> dict[str, Any]:
-    """Seminars kept, moved, dropped (with why) and added; legs removed and added."""
+    """Seminars kept, moved, dropped (with why) and added; legs removed and added.
+
+    A dropped city's reason may need a solve of its own; those end by ``explain_until``
+    (a ``time.perf_counter()`` value), and a reason not examined by then says so.
+    """
     zones = {c.id: c.zone for c in scenario.cities}
     names = {c.id: c.name for c in scenario.cities}
     old = {s.city: s for s in before.seminars if s.start >= now_min}
@@ -314,7 +346,15 @@ def diff_plans(
                     "city": city,
                     "old_start": axis.iso(seminar.start, zones[city]),
                     **_why_dropped(
-                        scenario, names, city, reasons.get(city), new_events, problem, params, new
+                        scenario,
+                        names,
+                        city,
+                        reasons.get(city),
+                        new_events,
+                        problem,
+                        params,
+                        new,
+                        explain_until,
                     ),
                 }
             )
@@ -341,6 +381,7 @@ def _why_dropped(
     problem: Any,
     params: SolverParams,
     new: dict[str, SeminarVisit],
+    explain_until: float | None = None,
 ) -> dict[str, str]:
     related = [e for e in new_events if _touches(scenario, e, city)]
     because = f" because of {', '.join(e.id for e in related)}" if related else ""
@@ -357,6 +398,8 @@ def _why_dropped(
             "reason": "no_window",
             "detail": f"no working-day slot left in {names[city]} before the trip ends",
         }
+    if uncovered.reason == UncoveredReason.NO_PLAN:
+        return {"reason": "no_plan", "detail": f"{names[city]}: {uncovered.detail}"}
     if uncovered.reason == UncoveredReason.UNREACHABLE:
         return {
             "reason": "unreachable",
@@ -364,8 +407,16 @@ def _why_dropped(
         }
     # Traded off: what would covering it cost? Solve again with the city required.
     forced = dataclasses.replace(problem, required=problem.required | {city})
-    quick = params.model_copy(update={"time_limit_s": min(params.time_limit_s, 5.0)})
-    alternative = solve(forced, quick)
+    budget = min(params.time_limit_s, EXPLANATION_LIMIT_S)
+    if explain_until is not None:
+        budget = min(budget, explain_until - time.perf_counter())
+    if budget < MIN_EXPLANATION_S:
+        return {
+            "reason": "traded_off",
+            "detail": f"{names[city]} could be visited, but not together with the cities chosen; "
+            f"what covering it would cost was not examined within the time limit{because}",
+        }
+    alternative = solve(forced, params.model_copy(update={"time_limit_s": budget}))
     if alternative.itinerary is None:
         detail = f"{names[city]} can be reached, but no plan holds it together with the rest{because}"
     else:

@@ -4,7 +4,8 @@ The plan JSON is a contract other tools rely on: top-level ``status``,
 ``objective``, ``bound``, ``seminars`` (``city``, ``start``, ``end``), ``legs``
 (``mode``, ``service``, ``from``, ``to``, ``depart``, ``arrive``), ``uncovered``
 (``city``, ``reason``) and ``totals``; every datetime is ISO 8601 local to its city
-with its offset.
+with its offset. ``solver.objective_terms`` (scale, divisor, stability_scale) lets a reader
+recompute ``objective`` from the plan's own figures (``planner.check``, rule ``objective``).
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ class Result:
     warnings: tuple[str, ...] = field(default=())
     stats: dict[str, float] = field(default_factory=dict)
     method: str = "direct"  # how the daily travel limit was settled
+    # What recomputing ``objective`` from the plan needs (``baseline.objective_terms``): scale,
+    # divisor, stability_scale. Empty when there is no objective.
+    objective_terms: dict[str, int] = field(default_factory=dict)
 
     @property
     def gap(self) -> float | None:
@@ -253,6 +257,7 @@ def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, A
             "time_limit_s": result.time_limit_s,
             "method": result.method,
             "optimal_over": OPTIMAL_OVER,
+            "objective_terms": dict(result.objective_terms) or None,
             "stats": result.stats,
         },
         "coverage": {

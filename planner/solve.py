@@ -54,7 +54,7 @@ def plan(
             scenario, network=network, overlay=overlay, deadline=started + 0.8 * params.time_limit_s - 0.2
         )
     except OutOfTime:
-        return _plan_without_travel(scenario, params, network, overlay, started)
+        return plan_without_travel(scenario, params, started, network=network, overlay=overlay)
     built = time.perf_counter() - started
     remaining = max(0.01, params.time_limit_s - built)
     result = solve(problem, params.model_copy(update={"time_limit_s": remaining}), progress)
@@ -65,15 +65,15 @@ def plan(
     return problem, result
 
 
-def _plan_without_travel(
-    scenario: Scenario,
-    params: SolverParams,
-    network: TransportNetwork | None,
-    overlay: Overlay | None,
-    started: float,
+def plan_without_travel(
+    scenario: Scenario, params: SolverParams, started: float, **problem_args: Any
 ) -> tuple[Problem, Result]:
-    """The best plan that needs no connection, after the search ran out of time."""
-    problem = build_problem(scenario, network=network, overlay=overlay, travel=False)
+    """The best plan that needs no connection, after the search ran out of time.
+
+    ``problem_args`` are those of ``build_problem`` (network, overlay, a replan's start
+    and stability). From a start elsewhere than the end city there is none: TIME_LIMIT.
+    """
+    problem = build_problem(scenario, travel=False, **problem_args)
     result = solve(problem, params.model_copy(update={"time_limit_s": 0.05}))
     detail = "not searched: the time limit ended while connections were being searched"
     uncovered = tuple(
@@ -268,7 +268,7 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
     runtime = time.perf_counter() - started
 
     if outcome.chosen is not None:
-        from planner.baseline import objective_of
+        from planner.baseline import objective_of, objective_terms
 
         solved = outcome.problem
         arcs = [solved.arcs[i] for i in outcome.chosen]
@@ -284,6 +284,7 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         )
         secondary = sum(a.cost - solved.stability_scale * a.stability for a in arcs)
         value = objective_of(solved, covered, sum(a.cost for a in arcs))
+        terms = objective_terms(solved)
         objective: int | None = value
         bound: int | None = (
             None if fallback or solver is None else min(round(solver.best_objective_bound), value)
@@ -292,6 +293,7 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         itinerary = None
         covered, regions, points, secondary, objective, bound = set(), (), 0, 0, None, None
         stability = 0
+        terms = {}
 
     uncovered = explain_uncovered(problem, covered, feasible_nodes)
     if itinerary is None and status == SolveStatus.TIME_LIMIT:
@@ -327,6 +329,7 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
             "cp_sat_wall_s": round(solver.wall_time, 4) if solver is not None else 0.0,
         },
         method=path,
+        objective_terms=terms,
     )
 
 

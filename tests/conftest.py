@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,45 @@ from planner.domain import Scenario
 from planner.result import plan_json
 from planner.scenario import load_scenario
 from planner.solve import plan
+from tests.leftovers import TAG, left_behind, reap
+
+# Every process the suite starts inherits this tag; at the end none may be left (tests/leftovers.py).
+SESSION = os.environ.setdefault(TAG, secrets.token_hex(8))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a server, solver pool or CLI a test started is still alive."""
+    alive = left_behind(SESSION)
+    if alive:
+        reap(alive)
+        listing = "\n".join(f"  {pid}: {command}" for pid, command in sorted(alive.items()))
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"\nprocesses started by the tests were still running at the end:\n{listing}"
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 FLAGSHIP = SCENARIOS / "kazakhstan-winter-2016.yaml"
+
+
+# The solver settings of every scenario a test solves: no binding wall-clock limit, so what a
+# test asserts (OPTIMAL, the plan itself) never depends on how fast or busy the machine is.
+# Anytime behaviour under limits is tested with CP-SAT's deterministic time (test_anytime.py).
+UNHURRIED = {"time_limit_s": 3600, "workers": 1, "seed": 0}
+
+
+def unhurried(scenario: Scenario) -> Scenario:
+    """The scenario with the solver limit that never binds (its seed kept)."""
+    solver = scenario.solver.model_copy(update={"time_limit_s": UNHURRIED["time_limit_s"], "workers": 1})
+    return scenario.model_copy(update={"solver": solver})
+
+
+def load(path: Path) -> Scenario:
+    """A scenario file, loaded as the tests solve it (``unhurried``)."""
+    return unhurried(load_scenario(path))
 
 
 def make_plan(scenario: Scenario) -> dict[str, Any]:
@@ -93,6 +130,7 @@ def steppe_data(**overrides: Any) -> dict[str, Any]:
             }
         ],
     }
+    data["solver"] = dict(UNHURRIED)
     for key, value in overrides.items():
         data[key] = value
     return data
@@ -105,4 +143,4 @@ def steppe() -> Scenario:
 
 @pytest.fixture(scope="session")
 def flagship() -> Scenario:
-    return load_scenario(FLAGSHIP)
+    return load(FLAGSHIP)

@@ -1001,6 +1001,7 @@ def plan_dict(scenario: Scenario, result: RefereeResult) -> dict[str, Any]:
             "max_points": most,
             "regions_covered": list(result.covered_regions),
             "regions_uncovered": sorted(set(weights) - set(result.covered_regions)),
+            "secondary_points": round(result.cost / 60, 2),
         },
         "totals": {
             "seminars": len(seminars),

@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from planner.scenario import load_scenario
 from planner.synthetic import synthetic_scenario
 from tests.api_support import (
     ACME,
@@ -26,6 +25,7 @@ from tests.api_support import (
     assert_checked_inline,
     bundled_events,
 )
+from tests.conftest import load
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def versions(client: TestClient, plan_id: str) -> list[int]:
 
 
 def inline_three_cities() -> dict[str, Any]:
-    scenario = load_scenario(ROOT / "scenarios" / "three-cities.yaml")
+    scenario = load(ROOT / "scenarios" / "three-cities.yaml")
     data: dict[str, Any] = json.loads(scenario.model_dump_json(exclude_defaults=True))
     return data
 
@@ -148,7 +148,7 @@ def test_limits(client: TestClient) -> None:
     assert response.json()["detail"][0]["loc"] == ["body", "scenario", "calendar", "horizon_days"]
 
     response = client.post(
-        "/v1/plans", json={"scenario_name": "three-cities", "options": {"time_limit_s": 600}}, headers=ACME
+        "/v1/plans", json={"scenario_name": "three-cities", "options": {"time_limit_s": 7200}}, headers=ACME
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "options", "time_limit_s"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.api_support import (
     ACME,
@@ -149,15 +151,17 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
-def test_solver_processes_end_when_the_server_is_killed(tmp_path: Path) -> None:
-    """kill -9 of the server leaves none of its solver processes (nor the resource tracker)."""
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
+def test_solver_processes_end_with_the_server(tmp_path: Path, stop: signal.Signals) -> None:
+    """kill -9 of the server, or the SIGTERM of a service manager, leaves none of its solver
+    processes (nor the resource tracker)."""
     started: list[subprocess.Popen[str]] = []
     with running_server(tmp_path / "planner.sqlite", started=started) as _base:
         server = started[0]
         children = _children(server.pid)
         assert len(children) >= 2, children  # the solver pool, warmed at start
-        server.kill()
-        server.wait()
+        server.send_signal(stop)
+        assert server.wait(timeout=60) is not None
         deadline = time.monotonic() + 30
         while any(_running(pid) for pid in children) and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -19,10 +19,10 @@ from planner.check import check_plan
 from planner.domain import Scenario
 from planner.problem import SINK, SOURCE, Problem, build_problem
 from planner.result import Result, SolveStatus, plan_json
-from planner.scenario import load_scenario
 from planner.solve import plan
 from planner.synthetic import tiny_scenario
 from tests.brute_force import brute_force
+from tests.conftest import load, unhurried
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "kazakhstan-winter-2016.yaml"
 
@@ -85,18 +85,18 @@ def assert_baselines_against_optimum(scenario: Scenario) -> None:
 @pytest.mark.parametrize("seed", range(20))
 def test_dp_equals_cpsat_and_brute_force_and_greedy_is_feasible(seed):
     """On a random tiny instance the DP optimum is CP-SAT's and brute force's; greedy checks and is worse."""
-    assert_baselines_against_optimum(tiny_scenario(seed))
+    assert_baselines_against_optimum(unhurried(tiny_scenario(seed)))
 
 
 @pytest.mark.parametrize("seed", range(0, 50, 3))
 def test_same_under_a_tight_daily_limit(seed):
     """With a 4-hour daily limit (binding) the DP, lazily or with loads from the start, is still exact."""
-    assert_baselines_against_optimum(with_daily_limit(tiny_scenario(seed), 240))
+    assert_baselines_against_optimum(with_daily_limit(unhurried(tiny_scenario(seed)), 240))
 
 
 def test_dp_keeps_a_daily_limit_that_changes_the_optimum():
     """Where the best plan without the limit breaks it, the DP's plan keeps it and is CP-SAT's."""
-    scenario = with_daily_limit(tiny_scenario(45), 240)
+    scenario = with_daily_limit(unhurried(tiny_scenario(45)), 240)
     problem, result = plan(scenario)
     unlimited = exact_dp(problem.relaxed())
     assert unlimited is not None
@@ -110,21 +110,21 @@ def test_dp_keeps_a_daily_limit_that_changes_the_optimum():
 def test_objective_mirrors_the_cpsat_model():
     """For the plan CP-SAT returns, objective_of gives CP-SAT's own reported objective."""
     for seed in range(6):
-        problem, result = plan(tiny_scenario(seed))
+        problem, result = plan(unhurried(tiny_scenario(seed)))
         if result.itinerary is not None:
             assert objective_of(problem, cpsat_cities(result), result.secondary_cost) == result.objective
 
 
 def test_dp_gives_up_past_its_state_cap():
     """A cap below what the instance needs raises TooBig instead of running on."""
-    problem, _ = plan(tiny_scenario(0))
+    problem, _ = plan(unhurried(tiny_scenario(0)))
     with pytest.raises(TooBig):
         exact_dp(problem, max_states=5)
 
 
 def test_greedy_is_fast_and_feasible_on_the_flagship():
     """Greedy insertion plans the flagship in well under a second, and the checker accepts it."""
-    scenario = load_scenario(FLAGSHIP)
+    scenario = load(FLAGSHIP)
     problem = build_problem(scenario)
     started = time.perf_counter()
     greedy = greedy_insertion(problem)

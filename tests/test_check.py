@@ -16,8 +16,7 @@ import pytest
 
 from planner.check import RULES, Violation, check_plan
 from planner.domain import Closure, Scenario
-from planner.scenario import load_scenario
-from tests.conftest import make_plan
+from tests.conftest import load, make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "tests" / "data" / "check-small.yaml"
@@ -27,7 +26,7 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 @pytest.fixture(scope="module")
 def small_scenario() -> Scenario:
-    return load_scenario(SMALL)
+    return load(SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +84,7 @@ def test_small_plan_is_valid(small_scenario, small_plan):
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_scenario_plans_are_valid(path):
     """The planner's plan for every shipped scenario passes every rule."""
-    scenario = load_scenario(path)
+    scenario = load(path)
     # Keep the suite bounded; a FEASIBLE plan must pass just the same.
     limit = min(scenario.solver.time_limit_s, 60.0)
     scenario = scenario.model_copy(
@@ -354,7 +353,7 @@ def test_every_rule_is_named():
 
 def test_plan_on_a_dst_day_is_valid():
     """On a DST-change day the planner's plan keeps wall-clock timetable and seminar times."""
-    scenario = load_scenario(ROOT / "tests" / "data" / "check-dst.yaml")
+    scenario = load(ROOT / "tests" / "data" / "check-dst.yaml")
     assert check_plan(scenario, make_plan(scenario)) == []
 
 

@@ -25,12 +25,13 @@ from typing import Any
 import pytest
 
 from planner.check import RULES, Violation, check_plan
-from planner.domain import Disruption, Scenario
-from planner.scenario import load_scenario
+from planner.domain import Disruption, Objective, Scenario
+from tests.conftest import load
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "tests" / "data" / "check-small.yaml"
 SMALL_PLAN = ROOT / "tests" / "data" / "check-small.plan.json"
+TRAVEL_PER_HOUR = Objective().travel_per_hour  # the small scenario keeps the default weights
 # Wed 20 Jan 2016, noon in Astana: both drives have left, KC951 has not.
 NOON_WED = dt.datetime.fromisoformat("2016-01-20T12:00+06:00")
 # Wed 20 Jan 2016, 22:00 in Aktobe: T110 has left, T047 has not.
@@ -39,7 +40,7 @@ NIGHT_WED = dt.datetime.fromisoformat("2016-01-20T22:00+05:00")
 
 @pytest.fixture(scope="module")
 def small_scenario() -> Scenario:
-    return load_scenario(SMALL)
+    return load(SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,12 @@ def arrive_later(data: dict[str, Any], leg: int, minutes: int) -> None:
     connection["arrive"] = shift(connection["arrive"], minutes)
     connection["travel_min"] += minutes
     data["totals"]["travel_hours"] = round(sum(c["travel_min"] for c in data["connections"]) / 60, 2)
+    # Daytime minutes: the secondary cost grows by the travel weight alone, and the objective with it.
+    secondary = round(data["coverage"]["secondary_points"] * 60) + minutes * TRAVEL_PER_HOUR
+    data["coverage"]["secondary_points"] = round(secondary / 60, 2)
+    terms = data["solver"]["objective_terms"]
+    uncovered = data["coverage"]["max_points"] - data["coverage"]["points"]
+    data["objective"] = data["bound"] = terms["scale"] * uncovered + secondary // terms["divisor"]
 
 
 def with_road_regions(scenario: Scenario, regions: list[str]) -> Scenario:

@@ -13,7 +13,10 @@ THREE = SCENARIOS / "three-cities.yaml"
 def test_plan_prints_a_day_table_and_writes_json(tmp_path, capsys):
     """`planner plan` prints local times and the status, and writes the plan JSON."""
     out = tmp_path / "plan.json"
-    assert main(["plan", str(THREE), "--out", str(out), "--seed", "3", "--workers", "1"]) == 0
+    assert (
+        main(["plan", str(THREE), "--out", str(out), "--seed", "3", "--workers", "1", "--time-limit", "3600"])
+        == 0
+    )
     text = capsys.readouterr().out
     assert "OPTIMAL" in text and "SEMINAR" in text and "+06" in text
     data = json.loads(out.read_text())
@@ -25,7 +28,7 @@ def test_plan_prints_a_day_table_and_writes_json(tmp_path, capsys):
 def test_check_accepts_a_fresh_plan_and_rejects_a_tampered_one(tmp_path, capsys):
     """`planner check` exits 0 on the planner's plan and 1, listing violations, once a leg is moved."""
     out = tmp_path / "plan.json"
-    assert main(["plan", str(THREE), "--out", str(out)]) == 0
+    assert main(["plan", str(THREE), "--out", str(out), "--time-limit", "3600"]) == 0
     assert main(["check", str(THREE), str(out)]) == 0
     data = json.loads(out.read_text())
     leg = data["legs"][0]

@@ -12,7 +12,7 @@ from planner.connections import build_context, earliest_arrival, journeys_from
 from planner.domain import Scenario
 from planner.network import Interval, Overlay, TransportNetwork, city_node
 from planner.synthetic import tiny_scenario
-from tests.conftest import steppe_data
+from tests.conftest import steppe_data, unhurried
 
 MON = dt.date(2016, 1, 18)
 
@@ -158,7 +158,7 @@ def test_earliest_arrival_matches_brute_force(seed):
     With a whole-day travel limit, so that no connection is cut for breaking it (that cut is
     tested with the movement-level referee, tests/test_referee.py).
     """
-    data = tiny_scenario(seed).model_dump()
+    data = unhurried(tiny_scenario(seed)).model_dump()
     data["delegation"]["rules"]["max_travel_min_per_day"] = 24 * 60
     scenario = Scenario.model_validate(data)
     _network, ctx = context_for(scenario)

@@ -23,9 +23,9 @@ from planner.cli import main
 from planner.domain import Scenario
 from planner.exports import plan_to_geojson, plan_to_ics
 from planner.replan import replan
-from planner.scenario import events_from_data, load_events, load_scenario
+from planner.scenario import events_from_data, load_events
 from tests.api_support import ACME, REPLAN_NOW, RIVAL, TRAIN_CANCELLED, api_settings
-from tests.conftest import FLAGSHIP, ROOT, SCENARIOS, make_plan
+from tests.conftest import FLAGSHIP, ROOT, SCENARIOS, load, make_plan
 
 THREE = SCENARIOS / "three-cities.yaml"
 STAMP = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
@@ -35,7 +35,7 @@ AKTAU_NOW = dt.datetime.fromisoformat("2016-01-21T07:00+05:00")
 
 @pytest.fixture(scope="module")
 def flagship() -> Scenario:
-    return load_scenario(FLAGSHIP)
+    return load(FLAGSHIP)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def flagship_versions(flagship: Scenario) -> tuple[dict[str, Any], dict[str, Any
 
 @pytest.fixture(scope="module")
 def three() -> Scenario:
-    return load_scenario(THREE)
+    return load(THREE)
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +225,7 @@ def test_same_plan_same_file(three: Scenario, three_plan: dict[str, Any]) -> Non
 def test_times_on_a_clock_change_day_use_the_summer_offset() -> None:
     """Berlin, 27 March 2016 (clocks forward at 02:00): the 09:00 train is 07:00 UTC, and the
     VTIMEZONE states both offsets."""
-    scenario = load_scenario(ROOT / "tests" / "data" / "check-dst.yaml")
+    scenario = load(ROOT / "tests" / "data" / "check-dst.yaml")
     data = make_plan(scenario)
     text = plan_to_ics(scenario, data, stamp=STAMP).decode()
     train = next(e for e in events_of(text) if e.summary.value.startswith("Train ICE1"))

@@ -16,6 +16,7 @@ from planner.domain import Scenario
 from planner.network import TransportNetwork
 from planner.result import SolveStatus, plan_json
 from planner.solve import plan
+from tests.conftest import unhurried
 
 
 def city(ident: str, lon: float, zone: str = "Asia/Almaty", terminals: list[dict[str, Any]] | None = None):
@@ -60,7 +61,7 @@ def world(**overrides: Any) -> dict[str, Any]:
 
 def planned(data: dict[str, Any]) -> tuple[Scenario, dict[str, Any]]:
     scenario = Scenario.model_validate(data)
-    problem, result = plan(scenario)
+    problem, result = plan(unhurried(scenario))
     document = plan_json(scenario, problem.axis, result)
     assert check_plan(scenario, document) == [], check_plan(scenario, document)
     return scenario, document
@@ -295,7 +296,7 @@ def test_an_unreachable_required_city_makes_the_plan_infeasible():
     data = world()
     data["roads"] = [{"id": "a-b", "a": "a", "b": "b", "distance_km": 300, "duration_min": 300}]
     scenario = Scenario.model_validate(data)
-    problem, result = plan(scenario)
+    problem, result = plan(unhurried(scenario))
     assert result.status == SolveStatus.INFEASIBLE
     assert result.itinerary is None
     missing = {u.city: u for u in result.uncovered}

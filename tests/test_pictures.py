@@ -23,8 +23,8 @@ from planner.pictures import (
     render_timeline_svg,
 )
 from planner.replan import replan
-from planner.scenario import load_events, load_scenario
-from tests.conftest import FLAGSHIP, SCENARIOS, make_plan
+from planner.scenario import load_events
+from tests.conftest import FLAGSHIP, SCENARIOS, load, make_plan
 
 SVG = "{http://www.w3.org/2000/svg}"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -32,14 +32,14 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def three_cities() -> tuple[Scenario, dict[str, Any]]:
-    scenario = load_scenario(SCENARIOS / "three-cities.yaml")
+    scenario = load(SCENARIOS / "three-cities.yaml")
     return scenario, make_plan(scenario)
 
 
 @pytest.fixture(scope="module")
 def flagship_versions() -> tuple[Scenario, dict[str, Any], dict[str, Any]]:
     """Version 1 of the flagship, and version 2 after the Aktau airport closure."""
-    scenario = load_scenario(FLAGSHIP)
+    scenario = load(FLAGSHIP)
     first = make_plan(scenario)
     events = load_events(SCENARIOS / "events" / "aktau-airport-closed.yaml", scenario).events
     second = replan(scenario, first, dt.datetime.fromisoformat("2016-01-21T07:00+05:00"), events).plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
@@ -13,7 +14,7 @@ from planner.domain import Disruption, Scenario
 from planner.replan import ReplanError, replan
 from planner.scenario import ScenarioError, events_from_data, load_events
 from planner.whatif import baseline, play
-from tests.conftest import FLAGSHIP, SCENARIOS, make_plan, steppe_data
+from tests.conftest import FLAGSHIP, SCENARIOS, load, make_plan, steppe_data, unhurried
 
 EVENT_FILES = sorted((SCENARIOS / "events").glob("*.yaml"))
 
@@ -54,9 +55,8 @@ def test_no_new_events_means_no_changes(steppe, steppe_plan):
 
 def test_flagship_replan_without_events_changes_nothing():
     """Mid-trip on the flagship, with no events, the new version equals the old one."""
-    from planner.scenario import load_scenario
 
-    scenario = load_scenario(FLAGSHIP)
+    scenario = load(FLAGSHIP)
     first = make_plan(scenario)
     new = replan_checked(scenario, first, when("2016-01-21T10:00+06:00"))
     assert new["diff"]["changes"] == 0
@@ -308,7 +308,7 @@ def test_cli_replan_writes_version_two(tmp_path, capsys):
     scenario_path = SCENARIOS / "kazakhstan-winter-2016.yaml"
     first = tmp_path / "v1.json"
     second = tmp_path / "v2.json"
-    assert main(["plan", str(scenario_path), "--out", str(first)]) == 0
+    assert main(["plan", str(scenario_path), "--out", str(first), "--time-limit", "3600"]) == 0
     events = SCENARIOS / "events" / "aktau-airport-closed.yaml"
     code = main(
         [
@@ -321,6 +321,8 @@ def test_cli_replan_writes_version_two(tmp_path, capsys):
             str(events),
             "--out",
             str(second),
+            "--time-limit",
+            "3600",
         ]
     )
     assert code == 0
@@ -347,3 +349,65 @@ def test_a_reported_position_is_where_the_new_plan_starts(steppe, steppe_plan, n
     assert later and later[0]["from_city"] == position
     # Without the position the same plan breaks the timeline: the override is what allows it.
     assert check_plan(steppe, new, events=in_force, previous=steppe_plan, now=moment)
+
+
+def test_a_replan_out_of_time_in_the_search_says_so(flagship):
+    """The replan's limit bounds its connection search: a limit no search can meet (1 ms) gives
+    no new plan from mid-trip, `TIME_LIMIT`, and every dropped city says it was not searched."""
+    first = make_plan(flagship)
+    events = load_events(SCENARIOS / "events" / "aktau-airport-closed.yaml", flagship).events
+    hurried = flagship.solver.model_copy(update={"time_limit_s": 0.001})
+    now = when("2016-01-21T07:00+05:00")
+    new = replan(flagship, first, now, events, params=hurried).plan
+    assert new["status"] == "TIME_LIMIT" and new["solver"]["time_limit_s"] == 0.001
+    dropped = new["diff"]["seminars"]["dropped"]
+    assert dropped and {d["reason"] for d in dropped} == {"no_plan"}
+    assert all("not searched" in d["detail"] for d in dropped)
+    # Given time, the same replan finds a plan the checker accepts.
+    assert replan_checked(flagship, first, now, *events)["status"] == "OPTIMAL"
+
+
+def test_a_replan_without_a_plan_lists_only_the_past_it_keeps():
+    """From a reported position with no way on (City 0 at 11:01 on the second day), the replan is
+    INFEASIBLE and lists just the legs and seminar already behind the delegation; the checker
+    accepts that, and rejects a no-plan version that lists anything after `now`."""
+    from tests.scenario_gen import random_scenario
+
+    scenario = unhurried(random_scenario(24))
+    first = make_plan(scenario)
+    now = when("2016-03-14T11:01-02:30")
+    new = replan(scenario, first, now, position="c0").plan
+    assert new["status"] == "INFEASIBLE"
+    assert new["legs"] == first["legs"][:3] and [s["city"] for s in new["seminars"]] == ["c3"]
+    assert check_plan(scenario, new, previous=first, now=now, position="c0") == []
+    planned_on = copy.deepcopy(new)
+    planned_on["legs"].append(first["legs"][3])
+    planned_on["connections"].append({**first["connections"][2], "legs": [3]})
+    found = check_plan(scenario, planned_on, previous=first, now=now, position="c0")
+    assert ("start_and_end", "legs.3") in {(v.rule, v.where) for v in found}
+
+
+def test_a_delay_of_travel_under_way_may_fill_its_day_past_the_limit():
+    """Rule 22: a 300-minute delay of the bus already taken stretches that day's travel to
+    843 min under a 840-minute limit. It is a fact, not a choice: the replan keeps it, the
+    checker accepts it, and still rejects the same travel when it was not under way."""
+    from tests.scenario_gen import random_scenario
+
+    scenario = unhurried(random_scenario(99))
+    first = make_plan(scenario)
+    assert scenario.delegation.rules.max_travel_min_per_day == 840
+    now = when("2016-03-14T13:16-03:00")
+    delay = event(
+        id="late-bus",
+        kind="service_delayed",
+        service="S0",
+        delay_min=300,
+        announced_at=now.isoformat(),
+        start="2016-03-13T00:00",
+        end="2016-03-13T23:59",
+    )
+    new = replan_checked(scenario, first, now, delay)
+    assert new["connections"][0]["travel_min"] == first["connections"][0]["travel_min"] + 300 == 843
+    # The same travel chosen freely (not under way: no previous version, no `now`) breaks it.
+    found = check_plan(scenario, new, events=(delay,))
+    assert ("daily_travel_limit", "days.2016-03-13") in {(v.rule, v.where) for v in found}

@@ -12,7 +12,7 @@ from planner.result import SolveStatus, UncoveredReason, plan_json
 from planner.solve import plan
 from planner.synthetic import tiny_scenario
 from tests.brute_force import brute_force
-from tests.conftest import steppe_data
+from tests.conftest import steppe_data, unhurried
 
 
 def with_rules(scenario: Scenario, **rules: object) -> Scenario:
@@ -35,19 +35,19 @@ def assert_matches_brute_force(scenario: Scenario) -> None:
 @pytest.mark.parametrize("seed", range(50))
 def test_optimum_equals_brute_force(seed):
     """On a random tiny instance, the solver's optimum equals exhaustive enumeration, and checks."""
-    assert_matches_brute_force(tiny_scenario(seed))
+    assert_matches_brute_force(unhurried(tiny_scenario(seed)))
 
 
 @pytest.mark.parametrize("seed", range(0, 50, 3))
 def test_optimum_equals_brute_force_under_a_tight_daily_limit(seed):
     """With a 4-hour daily travel limit (which binds) the optimum still equals brute force."""
-    assert_matches_brute_force(with_rules(tiny_scenario(seed), max_travel_min_per_day=240))
+    assert_matches_brute_force(with_rules(unhurried(tiny_scenario(seed)), max_travel_min_per_day=240))
 
 
 def test_pruning_does_not_change_the_optimum():
     """Dominance pruning removes arcs but never changes the optimal value."""
     for seed in range(8):
-        scenario = tiny_scenario(seed)
+        scenario = unhurried(tiny_scenario(seed))
         data = scenario.model_dump()
         data["solver"]["prune_dominated"] = False
         problem, pruned = plan(scenario)
@@ -58,7 +58,7 @@ def test_pruning_does_not_change_the_optimum():
 
 def test_same_seed_and_workers_give_the_same_plan():
     """Two solves with one seed and worker count give identical plans."""
-    scenario = tiny_scenario(7)
+    scenario = unhurried(tiny_scenario(7))
     first_problem, first = plan(scenario)
     second_problem, second = plan(scenario)
     strip = ("runtime_s", "solver")

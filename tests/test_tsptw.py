@@ -47,7 +47,7 @@ def rescore(instance: TsptwInstance, order: tuple[int, ...]) -> int:
 def test_published_optimum_is_reached_and_proven(file, optimum):
     """A tour proven optimal whose travel time, recomputed from the file, is the published optimum."""
     instance = load_tsptw(DATA / file)
-    result = solve_tsptw(instance, SolverParams(time_limit_s=30))
+    result = solve_tsptw(instance, SolverParams(time_limit_s=3600, workers=1))
     assert result.status == SolveStatus.OPTIMAL
     assert result.objective == optimum
     assert result.bound == optimum
@@ -56,7 +56,7 @@ def test_published_optimum_is_reached_and_proven(file, optimum):
 
 def test_same_seed_and_workers_give_the_same_tour():
     instance = load_tsptw(DATA / "gendreau" / "n20w200.003.txt")
-    params = SolverParams(time_limit_s=30, seed=3, workers=1)
+    params = SolverParams(time_limit_s=3600, seed=3, workers=1)
     first, second = solve_tsptw(instance, params), solve_tsptw(instance, params)
     assert (first.status, first.objective, first.order) == (second.status, second.objective, second.order)
 
@@ -139,7 +139,7 @@ def test_optimum_equals_brute_force_on_tiny_matrices_without_triangle_inequality
     an instance without a feasible tour is reported INFEASIBLE."""
     instance = random_instance(seed) if seed % 2 else random_windows_instance(seed)
     expected = brute_force(instance)
-    result = solve_tsptw(instance, SolverParams(time_limit_s=10))
+    result = solve_tsptw(instance, SolverParams(time_limit_s=3600, workers=1))
     if expected is None:
         assert result.status == SolveStatus.INFEASIBLE
         return
