@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test test-slow lint bench clean
+.PHONY: run serve test test-slow test-postgres lint bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ test: $(STAMP)
 # The slow tier: the movement-level referee on hundreds of random scenarios.
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+# The tests of the service's storage again on PostgreSQL: a private cluster that .ci/postgres starts
+# and stops (installing Debian's PostgreSQL when missing), a database of its own for each test.
+# They are the test files that take their database from tests/api_support.py.
+POSTGRES_TESTS = $(shell grep -lE 'api_settings|running_server|database_url' tests/test_*.py)
+test-postgres: $(STAMP)
+	bash .ci/postgres $(BIN)/python -m pytest -q $(POSTGRES_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix planner api tests benchmarks

@@ -16,9 +16,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.catalog import Catalog
 from api.deps import Services
+from api.docs import add_docs
 from api.jobs import SolverPool
 from api.pending import PendingBoard
+from api.ratelimit import RateLimits
 from api.routers import exports, health, pages, pictures, plans, scenarios, whatif
+from api.security import SecurityHeaders, Utf8Body
 from api.settings import Settings
 from api.storage import Store
 
@@ -91,11 +94,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store.from_url(settings.database_url)
-        store.create_schema()
+        store.upgrade_schema()
         board = PendingBoard()
-        pool = SolverPool(settings.solver_processes, settings.queue_depth, on_progress=board.progress)
+        pool = SolverPool(
+            settings.solver_processes,
+            settings.queue_depth,
+            on_progress=board.progress,
+            max_per_tenant=settings.max_solves_per_organisation,
+        )
         pool.warm()
-        app.state.services = Services(settings, store, pool, Catalog(settings), configured_keys, board)
+        app.state.services = Services(
+            settings, store, pool, Catalog(settings), configured_keys, board, RateLimits(settings)
+        )
         try:
             yield
         finally:
@@ -107,7 +117,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by add_docs
+        redoc_url=None,
     )
+    add_docs(app)
     for module in (plans, exports, pictures, whatif, scenarios, health, pages):
         app.include_router(module.router)
 
@@ -115,5 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def root() -> Any:
         return RedirectResponse("/docs")
 
+    app.add_middleware(Utf8Body)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, 413 included
     return app

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from api import limits
 from api.errors import field_error, not_found
 from api.schemas import ScenarioChoice, ScenarioSummary, SolveOptions
 from api.settings import Settings
@@ -97,6 +98,13 @@ class Catalog:
                 ) from None
             name = scenario.name
         self._within_limits(scenario)
+        name_loc: list[str | int] = (
+            ["scenario_name"] if choice.scenario_name is not None else ["scenario", "name"]
+        )
+        problem = limits.text_problem(name, limits.SCENARIO_NAME)
+        if problem is not None:
+            raise field_error(name_loc, problem)
+        _printable_names(scenario)
         return ChosenScenario(name, scenario, scenario.model_dump(mode="json", exclude_defaults=True))
 
     def _within_limits(self, scenario: Scenario) -> None:
@@ -131,7 +139,7 @@ class Catalog:
         """The Scenario of a stored plan (validated when the plan was made; cached)."""
         key = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
         if key not in self._stored:
-            self._stored[key] = scenario_from_data(data, "stored scenario")
+            self._stored[key] = scenario_from_data(_one_line_names(data), "stored scenario")
             while len(self._stored) > 16:
                 self._stored.popitem(last=False)
         self._stored.move_to_end(key)
@@ -142,6 +150,22 @@ class Catalog:
         if scenario is None:
             raise not_found(f"scenario {name!r}")
         return scenario
+
+
+def _printable_names(scenario: Scenario) -> None:
+    """Names shown in calendars, maps and pages hold no control characters (422 naming one)."""
+    named: list[tuple[list[str | int], str]] = [(["scenario", "name"], scenario.name)]
+    named += [(["scenario", "regions", i, "name"], region.name) for i, region in enumerate(scenario.regions)]
+    for i, city in enumerate(scenario.cities):
+        named.append((["scenario", "cities", i, "name"], city.name))
+        named += [
+            (["scenario", "cities", i, "terminals", j, "name"], terminal.name)
+            for j, terminal in enumerate(city.terminals)
+        ]
+    for loc, name in named:
+        bad = limits.unprintable(name)
+        if bad is not None:
+            raise field_error(loc, f"contains the control character U+{ord(bad):04X}; give printable text")
 
 
 def near_the_trip(scenario: Scenario, moment: dt.datetime, loc: list[str | int]) -> None:
@@ -165,3 +189,22 @@ def checked_events(scenario: Scenario, data: Any, loc: list[str | int]) -> Event
         for name in ("announced_at", "start", "end"):
             near_the_trip(scenario, getattr(event, name), [*loc, "events", index, name])
     return timeline
+
+
+def _one_line_names(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored scenario with its names made printable: one stored before names had to be one
+    line of text (planner.domain.Name) still loads, for its exports and replans."""
+    copy = json.loads(json.dumps(data))
+
+    def fix(item: Any) -> None:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            item["name"] = limits.printable(item["name"])[:200]
+
+    fix(copy)
+    for city in copy.get("cities") or []:
+        fix(city)
+        for terminal in (city.get("terminals") or []) if isinstance(city, dict) else []:
+            fix(terminal)
+    for region in copy.get("regions") or []:
+        fix(region)
+    return copy

@@ -1,4 +1,4 @@
-"""The ``planner`` command: every planner command plus ``serve`` and ``keys``.
+"""The ``planner`` command: every planner command plus ``serve``, ``keys`` and ``db``.
 
 The planner's own commands live in ``planner.cli``; this layer adds the ones that
 need the HTTP service, so the planner package never depends on it.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from api import limits, migrations
 from api.settings import Settings
 from api.storage import Store
 from planner.cli import build_parser, run_command
@@ -30,6 +31,11 @@ def _add_service_commands(commands: argparse._SubParsersAction[argparse.Argument
     revoke = actions.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id", type=int)
 
+    database = commands.add_parser("db", help="the database schema (Alembic revisions)")
+    steps = database.add_subparsers(dest="db_action", required=True)
+    steps.add_parser("upgrade", help="bring the database to the newest revision (serve does it too)")
+    steps.add_parser("current", help="the database's revision and the newest one")
+
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser(_add_service_commands).parse_args(argv)
@@ -37,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "keys":
         return _keys(args)
+    if args.command == "db":
+        return _db(args)
     return run_command(args)
 
 
@@ -56,19 +64,28 @@ def _serve(args: argparse.Namespace) -> int:
         print(
             "Requests need a key: run `planner keys create ORGANISATION` and send Authorization: Bearer KEY"
         )
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    # No "server: uvicorn" banner: an answer need not say what software runs here.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False)
     return 0
 
 
 def _keys(args: argparse.Namespace) -> int:
     settings = Settings()
     store = Store.from_url(settings.database_url)
-    store.create_schema()
+    store.upgrade_schema()
     if args.keys_action == "create":
         organisation = args.organisation.strip()
         if not organisation:
             print("error: organisation: give a name", file=sys.stderr)
             return 2
+        for what, text, limit in (
+            ("organisation", organisation, limits.ORGANISATION),
+            ("--label", args.label, limits.NEW_KEY_LABEL),
+        ):
+            problem = limits.text_problem(text, limit)
+            if problem is not None:
+                print(f"error: {what}: {problem}", file=sys.stderr)
+                return 2
         key, key_id = store.create_key(organisation, args.label, replace=args.replace)
         print(f"Key {key_id} for {organisation} ({args.label}); it is shown only this once:")
         print(key)
@@ -85,6 +102,24 @@ def _keys(args: argparse.Namespace) -> int:
         return 0
     print(f"error: key_id: no active key {args.key_id}", file=sys.stderr)
     return 2
+
+
+def _db(args: argparse.Namespace) -> int:
+    store = Store.from_url(Settings().database_url)
+    try:
+        if args.db_action == "upgrade":
+            store.upgrade_schema()
+        revision, newest = migrations.current(store.engine), migrations.head()
+    except migrations.UnknownSchema as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.engine.dispose()
+    if revision == newest:
+        print(f"Database at revision {revision} (the newest)")
+    else:
+        print(f"Database at revision {revision or 'none'}; the newest is {newest}: run `planner db upgrade`")
+    return 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Bad input found during the solve comes back as a ``JobError`` naming the field.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,25 +34,28 @@ _NETWORKS_KEPT = 8
 _progress_queue: Any = None
 
 
-def _install_progress_queue(queue: Any) -> None:
+def _install_progress_queue(queue: Any, server_pid: int) -> None:
     global _progress_queue
     _progress_queue = queue
-    _end_with_parent()
+    _end_with_parent(server_pid)
 
 
-def _end_with_parent() -> None:
+def _end_with_parent(server_pid: int) -> None:
     """A solver process ends when the server that started it is gone, even after kill -9.
 
     A watchdog thread, not the kernel's parent-death signal: that one fires when the
     *thread* that started the process ends, and the pool starts processes from whichever
-    thread submits work.
+    thread submits work. The server's pid comes from the server itself: a process still
+    starting when the server dies would otherwise read its new parent (init) as the one
+    to watch, and never end.
     """
-    parent = os.getppid()
+    if os.getppid() != server_pid:
+        os._exit(0)
 
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if os.getppid() != parent:
+            if os.getppid() != server_pid:
                 os._exit(0)
 
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
@@ -254,6 +259,15 @@ class PoolBusy(Exception):
     """Every process is busy and the waiting line is full."""
 
 
+class ShareExceeded(PoolBusy):
+    """The submitting organisation already holds its share of the processes and the waiting line."""
+
+
+# Whose request submits a job (set per request by api.deps): each organisation may hold
+# at most ``max_per_tenant`` of the pool's places, running or waiting. None: not counted.
+solver_tenant: ContextVar[str | None] = ContextVar("solver_tenant", default=None)
+
+
 class JobTimeout(Exception):
     """The job did not finish in time; its result, if it comes, is thrown away."""
 
@@ -266,10 +280,13 @@ class SolverPool:
         processes: int,
         queue_depth: int,
         on_progress: Callable[[str, str, dict[str, Any]], None] | None = None,
+        max_per_tenant: int | None = None,
     ) -> None:
         self.processes = processes
         self.capacity = processes + queue_depth
+        self.max_per_tenant = max_per_tenant
         self._in_flight = 0
+        self._per_tenant: dict[str, int] = {}
         self._lock = threading.Lock()
         # spawn, not fork: the server process has threads (and SQLite connections)
         # that a forked child must not inherit.
@@ -285,7 +302,7 @@ class SolverPool:
             self.processes,
             mp_context=self._context,
             initializer=_install_progress_queue,
-            initargs=(self._progress,),
+            initargs=(self._progress, os.getpid()),
         )
 
     def _listen(self) -> None:
@@ -308,25 +325,34 @@ class SolverPool:
     def in_flight(self) -> int:
         return self._in_flight
 
-    def _release(self, _future: Future[Any]) -> None:
+    def _release(self, tenant: str | None, _future: Future[Any] | None = None) -> None:
         with self._lock:
             self._in_flight -= 1
+            if tenant is not None:
+                self._per_tenant[tenant] -= 1
+                if not self._per_tenant[tenant]:
+                    del self._per_tenant[tenant]
 
     def submit(self, fn: Any, *args: Any) -> Future[Any]:
+        tenant = solver_tenant.get()
         with self._lock:
+            held = self._per_tenant.get(tenant, 0) if tenant is not None else 0
+            if self.max_per_tenant is not None and held >= self.max_per_tenant:
+                raise ShareExceeded
             if self._in_flight >= self.capacity:
                 raise PoolBusy
             self._in_flight += 1
+            if tenant is not None:
+                self._per_tenant[tenant] = held + 1
         try:
             future = self._executor.submit(fn, *args)
         except BrokenProcessPool:
             self._executor = self._new_executor()
             future = self._executor.submit(fn, *args)
         except BaseException:
-            with self._lock:
-                self._in_flight -= 1
+            self._release(tenant)
             raise
-        future.add_done_callback(self._release)
+        future.add_done_callback(functools.partial(self._release, tenant))
         return future
 
     def run(self, fn: Any, *args: Any, timeout: float) -> Any:

@@ -3,7 +3,10 @@
 A version exists in the database only once it is solved, checked and stored. Until
 then it lives here, so that ``GET .../versions/{n}`` can say QUEUED or SOLVING (with
 the solver's progress), and a replan of the same version is refused with 409 instead
-of racing it. A version that fails stays here as FAILED, with the error, for an hour.
+of racing it. A version leaves this board only after it is stored, so a replan that
+registers here and then finds its base version still the latest in the database
+cannot lose a race to one that stored meanwhile. A version that fails stays here as
+FAILED, with the error, for an hour.
 """
 
 from __future__ import annotations
@@ -80,9 +83,14 @@ class PendingBoard:
             pending.progress.update(details)
 
     def remove(self, pending: PendingVersion) -> None:
-        """Forget a version: it is stored (the database has it now) or it never started."""
+        """Forget a version: it is stored (the database has it now) or it never started.
+
+        Only ``pending`` itself: another request's record of the same version stays.
+        """
         with self._lock:
-            self._by_version.pop((pending.plan_id, pending.number), None)
+            key = (pending.plan_id, pending.number)
+            if self._by_version.get(key) is pending:
+                del self._by_version[key]
             self._by_token.pop(pending.token, None)
 
     def failed(self, pending: PendingVersion, error: HTTPException) -> None:

@@ -46,6 +46,26 @@ class Settings(BaseSettings):
         description="Time beyond the solver limit for building the model before a request times out.",
     )
     retry_after_s: int = Field(default=5, ge=1, description="Retry-After sent with 503 when busy.")
+    max_solves_per_organisation: int = Field(
+        default=8,
+        ge=1,
+        description="Solves one organisation may have running or waiting at once (its share of the "
+        "solver processes and the waiting line); beyond it, 429.",
+    )
+    rate_per_key: int = Field(
+        default=600, ge=0, description="Requests a minute one API key may make (0: no limit)."
+    )
+    rate_per_organisation: int = Field(
+        default=1200,
+        ge=0,
+        description="Requests a minute all keys of one organisation may make together (0: no limit).",
+    )
+    auth_failures_per_client: int = Field(
+        default=30,
+        ge=0,
+        description="Requests with an unknown or revoked key one client address may make a minute; "
+        "beyond it, every request with a key from that address gets 429 (0: no limit).",
+    )
 
     @model_validator(mode="after")
     def _default_within_cap(self) -> Settings:

@@ -1,6 +1,7 @@
 """Plans, their versions, the events behind each version and API keys, through SQLAlchemy.
 
 SQLite by default, any SQLAlchemy URL (PostgreSQL) by setting ``PLANNER_DATABASE_URL``.
+Alembic owns the schema (api/migrations): a model changed here needs a new revision there.
 Every write is one transaction. Two replans of the same version race on the unique
 (plan, number) constraint, so exactly one of them can store its version.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -31,6 +33,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from api import limits, migrations
+
 KEY_PREFIX = "dp_"
 
 
@@ -50,11 +54,11 @@ class ApiKeyRow(Base):
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organisation: Mapped[str] = mapped_column(String(100), index=True)
-    label: Mapped[str] = mapped_column(String(100))
+    organisation: Mapped[str] = mapped_column(String(limits.ORGANISATION), index=True)
+    label: Mapped[str] = mapped_column(String(limits.KEY_LABEL))
     # SHA-256 of the key: keys are 256-bit random tokens, so a fast hash is safe
     # (nothing to brute-force) and lets a request find its key by an index lookup.
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(limits.KEY_HASH), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -62,12 +66,12 @@ class ApiKeyRow(Base):
 class PlanRow(Base):
     __tablename__ = "plans"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organisation: Mapped[str] = mapped_column(String(100), index=True)
-    scenario_name: Mapped[str] = mapped_column(String(200))
+    id: Mapped[str] = mapped_column(String(limits.PLAN_ID), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(limits.ORGANISATION), index=True)
+    scenario_name: Mapped[str] = mapped_column(String(limits.SCENARIO_NAME))
     scenario: Mapped[dict[str, Any]] = mapped_column(JSON)  # as given, so later edits change nothing
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(limits.CREATED_BY))
 
 
 class VersionRow(Base):
@@ -77,12 +81,12 @@ class VersionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))  # planned, imported, replanned
+    kind: Mapped[str] = mapped_column(String(limits.VERSION_KIND))  # planned, imported, replanned
     base_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    now: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    now: Mapped[str | None] = mapped_column(String(limits.VERSION_NOW), nullable=True)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(limits.CREATED_BY))
 
 
 class EventRow(Base):
@@ -91,11 +95,11 @@ class EventRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)  # the version this report produced
-    event_id: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[str] = mapped_column(String(limits.EVENT_ID))
+    kind: Mapped[str] = mapped_column(String(limits.EVENT_KIND))
     event: Mapped[dict[str, Any]] = mapped_column(JSON)
     reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    reported_by: Mapped[str] = mapped_column(String(200))
+    reported_by: Mapped[str] = mapped_column(String(limits.CREATED_BY))
 
 
 @dataclass(frozen=True)
@@ -162,11 +166,18 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
+def _json(value: Any) -> str:
+    # NaN and Infinity are not JSON and PostgreSQL refuses them: refused alike on every database.
+    return json.dumps(value, allow_nan=False)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets a busy timeout and WAL so readers never block writers."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        return create_engine(url, pool_pre_ping=True, json_serializer=_json)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_json
+    )
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -189,8 +200,10 @@ class Store:
     def from_url(cls, url: str) -> Store:
         return cls(make_engine(url))
 
-    def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+    def upgrade_schema(self) -> None:
+        """Bring the database to the newest schema (Alembic, api/migrations): create the tables of
+        a new one, stamp one made by the first release, do nothing to one that is up to date."""
+        migrations.upgrade(self.engine)
 
     def ping(self) -> bool:
         with Session(self.engine) as session:

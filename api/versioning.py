@@ -71,7 +71,8 @@ def launch(
     time_limit_s: float,
     store: Callable[[dict[str, Any]], VersionInfo],
 ) -> PendingVersion:
-    """Start computing ``pending``; 409 if that version is already being computed, 503 if busy."""
+    """Start computing ``pending``; 409 if that version is already being computed or a replan
+    of the same base version stored it meanwhile, 503 if busy."""
     running = services.board.add(pending)
     if running is not None:
         raise HTTPException(
@@ -79,6 +80,14 @@ def launch(
             detail=f"version {running.number} is being computed ({running.state}); "
             "wait for it, then replan from it",
         )
+    if pending.base_version is not None:
+        # Registered first, checked second: a replan that stored this version leaves the board
+        # only after its commit, so either it was still there (409 above) or it is in the
+        # database now. The loser of a race learns it here, never from someone else's version.
+        latest = services.store.plan_latest(pending.plan_id)
+        if latest != pending.base_version:
+            services.board.remove(pending)
+            raise stale(latest)
     try:
         future = services.pool.submit(job, *args, pending.token)
     except PoolBusy:

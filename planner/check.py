@@ -509,6 +509,8 @@ class _Checker:
         self.now: dt.datetime | None = None
         if now is not None:
             self.now = (now if now.tzinfo is not None else now.replace(tzinfo=self.home)).astimezone(dt.UTC)
+        # (moment, city): where coordinators said the delegation was; set by _reported_positions.
+        self.reports: list[tuple[dt.datetime, str]] = []
         self.frozen_legs: set[int] = set()  # plan leg indices matching a leg that had departed
         self.frozen_seminars: set[int] = set()
         self.true_times: dict[int, tuple[dt.datetime, dt.datetime]] = {}  # delayed runs' real times
@@ -603,6 +605,7 @@ class _Checker:
             self.add("plan_format", "", "the plan is not a JSON object")
             return self.violations
         self._parse()
+        self._reported_positions()
         self._frozen_past()
         for leg in self.legs:
             frozen = leg.index in self.frozen_legs
@@ -1393,7 +1396,7 @@ class _Checker:
         free_since: dt.datetime | None = None
         previous: _Seminar | _Connection | None = None
         prep = self.rules.min_prep_min
-        moved = False
+        reports = list(self.reports)
         for event in events:
             if isinstance(event, _Seminar):
                 begins, ends, at = event.start, event.end, event.city
@@ -1401,11 +1404,11 @@ class _Checker:
             else:
                 begins, ends, at = event.leave, event.arrive, event.from_city
                 what = f"the connection {self.name(event.from_city)} -> {self.name(event.to_city)}"
-            if self.position is not None and not moved and self.now is not None and begins >= self.now:
-                # The coordinator's word: at `now` the delegation is in `position`.
-                moved = True
-                place, previous = self.position, None
-                free_since = self.now if free_since is None else min(free_since, self.now)
+            while reports and begins >= reports[0][0]:
+                # The coordinator's word: from that moment the delegation is in that city.
+                moment, place = reports.pop(0)
+                previous = None
+                free_since = moment if free_since is None else min(free_since, moment)
             zone = self.zone(at)
             if place is not None and at != place:
                 self.add(
@@ -1451,8 +1454,8 @@ class _Checker:
             first = events[0]
             at = first.city if isinstance(first, _Seminar) else first.from_city
             begins = first.start if isinstance(first, _Seminar) else first.leave
-            reported = self.position is not None and self.now is not None and begins >= self.now
-            if at != delegation.start_city and not (reported and at == self.position):
+            reported = [city for moment, city in self.reports if moment <= begins]
+            if at != delegation.start_city and not (reported and at == reported[-1]):
                 self.add(
                     rule,
                     first.where,
@@ -1461,8 +1464,13 @@ class _Checker:
                 )
             last = events[-1]
             final = last.city if isinstance(last, _Seminar) else last.to_city
+            last_begins = last.start if isinstance(last, _Seminar) else last.leave
+            later = [city for moment, city in self.reports if moment > last_begins]
+            if later:
+                # Nothing planned after the last report: the trip ends where the coordinator said.
+                final = later[-1]
         else:
-            final = delegation.start_city
+            final = self.reports[-1][1] if self.reports else delegation.start_city
         if status in NO_PLAN_STATUSES:
             # No plan was found: a replan lists only the past it keeps, which need not end
             # anywhere in particular; nothing else may be listed.
@@ -1501,6 +1509,64 @@ class _Checker:
                     f"ends at {_show(moment, end_zone)}, "
                     f"after the latest return {_show(self.latest, end_zone)}",
                 )
+
+    def _reported_positions(self) -> None:
+        """Where coordinators said the delegation was: the plan's ``reported_positions``, which
+        must repeat the previous version's and add ``position`` at ``now`` when one is given."""
+        rule = "frozen_past"
+        stated = self._position_list(self.plan, "reported_positions")
+        if self.previous is None or self.now is None:
+            self.reports = stated if stated is not None else []
+            return
+        stated_now = self.previous.get("now") if isinstance(self.previous, dict) else None
+        if isinstance(stated_now, str):
+            try:
+                before = dt.datetime.fromisoformat(stated_now)
+            except ValueError:
+                before = None
+            if (
+                before is not None
+                and before.tzinfo is not None
+                and self.now.replace(second=0, microsecond=0) < before.replace(second=0, microsecond=0)
+            ):
+                self.add(
+                    rule,
+                    "now",
+                    f"now ({_show(self.now, self.home)}) is before the previous version's now "
+                    f"({_show(before, self.home)}): what that version treated as done stays done",
+                )
+        expected = self._position_list(self.previous, "previous.reported_positions") or []
+        if self.position is not None:
+            expected.append((self.now.replace(second=0, microsecond=0), self.position))
+        self.reports = expected
+        if stated is not None and stated != expected:
+            self.add(
+                rule,
+                "reported_positions",
+                "the reported positions are "
+                + ", ".join(f"{self.name(c)} at {_show(m, self.zone(c))}" for m, c in stated)
+                + "; the previous version's and this report give "
+                + ", ".join(f"{self.name(c)} at {_show(m, self.zone(c))}" for m, c in expected),
+            )
+
+    def _position_list(self, data: Any, where: str) -> list[tuple[dt.datetime, str]] | None:
+        """A document's reported positions in time order; None when it has none."""
+        raw = data.get("reported_positions") if isinstance(data, dict) else None
+        if raw is None:
+            return None
+        found: list[tuple[dt.datetime, str]] = []
+        if not isinstance(raw, list):
+            self.add("plan_format", where, "reported_positions must be a list")
+            return None
+        for index, item in enumerate(raw):
+            city = item.get("city") if isinstance(item, dict) else None
+            if city not in self.cities:
+                self.add("plan_format", f"{where}.{index}.city", f"unknown city {city!r}")
+                continue
+            moment = self._moment(item.get("now"), f"{where}.{index}.now", city)
+            if moment is not None:
+                found.append((moment, city))
+        return sorted(found)
 
     def _listed_starts(self) -> list[tuple[str, dt.datetime]]:
         """Where and when each leg and seminar of the plan begins."""

@@ -17,9 +17,19 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import Progress, TimeElapsedColumn
 
-from planner.domain import Disruption, Scenario, SolverParams
+from planner.domain import FIRST_YEAR, LAST_YEAR, Disruption, Scenario, SolverParams, trip_window
 from planner.replan import ReplanError
-from planner.scenario import ScenarioError, load_events, load_scenario
+from planner.scenario import (
+    Problem,
+    ScenarioError,
+    events_from_data,
+    load_events,
+    load_plan,
+    load_scenario,
+    plan_problems,
+    read_input,
+    scenario_from_data,
+)
 
 if TYPE_CHECKING:
     from planner.check import Violation
@@ -43,8 +53,16 @@ def build_parser(more_commands: CommandAdder | None = None) -> argparse.Argument
     if more_commands is not None:
         more_commands(commands)
 
-    validate = commands.add_parser("validate", help="check a scenario file and summarise it")
-    validate.add_argument("scenario", type=Path)
+    validate = commands.add_parser(
+        "validate", help="check a scenario, event or plan file (told apart by its keys) and summarise it"
+    )
+    validate.add_argument("file", type=Path, help="a scenario, an event file or a plan JSON")
+    validate.add_argument(
+        "--scenario",
+        type=Path,
+        help="the scenario an event or plan file is checked against (default for a file naming its "
+        "scenario: scenarios/<that name>.yaml of the project)",
+    )
 
     plan = commands.add_parser("plan", help="compute the best itinerary of a scenario")
     plan.add_argument("scenario", type=Path)
@@ -107,24 +125,83 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ScenarioError as error:
-        print(f"error: {len(error.problems)} problem(s) in the input:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _report_problems(error, f"{len(error.problems)} problem(s) in the input")
         return 2
     return 2
 
 
+def _report_problems(error: ScenarioError, header: str) -> None:
+    print(f"error: {header}:", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
 def _validate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    calendar = scenario.calendar
-    print(f"{args.scenario}: valid scenario {scenario.name!r}")
+    """A scenario, an event file or a plan file, told apart by its top-level keys."""
+    source = str(args.file)
+    kind, data, lines = read_input(args.file)
+    if kind == "scenario":
+        scenario = scenario_from_data(data, source, lines)
+        calendar = scenario.calendar
+        print(f"{args.file}: valid scenario {scenario.name!r}")
+        print(
+            f"  {len(scenario.cities)} cities, {len(scenario.regions)} regions, "
+            f"{len(scenario.seminars)} seminars, {len(scenario.services)} services, "
+            f"{len(scenario.roads)} roads, {len(scenario.closures)} closures"
+        )
+        print(f"  {calendar.horizon_days} days from {calendar.start_date:%a %d %b %Y}")
+        return 0
+    named = data.get("scenario") if isinstance(data, dict) else None
+    scenario_path = args.scenario or _bundled_scenario(source, kind, named)
+    scenario = load_scenario(scenario_path)
+    if kind == "events":
+        timeline = events_from_data(data, scenario, source, lines)
+        if timeline.scenario is not None and timeline.scenario != scenario.name:
+            raise ScenarioError(
+                [
+                    Problem(
+                        source,
+                        ("scenario",),
+                        f"the file is written for {timeline.scenario!r}, not for {scenario.name!r} "
+                        f"({scenario_path})",
+                        lines.get(("scenario",)),
+                    )
+                ]
+            )
+        print(f"{args.file}: valid event file {timeline.name!r} for {scenario.name!r} ({scenario_path})")
+        for event in timeline.events:
+            print(f"  {event.id}: {event.kind.value}, announced {event.announced_at.isoformat()}")
+        return 0
+    problems = plan_problems(scenario, data, source, lines)
+    if problems:
+        raise ScenarioError(problems)
     print(
-        f"  {len(scenario.cities)} cities, {len(scenario.regions)} regions, "
-        f"{len(scenario.seminars)} seminars, {len(scenario.services)} services, "
-        f"{len(scenario.roads)} roads, {len(scenario.closures)} closures"
+        f"{args.file}: valid plan (version {data.get('version', 1)}, {data.get('status')}) for "
+        f"{scenario.name!r} ({scenario_path}): {len(data.get('seminars', []))} seminars, "
+        f"{len(data.get('legs', []))} legs"
     )
-    print(f"  {calendar.horizon_days} days from {calendar.start_date:%a %d %b %Y}")
     return 0
+
+
+def _bundled_scenario(source: str, kind: str, name: object) -> Path:
+    """The project's scenarios/<name>.yaml that an event or plan file names, if there is one."""
+    what = "an event file" if kind == "events" else "a plan file"
+    folder = PROJECT_ROOT / "scenarios"
+    path = folder / f"{name}.yaml" if isinstance(name, str) else None
+    # Only a plain file name of that folder: a file must not point anywhere else.
+    if path is None or path.parent != folder or not path.is_file():
+        named = f"names scenario {name!r}, which is not bundled in {folder}" if name else "names no scenario"
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    (),
+                    f"this is {what}: it is checked against its scenario, and it {named}; "
+                    "give --scenario SCENARIO_FILE",
+                )
+            ]
+        )
+    return path
 
 
 def _params(scenario: Scenario, args: argparse.Namespace) -> SolverParams:
@@ -175,10 +252,8 @@ def _check(args: argparse.Namespace) -> int:
     from planner.check import check_plan
 
     scenario = load_scenario(args.scenario)
-    try:
-        data = json.loads(args.plan.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        print(f"error: {args.plan}: cannot read the plan: {exc}", file=sys.stderr)
+    data = _read_plan(args.plan)
+    if data is None:
         return 2
     events = tuple(e for path in args.events for e in load_events(path, scenario).events)
     violations = check_plan(scenario, data, events=events)
@@ -191,14 +266,38 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_plan(path: Path) -> dict[str, Any]:
+def _read_plan(path: Path) -> dict[str, Any] | None:
+    """A plan file through the input gate; None (the problems printed) when it cannot be read."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ReplanError(f"{path}: cannot read the plan: {exc}") from None
-    if not isinstance(data, dict):
-        raise ReplanError(f"{path}: a plan JSON is an object")
+        data, _lines = load_plan(path)
+    except ScenarioError as error:
+        _report_problems(error, f"{path}: cannot read the plan")
+        return None
     return data
+
+
+def _now_in_trip(scenario: Scenario, text: str) -> dt.datetime:
+    """--now: an ISO datetime with its offset, inside the trip (nothing is left to replan after it)."""
+    try:
+        now = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ReplanError(f"--now: {text!r} is not an ISO datetime like 2016-01-21T21:40+05:00") from None
+    if now.tzinfo is None:
+        raise ReplanError("--now: give the UTC offset too, e.g. 2016-01-21T21:40+05:00")
+    leave, back = trip_window(scenario)
+    home = scenario.city(scenario.delegation.start_city).zone
+    trip = f"the trip runs from {leave.astimezone(home).isoformat()} to {back.astimezone(home).isoformat()}"
+    # Before departure is fine: a closure announced the day before the trip is replanned with
+    # as few changes to the booked plan as possible, from the earliest departure.
+    if not FIRST_YEAR <= now.year <= LAST_YEAR:
+        raise ReplanError(f"--now: {text} is nowhere near the trip ({trip})")
+    if now < leave - dt.timedelta(days=366):
+        raise ReplanError(f"--now: {text} is more than a year before the trip starts ({trip})")
+    if now > back:
+        raise ReplanError(
+            f"--now: {text} is after the trip's latest return ({trip}): nothing is left to replan"
+        )
+    return now
 
 
 def _replan(args: argparse.Namespace) -> int:
@@ -206,13 +305,13 @@ def _replan(args: argparse.Namespace) -> int:
     from planner.replan import replan
 
     scenario = load_scenario(args.scenario)
+    now = _now_in_trip(scenario, args.now)
     previous = _read_plan(args.plan)
-    try:
-        now = dt.datetime.fromisoformat(args.now)
-    except ValueError:
-        raise ReplanError(f"--now: {args.now!r} is not an ISO datetime") from None
-    if now.tzinfo is None:
-        raise ReplanError("--now: give the UTC offset too, e.g. 2016-01-21T21:40+05:00")
+    if previous is None:
+        return 2
+    problems = plan_problems(scenario, previous, str(args.plan), rules=False)
+    if problems:
+        raise ScenarioError(problems)
     events = tuple(e for path in args.events for e in load_events(path, scenario).events)
     params = _params(scenario, args)
     new = replan(scenario, previous, now, events, position=args.position, params=params)
@@ -298,9 +397,9 @@ def _whatif(args: argparse.Namespace) -> int:
 
 def _timeline_for(path: Path) -> str | None:
     """The scenario an event file names, read before validating it against one."""
-    from planner.scenario import parse_text
+    from planner.inputs import read_data
 
-    data, _ = parse_text(path.read_text(encoding="utf-8"), str(path))
+    data, _ = read_data(path)
     name = data.get("scenario") if isinstance(data, dict) else None
     return str(name) if name is not None else None
 
@@ -322,11 +421,13 @@ def _export_scenario(args: argparse.Namespace, plan: dict[str, Any]) -> Scenario
     path: Path | None = args.scenario
     if path is None:
         name = plan.get("scenario")
-        folder = PROJECT_ROOT / "scenarios"
-        path = folder / f"{name}.yaml" if isinstance(name, str) else None
-        # Only a plain file name of that folder: a plan file must not point anywhere else.
-        if path is None or path.parent != folder or not path.is_file():
-            raise ExportError(f"scenario: no bundled scenario {name!r} in {folder}; give --scenario FILE")
+        try:
+            path = _bundled_scenario(str(args.plan), "plan", name)
+        except ScenarioError:
+            folder = PROJECT_ROOT / "scenarios"
+            raise ExportError(
+                f"scenario: no bundled scenario {name!r} in {folder}; give --scenario FILE"
+            ) from None
         print(f"Scenario: {path} (named by the plan)")
     scenario = load_scenario(path)
     if plan.get("scenario") != scenario.name:
@@ -345,6 +446,8 @@ def _export(args: argparse.Namespace) -> int:
             print(f"error: {option} {path}: the file name must end in .svg or .png", file=sys.stderr)
             return 2
     plan = _read_plan(args.plan)
+    if plan is None:
+        return 2
     try:
         scenario = _export_scenario(args, plan)
         # The map export reads every seminar and leg: a plan it accepts can be drawn too.

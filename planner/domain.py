@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -33,15 +35,39 @@ from pydantic import (
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?:\+(\d))?$")
+# "HH:MM", or "HH:MM+D" in timetables: two-digit hours and minutes, a one-digit day offset.
+_CLOCK = re.compile(r"(\d\d):(\d\d)(?:\+(\d))?", re.ASCII)
+_LONG_OFFSET = re.compile(r"\d\d:\d\d\+\d{2,}", re.ASCII)
+
+# Upper limits of quantities the format leaves open: far beyond any trip, and finite.
+MAX_MONEY = 1e9  # a fare, per person
+MAX_COST_PER_KM = 1e6
+MAX_DISTANCE_KM = 40_000.0  # about the Earth's circumference
+MAX_WEIGHT = 1_000_000
+MAX_EMISSION_FACTOR = 100.0  # kg CO2e per passenger-km or vehicle-km
+
+# Dates and datetimes as the scenario format writes them (ISO 8601), within these years.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+_DATE = re.compile(r"\d{4}-\d\d-\d\d", re.ASCII)
+_DATETIME = re.compile(
+    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?(?:Z|[+-]\d\d(?::?\d\d)?)?", re.ASCII
+)
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A value as a message quotes it, cut short when long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @functools.cache
 def parse_clock(text: str) -> tuple[int, int]:
     """Return (minutes after local midnight, day offset) of ``"HH:MM"`` or ``"HH:MM+D"``."""
-    match = _CLOCK.match(text)
+    match = _CLOCK.fullmatch(text)
     if not match:
-        raise ValueError(f"{text!r} is not a time of day like '07:40' or '07:47+1'")
+        if _LONG_OFFSET.fullmatch(text):
+            raise ValueError(f"{shown(text)}: the day offset is one digit, like '07:47+1'")
+        raise ValueError(f"{shown(text)} is not a time of day like '07:40' or '07:47+1'")
     hours, minutes, offset = int(match[1]), int(match[2]), int(match[3] or 0)
     if hours > 23 or minutes > 59:
         raise ValueError(f"{text!r} is not a valid time of day")
@@ -63,22 +89,120 @@ def _timetable_clock(text: str) -> str:
 def _zone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"unknown IANA time zone {shown(name)}") from exc
     return name
 
 
+def _number(value: object) -> object:
+    """Numbers only: not true/false (YAML's yes/no), nothing too large for a float."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    if isinstance(value, int) and not math.isfinite(_as_float(value)):
+        raise ValueError("is too large: only finite numbers are allowed")
+    if isinstance(value, str) and value.strip().lower().lstrip("+-") in _NOT_FINITE_TEXTS:
+        raise ValueError(f"{shown(value)} is not a finite number: only finite numbers are allowed")
+    if isinstance(value, str) and _looks_infinite(value):
+        raise ValueError(f"{shown(value)} is too large: only finite numbers are allowed")
+    return value
+
+
+_NOT_FINITE_TEXTS = {"nan", "inf", "infinity", ".inf", ".nan"}
+
+
+def _looks_infinite(text: str) -> bool:
+    """A number written as text (1e400) that no float holds."""
+    try:
+        return not math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _as_float(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
+def _year(moment: dt.date) -> None:
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"{moment.isoformat()} is not between the years {FIRST_YEAR} and {LAST_YEAR}")
+
+
+def _date(value: object) -> dt.date:
+    """A date written like 2016-01-18 (an actual date of the calendar)."""
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"{value.isoformat()} has a time: give a date like 2016-01-18")
+    if isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value} is not a date of the calendar ({exc})") from None
+    else:
+        raise ValueError(f"{shown(value)} is not a date like 2016-01-18")
+    _year(day)
+    return day
+
+
+def _datetime(value: object) -> dt.datetime:
+    """A datetime written like "2016-01-18T08:00", optionally with its UTC offset."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str) and _DATETIME.fullmatch(value):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value} is not a date and time of the calendar ({exc})") from None
+    else:
+        raise ValueError(
+            f'{shown(value)} is not a datetime like "2016-01-18T08:00" (local) or '
+            '"2016-01-18T08:00+06:00" (with its UTC offset)'
+        )
+    _year(moment)
+    return moment
+
+
+def _one_line(text: str) -> str:
+    """Names appear in calendars, maps and tables: one line, no control characters, 200 at most."""
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        raise ValueError("a name is one line of text: no line breaks, tabs or other control characters")
+    if len(text) > 200:
+        raise ValueError(f"a name is at most 200 characters, not {len(text)}")
+    return text
+
+
+Name = Annotated[str, AfterValidator(_one_line)]
 Clock = Annotated[str, AfterValidator(_clock)]
 TimetableClock = Annotated[str, AfterValidator(_timetable_clock)]
 TimeZoneName = Annotated[str, AfterValidator(_zone)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Minutes = Annotated[int, Field(ge=0, le=7 * 24 * 60)]
+Whole = Annotated[int, BeforeValidator(_number)]
+Number = Annotated[float, BeforeValidator(_number)]
+Minutes = Annotated[Whole, Field(ge=0, le=7 * 24 * 60)]
+Date = Annotated[dt.date, BeforeValidator(_date)]
+DateTime = Annotated[dt.datetime, BeforeValidator(_datetime)]
+
+
+def _comparable(a: dt.datetime, b: dt.datetime) -> bool:
+    """Both local or both with an offset: comparable without knowing the place."""
+    return (a.tzinfo is None) == (b.tzinfo is None)
+
+
+class FieldProblems(ValueError):
+    """What is wrong with a model, each with its own field path (relative to the model)."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, p)) or '(here)'}: {m}" for p, m in problems))
 
 
 class Frozen(BaseModel):
-    """Base of every scenario model: immutable, and unknown keys are errors."""
+    """Base of every scenario model: immutable, unknown keys are errors, numbers are finite."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Mode(StrEnum):
@@ -126,16 +250,16 @@ class ClockWindow(Frozen):
 class Calendar(Frozen):
     """The planning horizon and which days are working days."""
 
-    start_date: dt.date = Field(description="First day of the horizon (local).")
-    horizon_days: int = Field(ge=1, le=60, description="Number of days in the horizon.")
+    start_date: Date = Field(description="First day of the horizon (local).")
+    horizon_days: Whole = Field(ge=1, le=60, description="Number of days in the horizon.")
     working_weekdays: tuple[Weekday, ...] = Field(
         default=("mon", "tue", "wed", "thu", "fri"),
         description="Weekdays on which seminars may be held.",
     )
-    holidays: tuple[dt.date, ...] = Field(
+    holidays: tuple[Date, ...] = Field(
         default=(), description="Non-working dates (already moved by the weekend rule)."
     )
-    extra_working_dates: tuple[dt.date, ...] = Field(
+    extra_working_dates: tuple[Date, ...] = Field(
         default=(), description="Weekend dates declared working (moved working days)."
     )
 
@@ -149,7 +273,7 @@ class Terminal(Frozen):
 
     id: Identifier
     kind: TerminalKind
-    name: str = ""
+    name: Name = ""
     access_min: Minutes = Field(
         default=30, description="Minutes between the city centre and the terminal, each way."
     )
@@ -171,10 +295,10 @@ class City(Frozen):
     """A place where the delegation can be, with its time zone and terminals."""
 
     id: Identifier
-    name: str
+    name: Name
     region: Identifier
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Number = Field(ge=-90, le=90)
+    lon: Number = Field(ge=-180, le=180)
     timezone: TimeZoneName
     terminals: tuple[Terminal, ...] = ()
 
@@ -187,15 +311,15 @@ class Region(Frozen):
     """An administrative region whose officials should attend a seminar."""
 
     id: Identifier
-    name: str = ""
-    weight: int = Field(default=100, ge=0, le=1_000_000, description="Points for covering it.")
+    name: Name = ""
+    weight: Whole = Field(default=100, ge=0, le=1_000_000, description="Points for covering it.")
 
 
 class Seminar(Frozen):
     """The work to do in one city."""
 
     city: Identifier
-    duration_min: int = Field(default=180, ge=1, le=24 * 60)
+    duration_min: Whole = Field(default=180, ge=1, le=24 * 60)
     start_times: tuple[Clock, ...] = Field(
         default=(), description="Allowed local start times; or give `window`."
     )
@@ -203,14 +327,14 @@ class Seminar(Frozen):
         default=None,
         description="A local window the whole seminar must fit in; starts every `step_min`.",
     )
-    step_min: int = Field(default=30, ge=5, le=24 * 60)
-    earliest_date: dt.date | None = None
-    latest_date: dt.date | None = None
+    step_min: Whole = Field(default=30, ge=5, le=24 * 60)
+    earliest_date: Date | None = None
+    latest_date: Date | None = None
     any_day: bool = Field(
         default=False, description="True: also on weekends and holidays (the city says so)."
     )
     required: bool = Field(default=False, description="The plan must hold this seminar.")
-    weight: int = Field(
+    weight: Whole = Field(
         default=0, ge=0, le=1_000_000, description="Points for holding it, besides its regions."
     )
     serves: tuple[Identifier, ...] = Field(
@@ -219,10 +343,29 @@ class Seminar(Frozen):
 
     @model_validator(mode="after")
     def _one_way_to_give_times(self) -> Seminar:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         if bool(self.start_times) == (self.window is not None):
-            raise ValueError("give either start_times or window, not both and not neither")
+            problems.append(((), "give either start_times or window, not both and not neither"))
         if self.earliest_date and self.latest_date and self.earliest_date > self.latest_date:
-            raise ValueError("earliest_date is after latest_date")
+            problems.append(
+                (
+                    ("latest_date",),
+                    f"earliest_date is after latest_date ({self.earliest_date} > {self.latest_date})",
+                )
+            )
+        if self.window is not None:
+            start, end = self.window.minutes()
+            length = (end - start) % (24 * 60)
+            if length < self.duration_min:
+                problems.append(
+                    (
+                        ("window",),
+                        f"the window {self.window.start}-{self.window.end} is {length} minutes long, "
+                        f"shorter than the seminar (duration_min {self.duration_min})",
+                    )
+                )
+        if problems:
+            raise FieldProblems(problems)
         return self
 
     def local_start_minutes(self) -> list[int]:
@@ -245,7 +388,7 @@ class TravelRules(Frozen):
     min_prep_min: Minutes = Field(
         default=60, description="Minutes between arriving in a city and a seminar there."
     )
-    max_travel_min_per_day: int = Field(
+    max_travel_min_per_day: Whole = Field(
         default=14 * 60,
         ge=60,
         le=24 * 60,
@@ -264,12 +407,12 @@ class TravelRules(Frozen):
 class Delegation(Frozen):
     """Who travels, from where, until when."""
 
-    size: int = Field(default=4, ge=1, le=100, description="People travelling.")
-    vehicles: int = Field(default=1, ge=1, le=20, description="Cars used for drives.")
+    size: Whole = Field(default=4, ge=1, le=100, description="People travelling.")
+    vehicles: Whole = Field(default=1, ge=1, le=20, description="Cars used for drives.")
     start_city: Identifier
-    earliest_departure: dt.datetime = Field(description="Local to start_city unless offset given.")
+    earliest_departure: DateTime = Field(description="Local to start_city unless offset given.")
     end_city: Identifier
-    latest_return: dt.datetime = Field(description="Local to end_city unless offset given.")
+    latest_return: DateTime = Field(description="Local to end_city unless offset given.")
     rules: TravelRules = TravelRules()
 
 
@@ -289,11 +432,11 @@ class Service(Frozen):
     operator: str = ""
     stops: tuple[Stop, ...] = Field(min_length=2)
     days: tuple[Weekday, ...] = Field(default=WEEKDAYS, description="Weekdays of the first departure.")
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    fare: float = Field(default=0, ge=0, description="Fare per person for the whole run.")
-    distance_km: float | None = Field(
-        default=None, gt=0, description="Whole-run distance; default great circle."
+    valid_from: Date | None = None
+    valid_to: Date | None = None
+    fare: Number = Field(default=0, ge=0, le=MAX_MONEY, description="Fare per person for the whole run.")
+    distance_km: Number | None = Field(
+        default=None, gt=0, le=MAX_DISTANCE_KM, description="Whole-run distance; default great circle."
     )
     note: str = ""
 
@@ -304,13 +447,23 @@ class Service(Frozen):
 
     @model_validator(mode="after")
     def _stop_times(self) -> Service:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        last = len(self.stops) - 1
         if self.stops[0].depart is None:
-            raise ValueError("the first stop needs a depart time")
+            problems.append((("stops", 0, "depart"), "the first stop needs a depart time"))
         if self.stops[-1].arrive is None:
-            raise ValueError("the last stop needs an arrive time")
-        for stop in self.stops[1:-1]:
+            problems.append((("stops", last, "arrive"), "the last stop needs an arrive time"))
+        for index, stop in enumerate(self.stops[1:-1], 1):
             if stop.arrive is None and stop.depart is None:
-                raise ValueError(f"intermediate stop {stop.terminal} needs a time")
+                problems.append(
+                    (("stops", index), f"intermediate stop {stop.terminal} needs a time (arrive or depart)")
+                )
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            problems.append(
+                (("valid_to",), f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+            )
+        if problems:
+            raise FieldProblems(problems)
         return self
 
 
@@ -320,14 +473,14 @@ class Road(Frozen):
     id: Identifier
     a: Identifier = Field(description="One end (a city id).")
     b: Identifier = Field(description="The other end (a city id).")
-    distance_km: float = Field(gt=0)
-    duration_min: int | None = Field(default=None, gt=0)
-    speed_kmh: float | None = Field(default=None, gt=0, le=150)
+    distance_km: Number = Field(gt=0, le=MAX_DISTANCE_KM)
+    duration_min: Whole | None = Field(default=None, gt=0, le=7 * 24 * 60)
+    speed_kmh: Number | None = Field(default=None, gt=0, le=150)
     both_ways: bool = True
     driving_window: ClockWindow | None = Field(
         default=None, description="Local window at the start city; default the rules' one."
     )
-    cost_per_km: float = Field(default=0, ge=0, description="Per vehicle-km.")
+    cost_per_km: Number = Field(default=0, ge=0, le=MAX_COST_PER_KM, description="Per vehicle-km.")
     regions: tuple[Identifier, ...] = Field(
         default=(), description="Regions it runs through (for region-wide closures)."
     )
@@ -335,8 +488,13 @@ class Road(Frozen):
 
     @model_validator(mode="after")
     def _duration(self) -> Road:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         if (self.duration_min is None) == (self.speed_kmh is None):
-            raise ValueError("give either duration_min or speed_kmh")
+            problems.append(((), "give either duration_min or speed_kmh (exactly one)"))
+        if self.a == self.b:
+            problems.append((("b",), f"a road joins two different cities; a and b are both {self.a!r}"))
+        if problems:
+            raise FieldProblems(problems)
         return self
 
     @property
@@ -353,16 +511,20 @@ class Closure(Frozen):
     id: Identifier
     terminal: Identifier | None = None
     road: Identifier | None = None
-    start: dt.datetime
-    end: dt.datetime
+    start: DateTime
+    end: DateTime
     note: str = ""
 
     @model_validator(mode="after")
     def _target(self) -> Closure:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         if (self.terminal is None) == (self.road is None):
-            raise ValueError("name exactly one of terminal or road")
-        if self.end <= self.start:
-            raise ValueError("end must be after start")
+            problems.append(((), "name exactly one of terminal or road"))
+        # One local and one with an offset are compared with the scenario (reference_problems).
+        if _comparable(self.start, self.end) and self.end <= self.start:
+            problems.append((("end",), f"end must be after start ({self.end} is not after {self.start})"))
+        if problems:
+            raise FieldProblems(problems)
         return self
 
 
@@ -396,36 +558,40 @@ class Disruption(Frozen):
 
     id: Identifier
     kind: DisruptionKind
-    announced_at: dt.datetime = Field(description="When the coordinator learns of it.")
-    start: dt.datetime
-    end: dt.datetime
+    announced_at: DateTime = Field(description="When the coordinator learns of it.")
+    start: DateTime
+    end: DateTime
     terminal: Identifier | None = None
     road: Identifier | None = None
     region: Identifier | None = None
     service: Identifier | None = None
     city: Identifier | None = None
-    delay_min: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
-    factor: float | None = Field(default=None, ge=1.0, le=10.0)
+    delay_min: Whole | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    factor: Number | None = Field(default=None, ge=1.0, le=10.0)
     note: str = ""
 
     @model_validator(mode="after")
     def _fields_of_kind(self) -> Disruption:
-        if self.end <= self.start:
-            raise ValueError("end must be after start")
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        # One local and one with an offset are compared with the scenario (disruption_problems).
+        if _comparable(self.start, self.end) and self.end <= self.start:
+            problems.append((("end",), f"end must be after start ({self.end} is not after {self.start})"))
         given = {name for name in _TARGET_FIELDS if getattr(self, name) is not None}
         options = _TARGETS[self.kind]
         if not any(given == set(option) for option in options):
             wanted = " or ".join("+".join(option) for option in options)
-            raise ValueError(
-                f"a {self.kind.value} event takes {wanted}; got {'+'.join(sorted(given)) or 'nothing'}"
+            problems.append(
+                ((), f"a {self.kind.value} event takes {wanted}; got {'+'.join(sorted(given)) or 'nothing'}")
             )
+        if problems:
+            raise FieldProblems(problems)
         return self
 
 
 class EventTimeline(Frozen):
     """A what-if file: events that will be announced during the trip."""
 
-    name: str
+    name: Name
     description: str = ""
     scenario: str | None = Field(default=None, description="The scenario it is written for.")
     events: tuple[Disruption, ...] = Field(min_length=1)
@@ -434,19 +600,27 @@ class EventTimeline(Frozen):
 class StabilityWeights(Frozen):
     """What each change costs when replanning (ranked after coverage, before travel)."""
 
-    move_seminar: int = Field(default=10, ge=0, description="A seminar moved to another time.")
-    drop_city: int = Field(default=20, ge=0, description="A planned city no longer visited.")
-    add_city: int = Field(default=5, ge=0, description="A city visited that was not planned.")
-    change_connection: int = Field(default=2, ge=0, description="A connection replaced by another.")
+    move_seminar: Whole = Field(
+        default=10, ge=0, le=MAX_WEIGHT, description="A seminar moved to another time."
+    )
+    drop_city: Whole = Field(default=20, ge=0, le=MAX_WEIGHT, description="A planned city no longer visited.")
+    add_city: Whole = Field(
+        default=5, ge=0, le=MAX_WEIGHT, description="A city visited that was not planned."
+    )
+    change_connection: Whole = Field(
+        default=2, ge=0, le=MAX_WEIGHT, description="A connection replaced by another."
+    )
 
 
 class Objective(Frozen):
     """Weights of the secondary objective; coverage always ranks first."""
 
-    travel_per_hour: int = Field(default=60, ge=0, description="Points per door-to-door hour.")
-    night_per_hour: int = Field(default=30, ge=0, description="Extra points per night hour.")
-    cost_per_unit: float = Field(
-        default=0.001, ge=0, description="Points per unit of money (fares and fuel)."
+    travel_per_hour: Whole = Field(
+        default=60, ge=0, le=MAX_WEIGHT, description="Points per door-to-door hour."
+    )
+    night_per_hour: Whole = Field(default=30, ge=0, le=MAX_WEIGHT, description="Extra points per night hour.")
+    cost_per_unit: Number = Field(
+        default=0.001, ge=0, le=1000, description="Points per unit of money (fares and fuel)."
     )
     stability: StabilityWeights = StabilityWeights()
 
@@ -454,16 +628,16 @@ class Objective(Frozen):
 class SolverParams(Frozen):
     """How the CP-SAT search runs."""
 
-    time_limit_s: float = Field(default=30.0, gt=0, le=3600)
-    deterministic_limit: float | None = Field(
+    time_limit_s: Number = Field(default=30.0, gt=0, le=3600)
+    deterministic_limit: Number | None = Field(
         default=None,
         gt=0,
         le=1e6,
         description="A limit in CP-SAT's deterministic time (work, not seconds): the same answer "
         "on any machine, however busy. Both limits apply; the first reached ends the search.",
     )
-    workers: int = Field(default=1, ge=1, le=64)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    workers: Whole = Field(default=1, ge=1, le=64)
+    seed: Whole = Field(default=0, ge=0, le=2**31 - 1)
     prune_dominated: bool = Field(
         default=True, description="Drop arcs that can never be in a better plan (exact)."
     )
@@ -472,10 +646,10 @@ class SolverParams(Frozen):
 class EmissionFactors(Frozen):
     """kg CO2e per passenger-km (per vehicle-km for drives)."""
 
-    flight: float = 0.246
-    train: float = 0.035
-    bus: float = 0.027
-    drive: float = 0.168
+    flight: Number = Field(default=0.246, ge=0, le=MAX_EMISSION_FACTOR)
+    train: Number = Field(default=0.035, ge=0, le=MAX_EMISSION_FACTOR)
+    bus: Number = Field(default=0.027, ge=0, le=MAX_EMISSION_FACTOR)
+    drive: Number = Field(default=0.168, ge=0, le=MAX_EMISSION_FACTOR)
     source: str = (
         "UK DESNZ/DEFRA GHG conversion factors 2023 (domestic flight with radiative "
         "forcing, national rail, coach, average car per vehicle-km); rounded"
@@ -485,7 +659,7 @@ class EmissionFactors(Frozen):
 class Scenario(Frozen):
     """Everything a plan depends on."""
 
-    name: str
+    name: Name
     description: str = ""
     currency: str = "KZT"
     calendar: Calendar
@@ -529,12 +703,8 @@ class Scenario(Frozen):
         return (own, *[r for r in seminar.serves if r != own])
 
 
-class DanglingReferences(ValueError):
-    """Ids that name nothing, or are used twice; each problem has its own field path."""
-
-    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in problems))
+class DanglingReferences(FieldProblems):
+    """Ids that name nothing, or are used twice, and times out of order; each with its field path."""
 
 
 def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
@@ -594,6 +764,129 @@ def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], 
             known(("closures", i, "terminal"), closure.terminal, terminal_ids, "terminal")
         if closure.road is not None:
             known(("closures", i, "road"), closure.road, road_ids, "road")
+        zone = _closure_zone(scenario, closure)
+        mixed = not _comparable(closure.start, closure.end)
+        if mixed and zone is not None and _instant(closure.end, zone) <= _instant(closure.start, zone):
+            problems.append(
+                (
+                    ("closures", i, "end"),
+                    f"end must be after start ({closure.end} is not after {closure.start})",
+                )
+            )
+    problems.extend(_trip_problems(scenario))
+    return problems
+
+
+# The trip may begin before the calendar's horizon and end after it (travel only), by this much.
+TRIP_MARGIN_DAYS = 31
+
+
+def _instant(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """A scenario datetime on the real time line: a local one is read in ``zone``."""
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)).astimezone(dt.UTC)
+
+
+def _city_zones(scenario: Scenario) -> dict[str, ZoneInfo]:
+    return {c.id: c.zone for c in scenario.cities}
+
+
+def _closure_zone(scenario: Scenario, closure: Closure) -> ZoneInfo | None:
+    zones = _city_zones(scenario)
+    if closure.terminal is not None:
+        city = next((c.id for c in scenario.cities for t in c.terminals if t.id == closure.terminal), None)
+    else:
+        city = next((r.a for r in scenario.roads if r.id == closure.road), None)
+    return zones.get(city) if city is not None else None
+
+
+def _event_zone(scenario: Scenario, event: Disruption) -> ZoneInfo | None:
+    """The zone a local datetime of an event is read in (rule 19), or None if it names nothing."""
+    zones = _city_zones(scenario)
+    terminal_city = {t.id: c.id for c in scenario.cities for t in c.terminals}
+    city: str | None = None
+    if event.terminal is not None:
+        city = terminal_city.get(event.terminal)
+    elif event.city is not None:
+        city = event.city
+    elif event.road is not None:
+        city = next((r.a for r in scenario.roads if r.id == event.road), None)
+    elif event.region is not None:
+        city = next(
+            (c.id for c in scenario.cities if c.region == event.region), scenario.delegation.start_city
+        )
+    elif event.service is not None:
+        service = next((s for s in scenario.services if s.id == event.service), None)
+        city = terminal_city.get(service.stops[0].terminal) if service is not None else None
+    return zones.get(city) if city is not None else None
+
+
+def trip_window(scenario: Scenario) -> tuple[dt.datetime, dt.datetime]:
+    """The trip's earliest departure and latest return as instants (UTC) of a valid scenario."""
+    zones = _city_zones(scenario)
+    delegation = scenario.delegation
+    return (
+        _instant(delegation.earliest_departure, zones[delegation.start_city]),
+        _instant(delegation.latest_return, zones[delegation.end_city]),
+    )
+
+
+def _trip_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """The trip's window: latest_return after earliest_departure, and near the calendar's horizon."""
+    delegation = scenario.delegation
+    zones = _city_zones(scenario)
+    start_zone, end_zone = zones.get(delegation.start_city), zones.get(delegation.end_city)
+    if start_zone is None or end_zone is None:
+        return []  # an unknown city is reported on its own
+    leave = _instant(delegation.earliest_departure, start_zone)
+    back = _instant(delegation.latest_return, end_zone)
+    if back <= leave:
+        return [
+            (
+                ("delegation", "latest_return"),
+                f"latest_return {delegation.latest_return.isoformat()} is not after earliest_departure "
+                f"{delegation.earliest_departure.isoformat()}: the trip has no time",
+            )
+        ]
+    calendar = scenario.calendar
+    first = dt.datetime.combine(calendar.start_date, dt.time(), tzinfo=start_zone).astimezone(dt.UTC)
+    after = dt.datetime.combine(
+        calendar.end_date + dt.timedelta(days=1), dt.time(), tzinfo=start_zone
+    ).astimezone(dt.UTC)
+    margin = dt.timedelta(days=TRIP_MARGIN_DAYS)
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    horizon = f"the calendar's horizon ({calendar.start_date} to {calendar.end_date})"
+    if leave >= after:
+        problems.append(
+            (
+                ("delegation", "earliest_departure"),
+                f"earliest_departure {delegation.earliest_departure.isoformat()} is after {horizon}: "
+                "no date is left for a seminar",
+            )
+        )
+    elif leave < first - margin:
+        problems.append(
+            (
+                ("delegation", "earliest_departure"),
+                f"earliest_departure {delegation.earliest_departure.isoformat()} is more than "
+                f"{TRIP_MARGIN_DAYS} days before {horizon}",
+            )
+        )
+    if back <= first:
+        problems.append(
+            (
+                ("delegation", "latest_return"),
+                f"latest_return {delegation.latest_return.isoformat()} is before {horizon}: "
+                "no date is left for a seminar",
+            )
+        )
+    elif back > after + margin:
+        problems.append(
+            (
+                ("delegation", "latest_return"),
+                f"latest_return {delegation.latest_return.isoformat()} is more than {TRIP_MARGIN_DAYS} "
+                f"days after {horizon}",
+            )
+        )
     return problems
 
 
@@ -654,9 +947,21 @@ def disruption_problems(
             value = getattr(event, field)
             if value is not None and value not in ids:
                 problems.append(((*prefix, index, field), f"unknown {field} {value!r}"))
+    # Each interval on the real time line (a local datetime in the zone of the place it names).
+    # (An event naming nothing is reported above; its local times are read as UTC here.)
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
     for index, event in enumerate(events):
-        for earlier in events[:index]:
-            if earlier.id == event.id and earlier.start < event.end and event.start < earlier.end:
+        zone = _event_zone(scenario, event)
+        start, end = _instant(event.start, zone or dt.UTC), _instant(event.end, zone or dt.UTC)
+        if zone is not None and not _comparable(event.start, event.end) and end <= start:
+            problems.append(
+                ((*prefix, index, "end"), f"end must be after start ({event.end} is not after {event.start})")
+            )
+        spans.append((start, end))
+    for index, event in enumerate(events):
+        for before, earlier in enumerate(events[:index]):
+            span, other = spans[index], spans[before]
+            if earlier.id == event.id and other[0] < span[1] and span[0] < other[1]:
                 problems.append(
                     ((*prefix, index, "id"), f"duplicate id {event.id!r} with an overlapping interval")
                 )

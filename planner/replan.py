@@ -45,6 +45,8 @@ class PlannedTrip:
     connections: tuple[tuple[int, ...], ...]  # leg indices of each connection
     version: int
     events: tuple[Disruption, ...]
+    # Where coordinators said the delegation was, at those moments (epoch minutes, city).
+    reported_positions: tuple[tuple[int, str], ...] = ()
 
 
 def read_plan(scenario: Scenario, axis: TimeAxis, data: dict[str, Any]) -> PlannedTrip:
@@ -72,13 +74,19 @@ def read_plan(scenario: Scenario, axis: TimeAxis, data: dict[str, Any]) -> Plann
         )
         connections = tuple(tuple(c["legs"]) for c in data["connections"])
         events = tuple(Disruption.model_validate(e) for e in data.get("events", []))
+        reported = tuple(
+            (axis.minutes(_instant(r["now"])), str(r["city"])) for r in data.get("reported_positions", [])
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReplanError(f"previous plan: not a plan JSON of this planner ({exc})") from None
     known = {c.id for c in scenario.cities}
     for index, seminar in enumerate(seminars):
         if seminar.city not in known:
             raise ReplanError(f"previous plan: seminars.{index}.city: unknown city {seminar.city!r}")
-    return PlannedTrip(seminars, legs, connections, int(data.get("version", 1)), events)
+    for index, (_, city) in enumerate(reported):
+        if city not in known:
+            raise ReplanError(f"previous plan: reported_positions.{index}.city: unknown city {city!r}")
+    return PlannedTrip(seminars, legs, connections, int(data.get("version", 1)), events, reported)
 
 
 def _instant(text: str) -> dt.datetime:
@@ -125,6 +133,17 @@ def replan(
     axis = network.axis
     now_min = axis.minutes(now)
     trip = read_plan(scenario, axis, previous)
+    if previous.get("now"):
+        # What the previous version treated as done stays done: no replan from before it.
+        try:
+            before = _instant(str(previous["now"]))
+        except ValueError as exc:
+            raise ReplanError(f"previous plan: now: {exc}") from None
+        if axis.minutes(before) > now_min:
+            raise ReplanError(
+                f"now: {now.isoformat()} is before the previous version's now ({previous['now']}); "
+                "a replan starts from the present of the version it changes or later"
+            )
     if position is not None and position not in {c.id for c in scenario.cities}:
         raise ReplanError(f"position: unknown city {position!r}")
     announced = tuple(e for e in (*trip.events, *events) if _announced_by(scenario, axis, e, now_min))
@@ -215,6 +234,11 @@ def replan(
         "city": start.city,
         "free_at": axis.iso(start.free_at, zone),
     }
+    # Every position a coordinator reported, this one included: part of the past, like the legs.
+    reported = [*trip.reported_positions, *([(now_min, position)] if position is not None else [])]
+    data["reported_positions"] = [
+        {"now": axis.iso(minute, scenario.city(city).zone), "city": city} for minute, city in reported
+    ]
     data["events"] = [e.model_dump(mode="json", exclude_defaults=True) for e in announced]
     if progress:
         progress("explaining", {})
@@ -253,15 +277,25 @@ def _start_state(
     delegation = scenario.delegation
     begin = axis.minutes(delegation.earliest_departure, scenario.city(delegation.start_city).zone)
     city, free, ready = delegation.start_city, max(now_min, begin), max(now_min, begin)
-    last_seminar_end = max((s.end for s in done), default=None)
-    last_arrival = max(frozen, key=lambda j: j.arrive) if frozen else None
+    # The latest earlier report of where the delegation was overrides whatever began before it
+    # (a connection it was on, a seminar): only what began at or after it still tells where it is.
+    earlier = [r for r in trip.reported_positions if r[0] <= now_min]
+    report = max(earlier) if earlier else None
+    since = report[0] if report is not None else None
+    after_frozen = [j for j in frozen if since is None or j.leave >= since]
+    after_done = [s for s in done if since is None or s.start >= since]
+    last_seminar_end = max((s.end for s in after_done), default=None)
+    last_arrival = max(after_frozen, key=lambda j: j.arrive) if after_frozen else None
     if last_arrival is not None and (last_seminar_end is None or last_arrival.arrive > last_seminar_end):
         city = last_arrival.destination
         free = max(now_min, last_arrival.arrive)
         ready = max(now_min, last_arrival.arrive + prep)
     elif last_seminar_end is not None:
-        city = next(s.city for s in done if s.end == last_seminar_end)
+        city = next(s.city for s in after_done if s.end == last_seminar_end)
         free = ready = max(now_min, last_seminar_end)
+    elif report is not None:
+        city, free = report[1], max(now_min, begin)
+        ready = max(free, report[0] + prep)
     if position is not None and position != city:
         # Where the coordinator says the delegation is, from now (not before the trip starts).
         city, free, ready = position, max(now_min, begin), max(now_min, begin) + prep

@@ -18,8 +18,7 @@ from typing import Any
 from planner.calendar import TimeAxis
 from planner.connections import Journey, Leg
 from planner.domain import Mode, Scenario
-
-PLAN_FORMAT = "delegation-plan/1"
+from planner.inputs import PLAN_FORMAT
 
 
 class SolveStatus(StrEnum):
@@ -245,6 +244,7 @@ def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, A
         "version": 1,  # replanning numbers its versions and links them by based_on
         "based_on": None,
         "events": [],
+        "reported_positions": [],  # where coordinators said the delegation was (replanning)
         "diff": None,
         "status": result.status.value,
         "objective": result.objective,

@@ -1,126 +1,59 @@
-"""Load and dump scenario files (YAML or JSON).
+"""Load and dump scenario files (YAML or JSON), event files and plan files.
 
-A bad file gives one :class:`ScenarioError` listing every problem, each naming the
-file, the field path and (for YAML and JSON) the line, never a traceback.
+Every file passes the input gate of :mod:`planner.inputs` (size, UTF-8, a safe
+loader with budgets, each key once); plain data (a parsed file or an HTTP body)
+is then checked by the models of :mod:`planner.domain`. A bad input gives one
+:class:`ScenarioError` listing every problem, each naming the file, the field path
+and (when known) the line, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from planner.domain import DanglingReferences, EventTimeline, Scenario, disruption_problems
-
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input, located as precisely as we can."""
-
-    source: str
-    path: Path_
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = self.source
-        if self.line is not None:
-            where += f":{self.line}"
-        field = ".".join(str(p) for p in self.path) or "(top level)"
-        return f"{where}: {field}: {self.message}"
-
-
-class ScenarioError(ValueError):
-    """A scenario (or event) input that cannot be used; ``problems`` lists why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-# libyaml's parser when the wheel has it (several times faster on the flagship).
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_Base):  # type: ignore[valid-type,misc]
-    """SafeLoader without YAML 1.1 sexagesimal numbers, so 07:40 stays a string."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:int",)]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
-    list("-+0123456789"),
+from planner.domain import EventTimeline, Scenario, disruption_problems
+from planner.inputs import (
+    PLAN_FORMAT,
+    FileKind,
+    Path_,
+    Problem,
+    ScenarioError,
+    file_kind,
+    nearest_line,
+    parse_json_text,
+    parse_text,
+    problems_from_validation,
+    read_data,
+    read_plan,
+    read_text,
 )
 
-
-def _line_map(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _line_map(value_node, (*path, key), lines)
-            # A key's own line is more useful than its value's when the value is a block.
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _line_map(item, (*path, index), lines)
-
-
-def parse_text(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
-    """Parse YAML (JSON is YAML) into plain data and a map from field path to line."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ScenarioError([Problem(source, (), f"not valid YAML/JSON: {exc}", line)]) from None
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _line_map(node, (), lines)
-    return data, lines
+__all__ = [
+    "Problem",
+    "ScenarioError",
+    "dump_scenario",
+    "events_from_data",
+    "load_events",
+    "load_plan",
+    "load_scenario",
+    "parse_text",
+    "plan_problems",
+    "problems_from_validation",
+    "read_input",
+    "scenario_from_data",
+]
 
 
-def _nearest_line(lines: dict[Path_, int], path: Path_) -> int | None:
-    for cut in range(len(path), -1, -1):
-        if path[:cut] in lines:
-            return lines[path[:cut]]
-    return None
-
-
-def problems_from_validation(
-    error: ValidationError, source: str, lines: dict[Path_, int] | None = None
-) -> list[Problem]:
-    """Turn pydantic's errors into located problems, one per thing wrong."""
-    lines = lines or {}
-    problems: list[Problem] = []
-    for item in error.errors():
-        loc: Path_ = tuple(item["loc"])
-        cause = (item.get("ctx") or {}).get("error")
-        if isinstance(cause, DanglingReferences):
-            for path, message in cause.problems:
-                full = (*loc, *path)
-                problems.append(Problem(source, full, message, _nearest_line(lines, full)))
-            continue
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling; see scenarios/README.md)"
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        problems.append(Problem(source, loc, message, _nearest_line(lines, loc)))
-    return problems
+def _what_it_is(data: Any) -> str:
+    if data is None:
+        return "the input is empty"
+    if isinstance(data, list):
+        return "it is a list"
+    return f"it is {type(data).__name__} {str(data)[:40]!r}"
 
 
 def scenario_from_data(
@@ -128,7 +61,15 @@ def scenario_from_data(
 ) -> Scenario:
     """Validate plain data (a parsed file or an HTTP body) into a Scenario."""
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(source, (), "a scenario must be a mapping of fields")])
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    (),
+                    f"a scenario must be a mapping of fields (name, calendar, ...); {_what_it_is(data)}",
+                )
+            ]
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -137,13 +78,17 @@ def scenario_from_data(
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario file (YAML or JSON); raise ScenarioError naming every problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([Problem(str(path), (), f"cannot read the file: {exc.strerror}")]) from None
-    data, lines = parse_text(text, str(path))
+    data, lines = read_data(path)
+    if file_kind(data) != "scenario":
+        raise ScenarioError([Problem(str(path), (), _not_a_scenario(file_kind(data)))])
     return scenario_from_data(data, str(path), lines)
+
+
+def _not_a_scenario(kind: FileKind) -> str:
+    what = (
+        "an event file (it has `events`)" if kind == "events" else "a plan file (it has `format` or `legs`)"
+    )
+    return f"this is {what}, not a scenario; give the scenario file here"
 
 
 def dump_scenario(scenario: Scenario) -> str:
@@ -153,12 +98,7 @@ def dump_scenario(scenario: Scenario) -> str:
 
 def load_events(path: str | Path, scenario: Scenario) -> EventTimeline:
     """Read an event file (YAML or JSON) and check every id it names against the scenario."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([Problem(str(path), (), f"cannot read the file: {exc.strerror}")]) from None
-    data, lines = parse_text(text, str(path))
+    data, lines = read_data(path)
     return events_from_data(data, scenario, str(path), lines)
 
 
@@ -173,15 +113,113 @@ def events_from_data(
             return EventTimeline.model_construct(name=source, description="", scenario=None, events=())
         data = {"name": source, "events": data}
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(source, (), "an event file must be a mapping with an `events` list")])
+        raise ScenarioError(
+            [
+                Problem(
+                    source, (), f"an event file must be a mapping with an `events` list; {_what_it_is(data)}"
+                )
+            ]
+        )
+    if "events" not in data:
+        looks = {"plan": " (it looks like a plan file)", "scenario": ""}.get(file_kind(data), "")
+        if {"calendar", "cities", "delegation"} & data.keys():
+            looks = " (it looks like a scenario)"
+        raise ScenarioError(
+            [Problem(source, ("events",), f"an event file has an `events` list; this one has none{looks}")]
+        )
     try:
         timeline = EventTimeline.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(problems_from_validation(exc, source, lines)) from None
     problems = [
-        Problem(source, path, message, _nearest_line(lines or {}, path))
+        Problem(source, path, message, nearest_line(lines or {}, path))
         for path, message in disruption_problems(scenario, timeline.events, ("events",))
     ]
     if problems:
         raise ScenarioError(problems)
     return timeline
+
+
+def read_input(path: str | Path) -> tuple[FileKind, Any, dict[Path_, int]]:
+    """Read any input file and tell its kind: scenario, event file or plan (strict JSON)."""
+    source = str(path)
+    text = read_text(path)
+    try:
+        data, lines = parse_text(text, source)
+    except ScenarioError:
+        # A plan is JSON: when YAML cannot follow it, judge it as the JSON it claims to be.
+        if text.lstrip().startswith("{") and PLAN_FORMAT in text:
+            data, lines = parse_json_text(text, source)
+            if file_kind(data) == "plan":
+                return "plan", data, lines
+        raise
+    kind = file_kind(data)
+    if kind == "plan":
+        data, lines = parse_json_text(text, source)
+        if not isinstance(data, dict):
+            raise ScenarioError([Problem(source, (), "a plan file is a JSON object", 1)])
+    return kind, data, lines
+
+
+def load_plan(path: str | Path) -> tuple[dict[str, Any], dict[Path_, int]]:
+    """Read a plan file (strict JSON, the format `planner plan --out` writes)."""
+    data, lines = read_plan(path)
+    problems = _format_problems(data, str(path), lines)
+    if problems:
+        raise ScenarioError(problems)
+    return data, lines
+
+
+def _format_problems(data: dict[str, Any], source: str, lines: dict[Path_, int]) -> list[Problem]:
+    if data.get("format") != PLAN_FORMAT:
+        given = data.get("format")
+        message = (
+            "missing: a plan file states `format: delegation-plan/1`"
+            if given is None
+            else f"{str(given)[:40]!r} is not a plan format this planner reads ({PLAN_FORMAT})"
+        )
+        return [Problem(source, ("format",), message, nearest_line(lines, ("format",)))]
+    return []
+
+
+def plan_problems(
+    scenario: Scenario,
+    data: dict[str, Any],
+    source: str,
+    lines: dict[Path_, int] | None = None,
+    *,
+    rules: bool = True,
+) -> list[Problem]:
+    """What is wrong with a plan file for this scenario: its format, the scenario it names,
+    its events in force and, with ``rules``, every rule the independent checker finds broken
+    (without ``rules``, only a plan shaped unlike the format)."""
+    from planner.check import check_plan
+
+    lines = lines or {}
+    problems = _format_problems(data, source, lines)
+    if problems:
+        return problems
+    if data.get("scenario") != scenario.name:
+        problems.append(
+            Problem(
+                source,
+                ("scenario",),
+                f"the plan is for {str(data.get('scenario'))[:60]!r}, not for {scenario.name!r}",
+                nearest_line(lines, ("scenario",)),
+            )
+        )
+        return problems
+    raw_events = data.get("events", [])
+    if not isinstance(raw_events, list):
+        return [Problem(source, ("events",), "should be a list of events", nearest_line(lines, ("events",)))]
+    try:
+        events = events_from_data(raw_events, scenario, source, lines).events
+    except ScenarioError as error:
+        return error.problems
+    for violation in check_plan(scenario, data, events=events):
+        if not rules and violation.rule not in ("plan_format", "local_times"):
+            continue
+        path = tuple(int(p) if p.isdigit() else p for p in violation.where.split(".") if p)
+        message = f"[{violation.rule}] {violation.message}"
+        problems.append(Problem(source, path, message, nearest_line(lines, path)))
+    return problems

@@ -1,9 +1,15 @@
-"""Shared pieces of the HTTP tests: settings, keys, a real server process, the checker."""
+"""Shared pieces of the HTTP tests: settings, databases, keys, a real server process, the checker.
+
+The database of each test is a SQLite file, or a PostgreSQL database of its own when
+PLANNER_TEST_DATABASE_URL is set (``database_url``).
+"""
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -14,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import URL, Engine, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from api.settings import Settings
 from planner.check import check_plan
@@ -39,10 +47,56 @@ TRAIN_CANCELLED = {
 }
 REPLAN_NOW = "2016-01-19T10:00:00+06:00"
 
+# A PostgreSQL URL (postgresql+psycopg://USER[:PASSWORD]@HOST:PORT/DB; USER may create databases)
+# to run the storage tests on PostgreSQL instead of SQLite files: each test gets a database of its
+# own, created and at the end dropped through a connection to DB. .ci/postgres sets it.
+TEST_DATABASE = "PLANNER_TEST_DATABASE_URL"
+_databases: dict[Path, URL] = {}
+
+
+def database_url(path: Path) -> str:
+    """The database of a test: the SQLite file ``path``, or, when PLANNER_TEST_DATABASE_URL names a
+    PostgreSQL server, a new empty database of its own there (the same one whenever ``path`` is
+    given again, e.g. for a restart), dropped when the test run ends."""
+    server = os.environ.get(TEST_DATABASE)
+    if not server:
+        return f"sqlite:///{path}"
+    if path not in _databases:
+        _databases[path] = _new_database(make_url(server))
+    return _databases[path].render_as_string(hide_password=False)
+
+
+def _admin(server: URL) -> Engine:
+    return create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _new_database(server: URL) -> URL:
+    name = f"{server.database or 'planner'}_{secrets.token_hex(6)}"
+    admin = _admin(server)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    if not _databases:
+        atexit.register(_drop_databases, server)
+    return server.set(database=name)
+
+
+def _drop_databases(server: URL) -> None:
+    admin = _admin(server)
+    try:
+        with admin.connect() as connection:
+            for url in _databases.values():
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+    _databases.clear()
+
 
 def api_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": f"sqlite:///{tmp_path / 'planner.db'}",
+        "database_url": database_url(tmp_path / "planner.db"),
         "api_keys": KEYS,
         "solver_processes": 1,
         "queue_depth": 4,
@@ -95,7 +149,7 @@ def running_server(
     port = free_port()
     environment = {
         **os.environ,
-        "PLANNER_DATABASE_URL": f"sqlite:///{database}",
+        "PLANNER_DATABASE_URL": database_url(database),
         "PLANNER_API_KEYS": KEYS,
         "PLANNER_SOLVER_PROCESSES": "2",
         "PLANNER_MAX_TIME_LIMIT_S": "3600",

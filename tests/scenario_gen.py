@@ -315,6 +315,8 @@ class _Gen:
             service["valid_from"] = (self.start + dt.timedelta(days=r.randint(0, 2))).isoformat()
         if self.chance(0.2):
             service["valid_to"] = (self.start + dt.timedelta(days=r.randint(1, self.horizon))).isoformat()
+        if service.get("valid_from", "") > service.get("valid_to", "9999"):  # validate refuses them reversed
+            service["valid_from"], service["valid_to"] = service["valid_to"], service["valid_from"]
         if self.chance(0.3):
             service["distance_km"] = float(r.randint(100, 2000))
         return service if self._forward_every_run(service) else None

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 from api.cli import main
 from api.settings import Settings
 from api.storage import ApiKeyRow, Store, hash_key
+from tests.api_support import database_url
 
 
 def test_create_list_revoke(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    url = database_url(tmp_path / "keys.db")
     monkeypatch.setenv("PLANNER_DATABASE_URL", url)
     assert main(["keys", "create", "ministry", "--label", "aigerim"]) == 0
     key = capsys.readouterr().out.strip().splitlines()[-1]

@@ -1,15 +1,18 @@
 """Property-based requests generated from /openapi.json against a real server: never a 5xx.
 
 Schemathesis draws requests (valid and invalid) for every operation; a bounded number
-per operation keeps the run short. Besides "no server error", every answer must use a
-status code, content type and body shape that the OpenAPI document declares.
+per operation keeps the run short (the slow tier draws thousands). Besides "no server
+error", every answer must use a status code, content type and body shape that the
+OpenAPI document declares.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -23,6 +26,10 @@ from schemathesis.core.result import Ok
 from tests.api_support import ACME, running_server
 
 EXAMPLES_PER_OPERATION = 30
+# The slow tier: at least this many requests in all. Operations with few possible inputs
+# (no parameters at all, like the health check) end early, so the others draw more.
+SLOW_REQUESTS = 5000
+SLOW_EXAMPLES_PER_OPERATION = 500
 REAL_SCENARIO = "three-cities"
 
 
@@ -40,7 +47,9 @@ def steer(case: schemathesis.Case, plan_id: str) -> None:
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-def test_generated_requests_never_get_a_server_error(tmp_path: Path) -> None:
+def generated_requests(tmp_path: Path, examples_per_operation: int) -> tuple[list[str], Counter[int]]:
+    """Draw up to ``examples_per_operation`` requests for every operation of a real server and
+    check each answer; the operations tested and how many answers had each status."""
     # The plan the drawn requests work on, made without a binding limit (on any machine)...
     with running_server(tmp_path / "planner.db", PLANNER_SOLVER_PROCESSES="1") as base:
         created = httpx.post(
@@ -57,13 +66,14 @@ def test_generated_requests_never_get_a_server_error(tmp_path: Path) -> None:
     ) as base:
         api = schemathesis.openapi.from_url(f"{base}/openapi.json")
         tested = []
+        statuses: Counter[int] = Counter()
         for result in api.get_all_operations():
             assert isinstance(result, Ok), result
             operation = result.ok()
 
             @given(case=operation.as_strategy())
             @settings(
-                max_examples=EXAMPLES_PER_OPERATION,
+                max_examples=examples_per_operation,
                 deadline=None,
                 database=None,
                 derandomize=True,
@@ -71,8 +81,30 @@ def test_generated_requests_never_get_a_server_error(tmp_path: Path) -> None:
             )
             def call(case: schemathesis.Case) -> None:
                 steer(case, plan_id)
-                case.call_and_validate(headers=ACME, timeout=60, checks=CHECKS)
+                response = case.call_and_validate(headers=ACME, timeout=60, checks=CHECKS)
+                statuses[response.status_code] += 1
 
             call()
             tested.append(operation.label)
+    return tested, statuses
+
+
+def test_generated_requests_never_get_a_server_error(tmp_path: Path) -> None:
+    tested, statuses = generated_requests(tmp_path, EXAMPLES_PER_OPERATION)
     assert len(tested) >= 9, tested
+    assert not [status for status in statuses if status >= 500], statuses
+
+
+@pytest.mark.slow
+def test_thousands_of_generated_requests_never_get_a_server_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At least SLOW_REQUESTS drawn requests, not one answered with a 5xx. No rate limit (the
+    servers inherit the environment): the requests come faster than a key's default rate,
+    and a 429 would test nothing."""
+    monkeypatch.setenv("PLANNER_RATE_PER_KEY", "0")
+    monkeypatch.setenv("PLANNER_RATE_PER_ORGANISATION", "0")
+    tested, statuses = generated_requests(tmp_path, SLOW_EXAMPLES_PER_OPERATION)
+    assert len(tested) >= 9, tested
+    assert sum(statuses.values()) >= SLOW_REQUESTS, statuses
+    assert not [status for status in statuses if status >= 500], statuses

@@ -21,6 +21,7 @@ from tests.api_support import (
     TRAIN_CANCELLED,
     assert_checked,
     bundled_events,
+    database_url,
     running_server,
 )
 
@@ -36,7 +37,7 @@ ROAD_CLOSED = {
 
 def create_key(database: Path, organisation: str) -> str:
     """A key made with ``planner keys create``, as an operator would."""
-    environment = {**os.environ, "PLANNER_DATABASE_URL": f"sqlite:///{database}"}
+    environment = {**os.environ, "PLANNER_DATABASE_URL": database_url(database)}
     done = subprocess.run(
         [sys.executable, "-m", "api.cli", "keys", "create", organisation, "--label", "desk"],
         cwd=ROOT,

@@ -1,4 +1,8 @@
-"""The plan page in a real headless Chromium against a real server: read, report, see version 2.
+"""The plan page and the API docs in a real headless Chromium against a real server.
+
+The plan page: read, report, see version 2; a wrong key said so; the key kept for the tab
+only. The docs: Swagger UI and ReDoc with every other host out of reach. No page may break
+its Content-Security-Policy.
 
 Needs Debian's chromium (``/usr/bin/chromium``), which ``.ci/run`` installs. Without it
 the test is skipped, unless PLANNER_REQUIRE_BROWSER=1 (set in CI) makes that a failure.
@@ -8,7 +12,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -53,6 +60,7 @@ def test_plan_page_reports_a_closure_and_shows_version_2(tmp_path: Path) -> None
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda message: errors.extend(policy_violations([message.text])))
             page.goto(f"{base}/plans/{plan_id}")
 
             # First visit: the page asks for the key, then shows version 1.
@@ -92,3 +100,126 @@ def test_plan_page_reports_a_closure_and_shows_version_2(tmp_path: Path) -> None
         assert [v["version"] for v in versions] == [1, 2]
         assert versions[1]["events"][0]["terminal"] == "SCO"
     assert (ARTIFACTS / "plan-page-version-2.png").stat().st_size > 10_000
+
+
+def policy_violations(messages: list[str]) -> list[str]:
+    """Console messages saying the page's Content-Security-Policy stopped something."""
+    return [m for m in messages if "Content Security Policy" in m]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_server(
+        tmp_path_factory.mktemp("browser") / "planner.db", PLANNER_SOLVER_PROCESSES="1"
+    ) as base:
+        yield base
+
+
+def offline_page(browser: Any, base: str) -> tuple[Any, list[str], list[str]]:
+    """A page that can reach the server and nothing else; the requests it tried elsewhere,
+    and its console messages."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    server_host = urllib.parse.urlsplit(base).netloc
+    elsewhere: list[str] = []
+    console: list[str] = []
+
+    def only_the_server(route: Any) -> None:
+        url = route.request.url
+        if urllib.parse.urlsplit(url).netloc == server_host or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            elsewhere.append(url)
+            route.abort()
+
+    page.route("**/*", only_the_server)
+    page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(f"page error: {error}"))
+    return page, elsewhere, console
+
+
+def test_docs_work_offline_and_a_newcomer_can_authorize(server: str) -> None:
+    browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page, elsewhere, console = offline_page(browser, server)
+
+        # The README's path: open /docs, Authorize with the key, try a route.
+        page.goto(f"{server}/docs")
+        page.wait_for_selector(".opblock-summary-path[data-path='/v1/plans']", timeout=30_000)
+        assert page.locator(".opblock").count() >= 9
+        page.click("button.authorize")
+        page.fill(".modal-ux input", ACME_KEY)
+        page.click(".modal-ux button.authorize")
+        page.click(".modal-ux button.btn-done")
+        scenarios = page.locator("#operations-scenarios-list_scenarios_v1_scenarios_get")
+        scenarios.locator(".opblock-summary").click()
+        scenarios.locator("button.try-out__btn").click()
+        scenarios.locator("button.execute").click()
+        status = scenarios.locator(".live-responses-table tr.response td.response-col_status").first
+        status.wait_for(timeout=30_000)
+        assert status.inner_text().strip().startswith("200")
+        assert "kazakhstan-winter-2016" in scenarios.locator(".live-responses-table").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "docs-offline.png"))
+
+        page.goto(f"{server}/redoc")
+        page.wait_for_selector(".api-content h2:has-text('Create a plan')", timeout=30_000)
+        assert page.locator(".menu-content li").count() >= 9
+        page.screenshot(path=str(ARTIFACTS / "redoc-offline.png"))
+        browser.close()
+
+    assert elsewhere == []
+    # ReDoc's bundle shows its maker's logo from cdn.redoc.ly; the policy stops that request
+    # before it is made (and ReDoc hides the missing image). Nothing else may be stopped.
+    stopped = [m for m in policy_violations(console) if "cdn.redoc.ly/redoc/logo-mini.svg" not in m]
+    assert stopped == [] and not [m for m in console if m.startswith("page error")], console
+
+
+def test_plan_page_says_wrong_key_and_keeps_the_key_for_the_tab_only(server: str) -> None:
+    browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    created = httpx.post(
+        f"{server}/v1/plans", json={"scenario_name": "three-cities"}, headers=ACME, timeout=120
+    )
+    assert created.status_code == 201, created.text
+    url = f"{server}/plans/{created.json()['id']}"
+    key_name = "delegation-planner-key"
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page, elsewhere, console = offline_page(browser, server)
+        page.goto(url)
+        page.fill("#key", "not-the-key-0123456789")
+        page.click("#key-entry button")
+        notice = page.locator("#key-error")
+        notice.wait_for(state="visible", timeout=30_000)
+        assert "Wrong key" in notice.inner_text()
+        assert page.locator("#key-form").is_visible() and page.input_value("#key") == ""
+        assert page.evaluate(f"sessionStorage.getItem('{key_name}')") is None
+
+        page.fill("#key", ACME_KEY)
+        page.click("#key-entry button")
+        page.wait_for_selector("body[data-version='1']", timeout=30_000)
+        assert not notice.is_visible() and "version 1" in page.inner_text("#title")
+        assert page.evaluate(f"sessionStorage.getItem('{key_name}')") == ACME_KEY
+        assert page.evaluate("localStorage.length") == 0
+
+        # A key an earlier version of the page left in localStorage is forgotten; the tab's
+        # own key still opens the plan after a reload.
+        page.evaluate(f"localStorage.setItem('{key_name}', '{ACME_KEY}')")
+        page.reload()
+        page.wait_for_selector("body[data-version='1']", timeout=30_000)
+        assert page.evaluate("localStorage.length") == 0
+
+        # Another tab does not have the key: it asks for it.
+        other, _, _ = offline_page(browser, server)
+        other.goto(url)
+        other.wait_for_selector("#key-form:not(.hidden)", timeout=30_000)
+        assert other.evaluate(f"sessionStorage.getItem('{key_name}')") is None
+        browser.close()
+
+    assert elsewhere == []
+    assert policy_violations(console) == [] and not [m for m in console if m.startswith("page error")]

@@ -411,3 +411,29 @@ def test_a_delay_of_travel_under_way_may_fill_its_day_past_the_limit():
     # The same travel chosen freely (not under way: no previous version, no `now`) breaks it.
     found = check_plan(scenario, new, events=(delay,))
     assert ("daily_travel_limit", "days.2016-03-13") in {(v.rule, v.where) for v in found}
+
+
+def test_a_reported_position_in_the_end_city_ends_the_trip_there():
+    """The coordinator reports the delegation back in City 4 (the end city) at 21:30, before the
+    planned 22:00 drive home: nothing is left to plan, and the trip ends where they are."""
+    from tests.scenario_gen import random_scenario
+
+    scenario = unhurried(random_scenario(194))
+    first = make_plan(scenario)
+    assert scenario.delegation.end_city == "c4" and first["legs"][-1]["depart"] == "2016-02-18T22:00+05:30"
+    now = when("2016-02-18T21:30+05:30")
+    new = replan(scenario, first, now, position="c4").plan
+    assert new["status"] == "OPTIMAL" and new["legs"] == first["legs"][:-1]
+    assert check_plan(scenario, new, previous=first, now=now, position="c4") == []
+
+
+def test_a_replan_never_starts_before_the_version_it_changes(steppe, steppe_plan):
+    """What a version treated as done stays done: a replan of version 2 from before version 2's
+    `now` is refused naming `now`, and the checker rejects such a version."""
+    second = replan(steppe, steppe_plan, when("2016-01-19T10:00+06:00")).plan
+    with pytest.raises(ReplanError, match=r"^now: .* before the previous version's now"):
+        replan(steppe, second, when("2016-01-19T09:00+06:00"))
+    third = replan(steppe, second, when("2016-01-19T10:00+06:00")).plan  # the same moment is fine
+    assert check_plan(steppe, third, previous=second, now=when("2016-01-19T10:00+06:00")) == []
+    found = check_plan(steppe, third, previous=second, now=when("2016-01-19T09:00+06:00"))
+    assert ("frozen_past", "now") in {(v.rule, v.where) for v in found}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -180,3 +181,23 @@ def test_a_westbound_flight_landing_at_an_earlier_clock_time_is_fine(tmp_path):
     ]
     scenario = load_scenario(write(tmp_path, data))  # raises ScenarioError if rejected
     assert scenario.services[0].stops[1].arrive == "06:50"
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        (("name",), "steppe\nwinter"),
+        (("cities", 1, "name"), "Kara\tganda"),
+        (("regions", 0, "name"), "x" * 201),
+    ],
+)
+def test_names_are_one_line(path, name):
+    """Names go into calendars (a line break there broke the export), maps and tables."""
+    data = steppe_data()
+    target: Any = data
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = name
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_data(data, "body")
+    assert any(".".join(map(str, path)) in str(p) for p in caught.value.problems), caught.value.problems

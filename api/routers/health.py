@@ -7,9 +7,11 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import APIRouter
 
 from api.deps import ServicesDep
+from api.errors import ERROR_RESPONSES
 from api.schemas import Health, PoolStatus
 
-router = APIRouter(prefix="/v1", tags=["health"])
+# No key and no parameters: only an oversized body (of any request) is refused, by the server.
+router = APIRouter(prefix="/v1", tags=["health"], responses={413: ERROR_RESPONSES[413]})
 
 
 def _version() -> str:

@@ -2,25 +2,31 @@
 
 A replan names the version it starts from. If another replan stored a newer version
 first, the answer is 409 and nothing is stored: no one overwrites a colleague's work.
+A replan starts no earlier than the version it starts from: the past stays as it was.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 
+from api import limits
+from api.bodies import CheckedBodyRoute
 from api.catalog import checked_events, near_the_trip
 from api.deps import OwnerDep, Services, ServicesDep
-from api.errors import ERROR_RESPONSES, SOLVE_RESPONSES, field_error, not_found
+from api.errors import ERROR_RESPONSES, SOLVE_RESPONSES, field_error, input_error, not_found
 from api.jobs import check_job, plan_job, replan_job
 from api.pending import PendingVersion
 from api.schemas import CreatePlan, PlanSummary, PlanVersionOut, ReplanRequest, VersionSummary
-from api.storage import PlanInfo, VersionInfo
+from api.storage import KeyOwner, PlanInfo, VersionInfo
 from api.versioning import launch, stale, usable_plan, wait_for
 
-router = APIRouter(prefix="/v1/plans", tags=["plans"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/v1/plans", tags=["plans"], responses=ERROR_RESPONSES, route_class=CheckedBodyRoute
+)
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "base_version is not the latest: someone replanned first. Nothing stored."}
@@ -82,6 +88,22 @@ def _answer(
     return _pending_out(pending)
 
 
+def _storable_owner(owner: KeyOwner) -> None:
+    """The key's organisation and the created_by made of it fit their columns (else 422, before
+    any work). Keys made by ``planner keys create`` always fit; a long organisation in
+    PLANNER_API_KEYS, or a key made before labels were limited, may not."""
+    for what, text, limit in (
+        ("organisation", owner.organisation, limits.ORGANISATION),
+        ("organisation and label (created_by)", owner.author, limits.CREATED_BY),
+    ):
+        problem = limits.text_problem(text, limit)
+        if problem is not None:
+            raise input_error(["header", "authorization"], f"the key's {what}: {problem}; use another key")
+
+
+_IMPORTABLE = ("OPTIMAL", "FEASIBLE")
+
+
 def _owned_plan(services: Services, plan_id: str, organisation: str) -> PlanInfo:
     info = services.store.plan(plan_id, organisation)
     if info is None:
@@ -108,12 +130,20 @@ _WAIT = Query(
 def create_plan(
     body: CreatePlan, services: ServicesDep, owner: OwnerDep, response: Response, wait: bool = _WAIT
 ) -> PlanVersionOut:
+    _storable_owner(owner)
     chosen = services.catalog.choose(body)
     options = services.catalog.solver_options(body.options, chosen.scenario)
     if body.plan is not None:
         if body.plan.get("version", 1) != 1:
             raise field_error(
                 ["plan", "version"], "only a version 1 can be imported; replan it here for more"
+            )
+        status = body.plan.get("status")
+        if status not in _IMPORTABLE:
+            shown = repr(status) if isinstance(status, str | None) else f"a JSON {type(status).__name__}"
+            raise field_error(
+                ["plan", "status"],
+                f"{shown[:60]}: only a plan with a solution (OPTIMAL or FEASIBLE) can be imported",
             )
         outcome = services.run_job(check_job, chosen.data, body.plan, time_limit_s=0.0)
         if outcome.violations:
@@ -230,20 +260,34 @@ def replan_plan(
     response: Response,
     wait: bool = _WAIT,
 ) -> PlanVersionOut:
+    _storable_owner(owner)
     info = _owned_plan(services, plan_id, owner.organisation)
     if body.base_version != info.latest_version:
         raise stale(info.latest_version)
     scenario = services.catalog.stored(info.scenario)
     # Bad events, times and positions are refused here, before they take a solver's time.
     checked_events(scenario, body.events, [])
+    for index, event in enumerate(body.events):
+        for name, limit in (("id", limits.EVENT_ID), ("kind", limits.EVENT_KIND)):
+            problem = limits.text_problem(str(event[name]), limit)
+            if problem is not None:
+                raise field_error(["events", index, name], problem)
     near_the_trip(scenario, body.now, ["now"])
     if body.position is not None and body.position not in {c.id for c in scenario.cities}:
         raise field_error(["position"], f"unknown city {body.position!r}")
     previous = services.store.version(plan_id, body.base_version)
     if previous is None:
         raise stale(info.latest_version)
+    if previous.now is not None and body.now < dt.datetime.fromisoformat(previous.now):
+        raise field_error(
+            ["now"],
+            f"{body.now.isoformat()} is before {previous.now}, the moment version {previous.number} "
+            "was replanned at: a replan cannot change what was already done",
+        )
     options = services.catalog.solver_options(body.options, scenario)
     now = body.now.isoformat()
+    if len(now) > limits.VERSION_NOW:
+        raise field_error(["now"], f"{len(now)} characters; at most {limits.VERSION_NOW} are stored")
     base = body.base_version
     pending = PendingVersion(
         plan_id, base + 1, owner.organisation, "replanned", base, now, owner.author, tuple(body.events)

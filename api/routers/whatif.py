@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.bodies import CheckedBodyRoute
 from api.catalog import checked_events
 from api.deps import OwnerDep, ServicesDep
 from api.errors import SOLVE_RESPONSES, field_error
 from api.jobs import whatif_job
 from api.schemas import WhatIfOut, WhatIfRequest
 
-router = APIRouter(prefix="/v1", tags=["what-if"], responses=SOLVE_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["what-if"], responses=SOLVE_RESPONSES, route_class=CheckedBodyRoute)
 
 
 @router.post("/whatif", response_model=WhatIfOut, summary="Play event timelines and compare the outcomes")
