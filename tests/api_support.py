@@ -45,6 +45,14 @@ TRAIN_CANCELLED = {
     "end": "2016-01-20T00:00+06:00",
     "note": "locomotive failure",
 }
+ROAD_CLOSED = {
+    "id": "a-k-road-shut",
+    "kind": "road_closed",
+    "road": "astana-karaganda",
+    "announced_at": "2016-01-19T10:00+06:00",
+    "start": "2016-01-19T10:00+06:00",
+    "end": "2016-01-20T10:00+06:00",
+}
 REPLAN_NOW = "2016-01-19T10:00:00+06:00"
 
 # A PostgreSQL URL (postgresql+psycopg://USER[:PASSWORD]@HOST:PORT/DB; USER may create databases)

@@ -32,6 +32,7 @@ from tests.api_support import (
     KEYS,
     REPLAN_NOW,
     RIVAL,
+    ROAD_CLOSED,
     TRAIN_CANCELLED,
     api_settings,
     assert_checked,
@@ -43,14 +44,6 @@ from tests.test_api import create, follow, inline_three_cities, plan_count, vers
 LONG_ORGANISATION = "o" * (limits.ORGANISATION + 1)
 LONG_ORGANISATION_KEY = "long-organisation-0123456789abcdef"
 LONG = {"Authorization": f"Bearer {LONG_ORGANISATION_KEY}"}
-ROAD_CLOSED = {
-    "id": "a-k-road-shut",
-    "kind": "road_closed",
-    "road": "astana-karaganda",
-    "announced_at": "2016-01-19T10:00+06:00",
-    "start": "2016-01-19T10:00+06:00",
-    "end": "2016-01-20T10:00+06:00",
-}
 TIMELINE = {"name": "train-off", "description": "the night train fails", "events": [TRAIN_CANCELLED]}
 
 

@@ -17,6 +17,7 @@ import pytest
 from tests.api_support import (
     ACME,
     REPLAN_NOW,
+    ROAD_CLOSED,
     ROOT,
     TRAIN_CANCELLED,
     assert_checked,
@@ -24,15 +25,6 @@ from tests.api_support import (
     database_url,
     running_server,
 )
-
-ROAD_CLOSED = {
-    "id": "a-k-road-shut",
-    "kind": "road_closed",
-    "road": "astana-karaganda",
-    "announced_at": "2016-01-19T10:00+06:00",
-    "start": "2016-01-19T10:00+06:00",
-    "end": "2016-01-20T10:00+06:00",
-}
 
 
 def create_key(database: Path, organisation: str) -> str:
