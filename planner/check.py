@@ -1519,22 +1519,15 @@ class _Checker:
             self.reports = stated if stated is not None else []
             return
         stated_now = self.previous.get("now") if isinstance(self.previous, dict) else None
-        if isinstance(stated_now, str):
-            try:
-                before = dt.datetime.fromisoformat(stated_now)
-            except ValueError:
-                before = None
-            if (
-                before is not None
-                and before.tzinfo is not None
-                and self.now.replace(second=0, microsecond=0) < before.replace(second=0, microsecond=0)
-            ):
-                self.add(
-                    rule,
-                    "now",
-                    f"now ({_show(self.now, self.home)}) is before the previous version's now "
-                    f"({_show(before, self.home)}): what that version treated as done stays done",
-                )
+        before = self._loose_moment(stated_now, self.scenario.delegation.start_city)
+        minute = self.now.replace(second=0, microsecond=0)
+        if before is not None and minute < before.replace(second=0, microsecond=0):
+            self.add(
+                rule,
+                "now",
+                f"now ({_show(self.now, self.home)}) is before the previous version's now "
+                f"({_show(before, self.home)}): what that version treated as done stays done",
+            )
         expected = self._position_list(self.previous, "previous.reported_positions") or []
         if self.position is not None:
             expected.append((self.now.replace(second=0, microsecond=0), self.position))

@@ -5,7 +5,8 @@ version updates a coordinator's calendar; whatever an earlier version of the pla
 this one does not is sent as cancelled.
 
 Names go into the files printable: a plan stored before names were checked on input may
-hold control characters in its scenario's names, which a calendar line cannot carry.
+hold control characters in its scenario's names, which a calendar line cannot carry; the
+catalog's stored scenarios (api.catalog.Catalog.stored) replace them with spaces.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ from fastapi import APIRouter, Response
 
 from api.deps import OwnerDep, Services, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
-from api.limits import printable, unprintable
 from api.routers.plans import PlanId, VersionNumber
 from api.storage import PlanInfo, VersionInfo
-from planner.domain import Scenario
 from planner.exports import plan_to_geojson, plan_to_ics
 
 router = APIRouter(prefix="/v1/plans", tags=["exports"], responses=ERROR_RESPONSES)
@@ -79,28 +78,6 @@ def _version_with_history(
     return info, chosen, [v for v in versions if v.number < number]
 
 
-def _printable_names(scenario: Scenario) -> Scenario:
-    """The scenario with control characters in its names (and its cities', terminals' and
-    regions') replaced by spaces; the same scenario when there are none."""
-    names = [scenario.name, *(r.name for r in scenario.regions)]
-    names += [n for c in scenario.cities for n in (c.name, *(t.name for t in c.terminals))]
-    if not any(unprintable(name) for name in names):
-        return scenario
-    cities = tuple(
-        city.model_copy(
-            update={
-                "name": printable(city.name),
-                "terminals": tuple(t.model_copy(update={"name": printable(t.name)}) for t in city.terminals),
-            }
-        )
-        for city in scenario.cities
-    )
-    regions = tuple(r.model_copy(update={"name": printable(r.name)}) for r in scenario.regions)
-    return scenario.model_copy(
-        update={"name": printable(scenario.name), "cities": cities, "regions": regions}
-    )
-
-
 def _file_name(info: PlanInfo, number: int, suffix: str) -> str:
     # Scenario names are free text; a header takes only a plain, quoted-safe name.
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", info.scenario_name).strip("-.") or "plan"
@@ -116,7 +93,7 @@ def _file_name(info: PlanInfo, number: int, suffix: str) -> str:
 def itinerary_ics(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep) -> Response:
     info, version, earlier = _version_with_history(services, plan_id, number, owner.organisation)
     calendar = plan_to_ics(
-        _printable_names(services.catalog.stored(info.scenario)),
+        services.catalog.stored(info.scenario),
         version.plan,
         calendar_id=plan_id,  # the same for every version of this plan, different for every other plan
         earlier=[v.plan for v in earlier],
@@ -137,7 +114,7 @@ def itinerary_ics(plan_id: PlanId, number: VersionNumber, services: ServicesDep,
 )
 def route_geojson(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep) -> Response:
     info, version, _ = _version_with_history(services, plan_id, number, owner.organisation)
-    collection = plan_to_geojson(_printable_names(services.catalog.stored(info.scenario)), version.plan)
+    collection = plan_to_geojson(services.catalog.stored(info.scenario), version.plan)
     return Response(
         json.dumps(collection, ensure_ascii=False),
         media_type=GEOJSON_MEDIA_TYPE,
