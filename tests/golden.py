@@ -40,8 +40,9 @@ def _blank_times(value: object) -> object:
     return value
 
 
-def normalise(name: str, text: str) -> str:
-    """The output without what depends on the clock: run times and calendar stamps."""
+def normalise(name: str, text: str, folder: Path) -> str:
+    """The output without what depends on the clock or the run: times, stamps, the scratch folder."""
+    text = text.replace(str(folder), "<dir>")
     if name.endswith(".json"):
         return json.dumps(_blank_times(json.loads(text)), indent=1, ensure_ascii=False) + "\n"
     text = re.sub(r"DTSTAMP:\d{8}T\d{6}Z", "DTSTAMP:<now>", text)
@@ -64,7 +65,7 @@ def produce(folder: Path) -> dict[str, str]:
     outputs: dict[str, str] = {}
 
     def keep(name: str, text: str) -> None:
-        outputs[name] = normalise(name, text)
+        outputs[name] = normalise(name, text, folder)
 
     def command(name: str, argv: list[str]) -> None:
         keep(name, _run(argv))
