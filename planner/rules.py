@@ -89,7 +89,9 @@ RULES: dict[Rule, RuleInfo] = {
         (_S,),
     ),
     Rule.CONNECTION_TIMES: RuleInfo(
-        "A connection's cities, leave, arrive and travel minutes are those of its legs.", (_S, _R)
+        "Each leg belongs to exactly one connection, whose cities, leave, arrive and travel minutes are "
+        "those of its legs.",
+        (_S, _R),
     ),
     Rule.SEMINAR_FITS: RuleInfo(
         "Each seminar is one the scenario asks for, of its length, inside its window, on a working day "
@@ -113,7 +115,7 @@ RULES: dict[Rule, RuleInfo] = {
     ),
     Rule.REGION_COVERAGE: RuleInfo(
         "A region counts as covered only if a seminar serving it is held; the points are those of the "
-        "regions and cities covered.",
+        "regions and cities covered, and every city without a seminar is listed as uncovered.",
         (_M, _R),
     ),
     Rule.STABILITY: RuleInfo(
@@ -126,7 +128,9 @@ RULES: dict[Rule, RuleInfo] = {
         (_M, _R),
     ),
     Rule.TOTALS: RuleInfo(
-        "The plan's totals (time, distance, money, CO2e, nights) are its legs' sums.", (_R,)
+        "The plan's totals (counts, time, distance, money and its currency, CO2e, nights) are "
+        "its legs' sums.",
+        (_R,),
     ),
     Rule.LOCAL_TIMES: RuleInfo("Every time shown is local to its city, with that city's offset.", (_R,)),
     Rule.FROZEN_PAST: RuleInfo(

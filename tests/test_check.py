@@ -213,9 +213,9 @@ def test_changed_leg_cost(small_scenario, data):
 
 
 def test_changed_coverage_points(small_scenario, data):
-    """Coverage points that do not match the seminars held break totals."""
+    """Coverage points that do not match the seminars held break region_coverage."""
     data["coverage"]["points"] += 10
-    assert rules(check_plan(small_scenario, data)) == {"totals"}
+    assert rules(check_plan(small_scenario, data)) == {"region_coverage"}
 
 
 def test_stripped_offset(small_scenario, data):
@@ -342,6 +342,7 @@ def test_every_rule_is_named():
         "prep_time",
         "daily_travel_limit",
         "required_cities",
+        "region_coverage",
         "totals",
         "local_times",
     }

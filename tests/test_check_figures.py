@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from planner.baseline import as_result, greedy_insertion
 from planner.check import RULES, check_plan
 from planner.domain import Disruption, Scenario, SolverParams
+from planner.heuristics import greedy_insertion
 from planner.problem import build_problem
 from planner.replan import replan
 from planner.result import plan_json
-from planner.solve import plan
+from planner.solve import as_result, plan
 from tests.conftest import steppe_data
 
 PARAMS = SolverParams(time_limit_s=3600, workers=1, seed=0)
