@@ -8,8 +8,8 @@ Instances: the flagship scenario and seeded synthetic ones
 a fresh process, so its peak resident memory (``ru_maxrss``) is that run's own; each
 phase is timed separately and the median over ``--repeat`` runs is reported (the
 machine is small and shared). All three solvers work on the same ``Problem`` and are
-scored by the same objective (``planner.baseline.objective_of``, which mirrors the
-CP-SAT model's weighting). The DP's label count does not depend on timing, so once
+scored by the same objective (``planner.objective.objective_of``, which the CP-SAT model
+also uses). The DP's label count does not depend on timing, so once
 it is too big for an instance it is not attempted again in later repeats.
 """
 
@@ -33,14 +33,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from planner.baseline import TooBig, as_result, exact_dp, greedy_insertion, objective_of  # noqa: E402
 from planner.check import check_plan  # noqa: E402
 from planner.connections import build_context  # noqa: E402
+from planner.heuristics import TooBig, exact_dp, greedy_insertion  # noqa: E402
 from planner.network import TransportNetwork  # noqa: E402
+from planner.objective import objective_of  # noqa: E402
 from planner.problem import build_problem  # noqa: E402
 from planner.result import plan_json  # noqa: E402
 from planner.scenario import load_scenario  # noqa: E402
-from planner.solve import solve  # noqa: E402
+from planner.solve import as_result, solve  # noqa: E402
 from planner.synthetic import synthetic_scenario  # noqa: E402
 
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan-winter-2016.yaml"
@@ -86,7 +87,7 @@ def measure(case: Case, time_limit: float, dp_max_states: int, run_dp: bool) -> 
     built = time.perf_counter()
 
     params = scenario.solver.model_copy(update={"time_limit_s": time_limit})
-    result = solve(problem, params)
+    result = solve(problem, params, greedy_insertion(problem))
     rss_after_solve = peak_mib()
     cpsat_valid = not check_plan(scenario, plan_json(scenario, problem.axis, result))
     cpsat_cities = {v.city for v in result.itinerary.seminars} if result.itinerary else set()
@@ -333,7 +334,7 @@ def write_results(
         "- solve: CP-SAT including the daily-limit check (`Result.runtime_s`). status `(exact limit)`: the "
         "relaxed plan broke the daily limit and the exact model was solved.",
         "- objective, bound, gap: as CP-SAT reports them. The ratios use "
-        "`planner.baseline.objective_of`, the same weighted sum computed for each itinerary on the same "
+        "`planner.objective.objective_of`, the same weighted sum computed for each itinerary on the same "
         "arcs (one coverage point outweighs any travel), so a greedy objective ratio above a few units "
         "means greedy covers fewer points, not that it travels that much more.",
         "- peak MiB: `resource.getrusage(RUSAGE_SELF).ru_maxrss` of the fresh process after build and solve "

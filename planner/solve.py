@@ -1,19 +1,33 @@
-"""The one front door: ``plan(scenario)`` and ``solve(problem, params) -> Result``."""
+"""The one front door: ``plan(scenario)``, and ``solve(problem, params, initial) -> Result``.
+
+``plan`` builds the problem, finds the greedy plan (``planner.heuristics``) and passes it to
+``solve`` as the initial solution, as PyVRP's ``solve`` takes an ``initial_solution``: CP-SAT
+starts from it, and it is the answer when CP-SAT finds no better one in time. ``solve`` only
+reads the problem; every figure of the result comes from ``planner.objective``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ortools.sat.python import cp_model
 
 from planner.cpsat.model import ItineraryModel
 from planner.domain import Scenario, SolverParams
+from planner.heuristics import HeuristicPlan, greedy_insertion, reachable_slots
 from planner.network import Overlay, TransportNetwork
+from planner.objective import (
+    coverage_points,
+    covered_regions,
+    max_coverage_points,
+    objective_of,
+    objective_terms,
+    rank,
+)
 from planner.problem import SINK, SOURCE, Arc, OutOfTime, Problem, build_problem
 from planner.result import (
     Itinerary,
@@ -40,10 +54,10 @@ def plan(
 
     The time limit bounds the whole of it: the connection search stops when 80 % of the limit
     less 0.2 s has passed (checked between two cities, so it may run over by one city's
-    search; the rest is time to build the plan without travel), and CP-SAT gets what is
-    left. When the search ran out of time, the plan is what can be done without travelling
-    (the start city's seminar, when the trip also ends there), FEASIBLE, and every other
-    city says it was not searched.
+    search; the rest is time to build the plan without travel), and the greedy plan and CP-SAT
+    get what is left. When the search ran out of time, the plan is what can be done without
+    travelling (the start city's seminar, when the trip also ends there), FEASIBLE, and every
+    other city says it was not searched.
     """
     params = params or scenario.solver
     started = time.perf_counter()
@@ -56,12 +70,17 @@ def plan(
     except OutOfTime:
         return plan_without_travel(scenario, params, started, network=network, overlay=overlay)
     built = time.perf_counter() - started
-    remaining = max(0.01, params.time_limit_s - built)
-    result = solve(problem, params.model_copy(update={"time_limit_s": remaining}), progress)
+    # A greedy plan (milliseconds) as CP-SAT's first solution: large instances then
+    # always end with at least that plan, and search starts from a good incumbent.
+    initial = greedy_insertion(problem)
+    remaining = max(0.01, params.time_limit_s - (time.perf_counter() - started))
+    result = solve(problem, params.model_copy(update={"time_limit_s": remaining}), initial, progress=progress)
     result = dataclasses.replace(
-        result, time_limit_s=params.time_limit_s, runtime_s=time.perf_counter() - started
+        result,
+        time_limit_s=params.time_limit_s,
+        runtime_s=time.perf_counter() - started,
+        stats={**result.stats, "build_s": round(built, 4)},
     )
-    result.stats["build_s"] = round(built, 4)
     return problem, result
 
 
@@ -74,7 +93,7 @@ def plan_without_travel(
     and stability). From a start elsewhere than the end city there is none: TIME_LIMIT.
     """
     problem = build_problem(scenario, travel=False, **problem_args)
-    result = solve(problem, params.model_copy(update={"time_limit_s": 0.05}))
+    result = solve(problem, params.model_copy(update={"time_limit_s": 0.05}), greedy_insertion(problem))
     detail = "not searched: the time limit ended while connections were being searched"
     uncovered = tuple(
         u
@@ -93,31 +112,9 @@ def plan_without_travel(
         method="out of time while searching connections: only what needs no travel",
         time_limit_s=params.time_limit_s,
         runtime_s=runtime,
+        stats={**result.stats, "build_s": round(runtime, 4)},
     )
-    result.stats["build_s"] = round(runtime, 4)
     return problem, result
-
-
-def reachable_slots(problem: Problem) -> set[int]:
-    """Slot nodes on some source -> sink path of the arc DAG."""
-    forward: dict[int, list[int]] = defaultdict(list)
-    backward: dict[int, list[int]] = defaultdict(list)
-    for arc in problem.arcs:
-        forward[arc.tail].append(arc.head)
-        backward[arc.head].append(arc.tail)
-
-    def sweep(start: int, edges: dict[int, list[int]]) -> set[int]:
-        seen = {start}
-        stack = [start]
-        while stack:
-            node = stack.pop()
-            for nxt in edges[node]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return seen
-
-    return (sweep(SOURCE, forward) & sweep(SINK, backward)) - {SOURCE, SINK}
 
 
 def explain_uncovered(problem: Problem, covered: set[str], feasible_nodes: set[int]) -> list[Uncovered]:
@@ -154,12 +151,16 @@ _STATUS = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Outcome:
     status: SolveStatus
     problem: Problem
     solver: cp_model.CpSolver | None  # None when CP-SAT did not run
     chosen: list[int] | None  # arc indices of the plan, if one was found
+
+    @property
+    def arcs(self) -> list[Arc]:
+        return [self.problem.arcs[i] for i in self.chosen or ()]
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -183,6 +184,23 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         )
 
 
+def cp_solver(params: SolverParams, time_limit: float, work_share: float = 1.0) -> cp_model.CpSolver:
+    """A CP-SAT solver set up by ``params``, with ``time_limit`` seconds and ``work_share`` of the
+    deterministic limit."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    if params.deterministic_limit is not None:
+        # A fixed share (half each when two models run), never one that depends on the clock,
+        # so the same limit gives the same plan on any machine.
+        solver.parameters.max_deterministic_time = max(1e-3, params.deterministic_limit * work_share)
+    solver.parameters.num_workers = params.workers
+    solver.parameters.random_seed = params.seed
+    solver.parameters.cp_model_probing_level = params.probing_level
+    solver.parameters.linearization_level = params.linearization_level
+    solver.parameters.add_lp_constraints_lazily = params.lp_constraints_lazily
+    return solver
+
+
 def _run(
     problem: Problem,
     params: SolverParams,
@@ -193,31 +211,8 @@ def _run(
 ) -> _Outcome:
     model = ItineraryModel(problem)
     if hint:
-        # By the arc itself: two nodes may be joined by several connections.
-        wanted = set(hint)
-        for index, arc in enumerate(problem.arcs):
-            model.model.add_hint(model.arc_vars[index], arc in wanted)
-        # Every variable gets a value, so the hint is a whole solution CP-SAT takes at
-        # once; a partial one it must complete by search, which can fail on a large model.
-        visited = {problem.slot(a.head).city for a in hint if a.head not in (SOURCE, SINK)}
-        covered = {r for city in visited for r in problem.city_regions.get(city, ())}
-        for region, var in model.region_vars.items():
-            model.model.add_hint(var, region in covered)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
-    if params.deterministic_limit is not None:
-        # A fixed share (half each when two models run), never one that depends on the clock,
-        # so the same limit gives the same plan on any machine.
-        solver.parameters.max_deterministic_time = max(1e-3, params.deterministic_limit * work_share)
-    solver.parameters.num_workers = params.workers
-    solver.parameters.random_seed = params.seed
-    # Measured on this model: cheaper presolve probing and a tighter LP relaxation
-    # prove optimality several times faster. Putting every linear constraint into the
-    # LP from the start (instead of adding violated ones lazily) gives a strong root
-    # bound at once: flagship 7.5 s -> 1.5 s, 24 cities x 21 days 23 s -> 8 s.
-    solver.parameters.cp_model_probing_level = 0
-    solver.parameters.linearization_level = 2
-    solver.parameters.add_lp_constraints_lazily = False
+        model.add_hint(hint)
+    solver = cp_solver(params, time_limit, work_share)
     if progress:
         progress("solving", {"solutions": 0})
     code = solver.solve(model.model, _Reporter(progress) if progress else None)
@@ -227,22 +222,16 @@ def _run(
     return _Outcome(_STATUS.get(code, SolveStatus.TIME_LIMIT), problem, solver, None)
 
 
-def _rank(outcome: _Outcome) -> tuple[int, int]:
-    """The lexicographic objective of an outcome's plan: (-coverage points, secondary cost)."""
-    return _rank_arcs(outcome.problem, [outcome.problem.arcs[i] for i in outcome.chosen or ()])
-
-
-def _rank_arcs(problem: Problem, arcs: list[Arc]) -> tuple[int, int]:
-    """(-coverage points, secondary cost) of a plan given by its arcs."""
-    visited = {problem.slot(a.head).city for a in arcs if a.head not in (SOURCE, SINK)}
-    points = problem.coverage_points(visited)
-    dropped = sum(p for city, p in problem.drop_penalty.items() if city not in visited)
-    return -points, sum(a.cost for a in arcs) + dropped * problem.stability_scale
-
-
-def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None = None) -> Result:
+def solve(
+    problem: Problem,
+    params: SolverParams,
+    initial: HeuristicPlan | None = None,
+    progress: ProgressHook | None = None,
+) -> Result:
     """Solve a problem with CP-SAT and explain what is left out; never raises on infeasibility.
 
+    ``initial`` (the greedy plan ``plan`` passes in) is CP-SAT's first solution, and the
+    answer when CP-SAT finds no better one in time (if it holds every required city).
     The daily travel limit is handled lazily: first the model without it (smaller,
     as more arcs can be pruned); if that plan keeps the limit on every day it is
     also optimal with the limit, since adding a constraint cannot improve the
@@ -263,40 +252,12 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
             False,
         )
     else:
-        outcome, path, fallback = _best_plan(problem, params, started, progress)
+        outcome, path, fallback = _best_plan(problem, params, initial, started, progress)
     solver, status = outcome.solver, outcome.status
     runtime = time.perf_counter() - started
-
-    if outcome.chosen is not None:
-        from planner.baseline import objective_of, objective_terms
-
-        solved = outcome.problem
-        arcs = [solved.arcs[i] for i in outcome.chosen]
-        itinerary = _itinerary(solved, arcs)
-        covered = {s.city for s in itinerary.seminars}
-        # Figures from the itinerary itself, never from solver variables: a region variable of
-        # a zero-weight region (or of any region, in a plan not proven optimal) may be left at
-        # 0 though the region is covered.
-        regions = tuple(sorted(solved.covered_regions(covered)))
-        points = solved.coverage_points(covered)
-        stability = sum(a.stability for a in arcs) + sum(
-            penalty for city, penalty in solved.drop_penalty.items() if city not in covered
-        )
-        secondary = sum(a.cost - solved.stability_scale * a.stability for a in arcs)
-        value = objective_of(solved, covered, sum(a.cost for a in arcs))
-        terms = objective_terms(solved)
-        objective: int | None = value
-        bound: int | None = (
-            None if fallback or solver is None else min(round(solver.best_objective_bound), value)
-        )
-    else:
-        itinerary = None
-        covered, regions, points, secondary, objective, bound = set(), (), 0, 0, None, None
-        stability = 0
-        terms = {}
-
-    uncovered = explain_uncovered(problem, covered, feasible_nodes)
-    if itinerary is None and status == SolveStatus.TIME_LIMIT:
+    figures = _PlanFigures.of(outcome, fallback)
+    uncovered = explain_uncovered(problem, figures.covered, feasible_nodes)
+    if figures.itinerary is None and status == SolveStatus.TIME_LIMIT:
         uncovered = [
             u
             if u.reason != UncoveredReason.TRADED_OFF
@@ -307,16 +268,16 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
         ]
     return Result(
         status=status,
-        objective=objective,
-        bound=bound,
+        objective=figures.objective,
+        bound=figures.bound,
         runtime_s=runtime,
-        itinerary=itinerary,
+        itinerary=figures.itinerary,
         uncovered=tuple(uncovered),
-        coverage_points=points,
-        max_coverage_points=problem.max_coverage_points,
-        covered_regions=tuple(sorted(regions)),
-        secondary_cost=secondary,
-        stability_cost=stability,
+        coverage_points=figures.points,
+        max_coverage_points=max_coverage_points(problem),
+        covered_regions=figures.regions,
+        secondary_cost=figures.secondary,
+        stability_cost=figures.stability,
         seed=params.seed,
         workers=params.workers,
         time_limit_s=params.time_limit_s,
@@ -329,72 +290,121 @@ def solve(problem: Problem, params: SolverParams, progress: ProgressHook | None 
             "cp_sat_wall_s": round(solver.wall_time, 4) if solver is not None else 0.0,
         },
         method=path,
-        objective_terms=terms,
+        objective_terms=figures.terms,
     )
 
 
-def _best_plan(
-    problem: Problem, params: SolverParams, started: float, progress: ProgressHook | None
-) -> tuple[_Outcome, str, bool]:
-    """The best plan CP-SAT (or, failing it, the greedy plan) finds within the limit: the
-    outcome, how it was found, and whether it is the greedy fallback."""
-    # A greedy plan (milliseconds) as CP-SAT's first solution: large instances then
-    # always end with at least that plan, and search starts from a good incumbent.
-    from planner.baseline import greedy_insertion
+@dataclass(frozen=True)
+class _PlanFigures:
+    """What the result states of the plan found: none of it when there is no plan."""
 
-    greedy = greedy_insertion(problem)
-    start_hint = list(greedy.arcs) if greedy is not None else None
-    path = "direct"
+    itinerary: Itinerary | None = None
+    covered: set[str] = field(default_factory=set)
+    regions: tuple[str, ...] = ()
+    points: int = 0
+    secondary: int = 0
+    stability: int = 0
+    objective: int | None = None
+    bound: int | None = None
+    terms: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, outcome: _Outcome, fallback: bool) -> _PlanFigures:
+        """Figures from the itinerary itself, never from solver variables: a region variable of
+        a zero-weight region (or of any region, in a plan not proven optimal) may be left at 0
+        though the region is covered."""
+        if outcome.chosen is None:
+            return cls()
+        solved, arcs, solver = outcome.problem, outcome.arcs, outcome.solver
+        itinerary = _itinerary(solved, arcs)
+        covered = {s.city for s in itinerary.seminars}
+        value = objective_of(solved, covered, sum(a.cost for a in arcs))
+        return cls(
+            itinerary=itinerary,
+            covered=covered,
+            regions=tuple(sorted(covered_regions(solved, covered))),
+            points=coverage_points(solved, covered),
+            secondary=sum(a.cost - solved.stability_scale * a.stability for a in arcs),
+            stability=sum(a.stability for a in arcs)
+            + sum(penalty for city, penalty in solved.drop_penalty.items() if city not in covered),
+            objective=value,
+            bound=None if fallback or solver is None else min(round(solver.best_objective_bound), value),
+            terms=objective_terms(solved),
+        )
+
+
+def _best_plan(
+    problem: Problem,
+    params: SolverParams,
+    initial: HeuristicPlan | None,
+    started: float,
+    progress: ProgressHook | None,
+) -> tuple[_Outcome, str, bool]:
+    """The best plan CP-SAT (or, failing it, the initial plan) finds within the limit: the
+    outcome, how it was found, and whether it is the initial plan."""
+    start_hint = list(initial.arcs) if initial is not None else None
     if problem.binding_days:
-        # Half the time for the relaxed model: if its plan breaks the daily limit, the
-        # exact model still has time to find one (a relaxed run that used the whole limit
-        # would leave it none).
-        relaxed = outcome = _run(
-            problem.relaxed(), params, params.time_limit_s / 2, start_hint, progress, 0.5
-        )
-        plan_arcs = [outcome.problem.arcs[i] for i in outcome.chosen] if outcome.chosen is not None else None
-        within = plan_arcs is not None and all(
-            m <= problem.limit_on(day) for day, m in problem.daily_loads(plan_arcs).items()
-        )
-        path = "relaxed plan keeps the daily limit"
-        proven = outcome.status == SolveStatus.OPTIMAL and within
-        left = params.time_limit_s - (time.perf_counter() - started)
-        # With too little time left the exact model is not started: its arcs take two to
-        # three times as long to build as the first ones did. A relaxed plan breaking the
-        # limit then gives way to the greedy plan.
-        needed = 3 * problem.arcs_build_s + 0.1 * params.time_limit_s
-        if not proven and outcome.status != SolveStatus.INFEASIBLE and left > needed:
-            # The relaxed plan breaks the limit, or is not proven best, or there is none:
-            # the rest of the time goes to the exact model, started from that plan (its
-            # arcs were among the exact model's on every instance measured; a hint that
-            # is not complete only costs CP-SAT a repair).
-            exact_problem = problem.exact()  # built before the clock is read: it takes time too
-            remaining = params.time_limit_s - (time.perf_counter() - started)
-            exact = _run(exact_problem, params, remaining, plan_arcs or start_hint, progress, 0.5)
-            if not within or (exact.chosen is not None and _rank(exact) <= _rank(outcome)):
-                outcome = exact
-                path = "exact model with the daily limit"
-        if outcome is relaxed and outcome.chosen is not None and not within:
-            # A relaxed plan that breaks the daily limit is no plan.
-            outcome.chosen, outcome.status = None, SolveStatus.TIME_LIMIT
+        outcome, path = _with_daily_limit(problem, params, start_hint, started, progress)
     else:
-        outcome = _run(problem, params, params.time_limit_s, start_hint, progress)
-    fallback = False
-    # Only a greedy plan that holds every required seminar is a plan (greedy leaves out a
+        outcome, path = _run(problem, params, params.time_limit_s, start_hint, progress), "direct"
+    # Only an initial plan that holds every required seminar is a plan (greedy leaves out a
     # required city it cannot insert).
     if (
-        greedy is not None
-        and problem.required <= greedy.cities
-        and (outcome.chosen is None or _rank_arcs(problem, list(greedy.arcs)) < _rank(outcome))
+        initial is not None
+        and problem.required <= initial.cities
+        and (outcome.chosen is None or rank(problem, initial.arcs) < rank(outcome.problem, outcome.arcs))
     ):
-        # Anytime: the greedy plan is a plan. When CP-SAT found none in its time (or, with the
-        # limit split between two runs, only a worse one), the greedy plan is the answer.
-        wanted = set(greedy.arcs)
-        chosen_greedy = [i for i, arc in enumerate(problem.arcs) if arc in wanted]
-        outcome = _Outcome(SolveStatus.FEASIBLE, problem, outcome.solver, chosen_greedy)
-        fallback = True
-        path = "greedy plan (the solver found no better one within the time limit)"
-    return outcome, path, fallback
+        # Anytime: the initial plan is a plan. When CP-SAT found none in its time (or, with the
+        # limit split between two runs, only a worse one), the initial plan is the answer.
+        wanted = set(initial.arcs)
+        chosen_initial = [i for i, arc in enumerate(problem.arcs) if arc in wanted]
+        outcome = _Outcome(SolveStatus.FEASIBLE, problem, outcome.solver, chosen_initial)
+        return outcome, "greedy plan (the solver found no better one within the time limit)", True
+    return outcome, path, False
+
+
+def _with_daily_limit(
+    problem: Problem,
+    params: SolverParams,
+    start_hint: list[Arc] | None,
+    started: float,
+    progress: ProgressHook | None,
+) -> tuple[_Outcome, str]:
+    """The relaxed model first, then the exact one if its plan breaks the limit (or is not
+    proven best) and time is left: the better outcome, and how it was found."""
+    # Half the time for the relaxed model: if its plan breaks the daily limit, the
+    # exact model still has time to find one (a relaxed run that used the whole limit
+    # would leave it none).
+    relaxed = outcome = _run(problem.relaxed(), params, params.time_limit_s / 2, start_hint, progress, 0.5)
+    plan_arcs = outcome.arcs if outcome.chosen is not None else None
+    within = plan_arcs is not None and all(
+        m <= problem.limit_on(day) for day, m in problem.daily_loads(plan_arcs).items()
+    )
+    path = "relaxed plan keeps the daily limit"
+    proven = outcome.status == SolveStatus.OPTIMAL and within
+    left = params.time_limit_s - (time.perf_counter() - started)
+    # With too little time left the exact model is not started: its arcs take two to
+    # three times as long to build as the first ones did. A relaxed plan breaking the
+    # limit then gives way to the greedy plan.
+    needed = 3 * problem.arcs_build_s + 0.1 * params.time_limit_s
+    if not proven and outcome.status != SolveStatus.INFEASIBLE and left > needed:
+        # The relaxed plan breaks the limit, or is not proven best, or there is none:
+        # the rest of the time goes to the exact model, started from that plan (its
+        # arcs were among the exact model's on every instance measured; a hint that
+        # is not complete only costs CP-SAT a repair).
+        exact_problem = problem.exact()  # built before the clock is read: it takes time too
+        remaining = params.time_limit_s - (time.perf_counter() - started)
+        exact = _run(exact_problem, params, remaining, plan_arcs or start_hint, progress, 0.5)
+        if not within or (
+            exact.chosen is not None
+            and rank(exact.problem, exact.arcs) <= rank(outcome.problem, outcome.arcs)
+        ):
+            outcome = exact
+            path = "exact model with the daily limit"
+    if outcome is relaxed and outcome.chosen is not None and not within:
+        # A relaxed plan that breaks the daily limit is no plan.
+        outcome = dataclasses.replace(outcome, chosen=None, status=SolveStatus.TIME_LIMIT)
+    return outcome, path
 
 
 def _itinerary(problem: Problem, arcs: list[Arc]) -> Itinerary:
@@ -411,3 +421,31 @@ def _itinerary(problem: Problem, arcs: list[Arc]) -> Itinerary:
             slot = problem.slot(node)
             seminars.append(SeminarVisit(slot.city, slot.start, slot.end))
     return Itinerary(tuple(seminars), tuple(journeys))
+
+
+def as_result(problem: Problem, heuristic: HeuristicPlan, runtime_s: float, method: str) -> Result:
+    """A heuristic's itinerary as a ``Result`` (status FEASIBLE: no optimality claim)."""
+    seminars = tuple(
+        SeminarVisit(problem.slot(a.head).city, problem.slot(a.head).start, problem.slot(a.head).end)
+        for a in heuristic.arcs
+        if a.head not in (SOURCE, SINK)
+    )
+    journeys = tuple(a.journey for a in heuristic.arcs if a.journey is not None)
+    params = problem.scenario.solver
+    return Result(
+        status=SolveStatus.FEASIBLE,
+        objective=heuristic.objective,
+        bound=None,
+        runtime_s=runtime_s,
+        itinerary=Itinerary(seminars, journeys),
+        uncovered=tuple(explain_uncovered(problem, set(heuristic.cities), reachable_slots(problem))),
+        coverage_points=heuristic.coverage_points,
+        max_coverage_points=max_coverage_points(problem),
+        covered_regions=tuple(sorted(covered_regions(problem, heuristic.cities))),
+        secondary_cost=heuristic.secondary_cost,
+        seed=params.seed,
+        workers=1,
+        time_limit_s=params.time_limit_s,
+        method=method,
+        objective_terms=objective_terms(problem),
+    )

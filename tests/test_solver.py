@@ -160,9 +160,9 @@ def test_flagship_is_optimal_and_checks(flagship):
 def test_a_solve_out_of_time_still_returns_the_greedy_plan_or_better(flagship):
     """Anytime: with 0.01 s for CP-SAT the flagship still gets a plan the checker accepts, no
     worse than the greedy one, and its figures come from the plan (whatever the machine's speed)."""
-    from planner.baseline import greedy_insertion
     from planner.check import check_plan
     from planner.domain import SolverParams
+    from planner.heuristics import greedy_insertion
     from planner.problem import build_problem
     from planner.result import plan_json
     from planner.solve import solve
@@ -170,7 +170,7 @@ def test_a_solve_out_of_time_still_returns_the_greedy_plan_or_better(flagship):
     problem = build_problem(flagship)
     greedy = greedy_insertion(problem)
     assert greedy is not None
-    result = solve(problem, SolverParams(time_limit_s=0.01, workers=1, seed=0))
+    result = solve(problem, SolverParams(time_limit_s=0.01, workers=1, seed=0), greedy)
     assert result.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
     assert result.itinerary is not None
     assert result.coverage_points >= greedy.coverage_points
@@ -195,3 +195,20 @@ def test_out_of_time_in_the_connection_search_still_gives_a_plan(flagship):
     assert all(u.reason == UncoveredReason.NO_PLAN for u in result.uncovered)
     assert "out of time" in result.method
     assert check_plan(flagship, plan_json(flagship, problem.axis, result)) == []
+
+
+def test_a_copy_with_other_required_cities_builds_its_own_exact_problem(flagship):
+    """The exact problem is a memo of one Problem: a copy that requires another city (as the
+    counterfactual solve behind a traded_off reason makes) must not reuse the original's."""
+    import dataclasses
+
+    from planner.problem import build_problem
+
+    problem = build_problem(flagship)
+    assert problem.binding_days, "the flagship's daily limit can bind, so exact() rebuilds arcs"
+    original = problem.exact()
+    city = next(c for c in sorted(problem.city_points) if c not in problem.required)
+    forced = dataclasses.replace(problem, required=problem.required | {city})
+    assert city in forced.exact().required
+    assert forced.exact() is not original and problem.exact() is original
+    assert city not in problem.exact().required

@@ -7,7 +7,7 @@ never the network) so that their plans and CP-SAT's differ only in the search:
   source-sink path and repeatedly insert the seminar slot that adds the most
   coverage points per unit of added secondary cost, while the path stays a path of
   the DAG, each city appears at most once and the daily travel limit holds. Fast,
-  no guarantee.
+  no guarantee. ``planner.solve.plan`` gives its plan to CP-SAT as the first solution.
 - ``exact_dp``: label setting over the DAG in time order. A label at a node is the
   set of cities visited so far (a bitmask) and, on days where the daily travel limit
   can bind, the minutes already travelled on the node's home day; two labels with
@@ -15,19 +15,17 @@ never the network) so that their plans and CP-SAT's differ only in the search:
   optimum; the number of labels grows with the number of city subsets, so it gives
   up (``TooBig``) past a cap.
 
-``objective_of`` mirrors ``ItineraryModel._set_objective`` (same scale, same common
-divisor, same stability drop penalties), so a baseline's objective and CP-SAT's are
-the same number for the same itinerary.
+Both score their plans with ``planner.objective``, as the CP-SAT model does, so a heuristic's
+objective and CP-SAT's are the same number for the same itinerary.
 """
 
 from __future__ import annotations
 
-import math
+from collections import defaultdict
 from dataclasses import dataclass
 
+from planner.objective import coverage_points, objective_of, objective_weights, visited_cities
 from planner.problem import SINK, SOURCE, Arc, Problem
-from planner.result import Itinerary, Result, SeminarVisit, SolveStatus
-from planner.solve import explain_uncovered, reachable_slots
 
 
 class TooBig(Exception):
@@ -40,7 +38,7 @@ class TooBig(Exception):
 
 
 @dataclass(frozen=True)
-class BaselinePlan:
+class HeuristicPlan:
     """An itinerary found by a reference solver: its arcs from source to sink and its scores."""
 
     arcs: tuple[Arc, ...]  # in path order, as planner.solve chooses them
@@ -51,61 +49,32 @@ class BaselinePlan:
     states: int  # labels created (DP) or insertions scored (greedy): the work done
 
 
-@dataclass(frozen=True)
-class ObjectiveWeights:
-    """The weights ``ItineraryModel._set_objective`` derives from a problem's arcs."""
+def reachable_slots(problem: Problem) -> set[int]:
+    """Slot nodes on some source -> sink path of the arc DAG."""
+    forward: dict[int, list[int]] = defaultdict(list)
+    backward: dict[int, list[int]] = defaultdict(list)
+    for arc in problem.arcs:
+        forward[arc.tail].append(arc.head)
+        backward[arc.head].append(arc.tail)
 
-    scale: int  # one coverage point, in units of the divided secondary cost
-    divisor: int  # common divisor of every arc cost and drop penalty
-    max_points: int
-    drop: dict[str, int]  # undivided stability cost of not visiting each city
+    def sweep(start: int, edges: dict[int, list[int]]) -> set[int]:
+        seen = {start}
+        stack = [start]
+        while stack:
+            node = stack.pop()
+            for nxt in edges[node]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
 
-
-def objective_weights(problem: Problem) -> ObjectiveWeights:
-    """Scale and divisor exactly as the CP-SAT model computes them for ``problem.arcs``."""
-    costs = [arc.cost for arc in problem.arcs]
-    divisor = math.gcd(*costs) or 1
-    drop = {c: p * problem.stability_scale for c, p in problem.drop_penalty.items()}
-    divisor = math.gcd(divisor, *drop.values()) if drop else divisor
-    visited_cities = {problem.slot(arc.head).city for arc in problem.arcs if arc.head not in (SOURCE, SINK)}
-    stops = len(visited_cities) + 1
-    worst = sorted(costs, reverse=True)[:stops]
-    scale = (sum(worst) + sum(drop.values())) // divisor + 1
-    return ObjectiveWeights(scale, divisor, problem.max_coverage_points, drop)
-
-
-def objective_terms(problem: Problem) -> dict[str, int]:
-    """What recomputing the objective from a plan needs (``solver.objective_terms`` of the plan JSON).
-
-    ``objective = scale * (max_points - points) + (secondary + stability_scale * stability) // divisor``,
-    secondary and stability as the plan states them (1/60 points, stability points).
-    ``stability_scale`` is one stability point in 1/60 points (1 outside replanning).
-    """
-    weights = objective_weights(problem)
-    return {"scale": weights.scale, "divisor": weights.divisor, "stability_scale": problem.stability_scale}
+    return (sweep(SOURCE, forward) & sweep(SINK, backward)) - {SOURCE, SINK}
 
 
-def coverage_points(problem: Problem, cities: frozenset[str] | set[str]) -> int:
-    """Seminar weights of the cities plus the weights of the regions they serve (each once)."""
-    return problem.coverage_points(cities)
-
-
-def objective_of(problem: Problem, cities: frozenset[str] | set[str], secondary_cost: int) -> int:
-    """The CP-SAT objective of an itinerary visiting ``cities`` with that secondary cost.
-
-    Only valid for arc costs of ``problem.arcs`` (all divisible by the divisor), which
-    is what every solver here uses.
-    """
-    weights = objective_weights(problem)
-    dropped = sum(p for c, p in weights.drop.items() if c not in cities)
-    uncovered = weights.max_points - coverage_points(problem, cities)
-    return weights.scale * uncovered + (secondary_cost + dropped) // weights.divisor
-
-
-def _plan_of(problem: Problem, arcs: list[Arc], states: int) -> BaselinePlan:
-    cities = frozenset(problem.slot(a.head).city for a in arcs if a.head not in (SOURCE, SINK))
+def _plan_of(problem: Problem, arcs: list[Arc], states: int) -> HeuristicPlan:
+    cities = frozenset(visited_cities(problem, arcs))
     secondary = sum(a.cost for a in arcs)
-    return BaselinePlan(
+    return HeuristicPlan(
         arcs=tuple(arcs),
         cities=cities,
         coverage_points=coverage_points(problem, cities),
@@ -130,7 +99,7 @@ def _within_daily_limit(problem: Problem, arcs: list[Arc] | tuple[Arc, ...]) -> 
 # Greedy insertion
 
 
-def greedy_insertion(problem: Problem) -> BaselinePlan | None:
+def greedy_insertion(problem: Problem) -> HeuristicPlan | None:
     """A feasible itinerary built by cheapest and best-ratio insertion; None if it finds none.
 
     None when a required city is out of reach (there is no plan). First every required
@@ -139,90 +108,101 @@ def greedy_insertion(problem: Problem) -> BaselinePlan | None:
     added cost (an insertion that saves cost ranks above all others) is made.
     Insertions that would break the daily travel limit on a binding day are skipped.
     """
+    if not _all_required_reachable(problem):
+        return None
     out: dict[int, dict[int, Arc]] = {}
     for arc in problem.arcs:
         out.setdefault(arc.tail, {})[arc.head] = arc
-    city_of = {slot.node: slot.city for slot in problem.slots}
-    binding = problem.binding_days
-    scored = 0
-
-    def day_delta(added: tuple[Arc, Arc], removed: Arc) -> dict[int, int]:
-        delta: dict[int, int] = {}
-        for arc in added:
-            for day, minutes in arc.day_minutes:
-                if day in binding:
-                    delta[day] = delta.get(day, 0) + minutes
-        for day, minutes in removed.day_minutes:
-            if day in binding:
-                delta[day] = delta.get(day, 0) - minutes
-        return delta
-
-    if not _all_required_reachable(problem):
-        return None
     path = _greedy_seed(problem, out)
     if path is None:
         return None
-    loads = {d: m for d, m in problem.daily_loads(path).items() if d in binding}
-    visited = {city_of[a.head] for a in path if a.head in city_of}
-    covered = {r for c in visited for r in problem.city_regions.get(c, ())}
-
-    def gain(city: str) -> int:
-        new_regions = {r for r in problem.city_regions.get(city, ()) if r not in covered}
-        return problem.city_points.get(city, 0) + sum(problem.region_points[r] for r in new_regions)
-
-    def candidates(cities: set[str] | frozenset[str]) -> list[tuple[int, int, Arc, Arc]]:
-        """(position in path, added cost, arc in, arc out) of each slot of ``cities`` that fits."""
-        nonlocal scored
-        found = []
-        for position, arc in enumerate(path):
-            heads = out.get(arc.tail, {})
-            for node, arc_in in heads.items():
-                city = city_of.get(node)
-                if city is None or city not in cities:
-                    continue
-                arc_out = out.get(node, {}).get(arc.head)
-                if arc_out is not None:
-                    found.append((position, arc_in.cost + arc_out.cost - arc.cost, arc_in, arc_out))
-        scored += len(found)
-        return found
-
-    def fits(position: int, arc_in: Arc, arc_out: Arc) -> bool:
-        if not binding:
-            return True
-        delta = day_delta((arc_in, arc_out), path[position])
-        return all(loads.get(d, 0) + m <= problem.limit_on(d) for d, m in delta.items() if m > 0)
-
-    def insert(position: int, arc_in: Arc, arc_out: Arc) -> None:
-        for day, minutes in day_delta((arc_in, arc_out), path[position]).items():
-            loads[day] = loads.get(day, 0) + minutes
-        path[position : position + 1] = [arc_in, arc_out]
-        city = city_of[arc_in.head]
-        visited.add(city)
-        covered.update(problem.city_regions.get(city, ()))
-
+    insertion = _Insertion(problem, out, path)
     # Required cities first, each at its cheapest place; one that fits nowhere is left
     # out (and reported as uncovered, as planner.solve does for a hopeless one).
-    for city in sorted(problem.required - visited):
-        options = sorted(candidates({city}), key=lambda c: (c[1], c[0], c[2].head))
-        chosen = next((c for c in options if fits(c[0], c[2], c[3])), None)
+    for city in sorted(problem.required - insertion.visited):
+        options = sorted(insertion.candidates({city}), key=lambda c: (c[1], c[0], c[2].head))
+        chosen = next((c for c in options if insertion.fits(c[0], c[2], c[3])), None)
         if chosen is not None:
-            insert(chosen[0], chosen[2], chosen[3])
-
+            insertion.insert(chosen[0], chosen[2], chosen[3])
     while True:
-        open_cities = {c for c in problem.city_points if c not in visited and gain(c) > 0}
+        best = insertion.best_ratio()
+        if best is None:
+            break
+        insertion.insert(*best)
+    return _plan_of(problem, insertion.path, insertion.scored)
+
+
+class _Insertion:
+    """A greedy path under construction: its arcs, daily loads, cities and regions so far."""
+
+    def __init__(self, problem: Problem, out: dict[int, dict[int, Arc]], path: list[Arc]) -> None:
+        self.problem = problem
+        self.out = out
+        self.path = path
+        self.city_of = {slot.node: slot.city for slot in problem.slots}
+        self.binding = problem.binding_days
+        self.loads = {d: m for d, m in problem.daily_loads(path).items() if d in self.binding}
+        self.visited = {self.city_of[a.head] for a in path if a.head in self.city_of}
+        self.covered = {r for c in self.visited for r in problem.city_regions.get(c, ())}
+        self.scored = 0  # insertions scored: the work done
+
+    def day_delta(self, added: tuple[Arc, Arc], removed: Arc) -> dict[int, int]:
+        delta: dict[int, int] = {}
+        for arc in added:
+            for day, minutes in arc.day_minutes:
+                if day in self.binding:
+                    delta[day] = delta.get(day, 0) + minutes
+        for day, minutes in removed.day_minutes:
+            if day in self.binding:
+                delta[day] = delta.get(day, 0) - minutes
+        return delta
+
+    def gain(self, city: str) -> int:
+        new_regions = {r for r in self.problem.city_regions.get(city, ()) if r not in self.covered}
+        return self.problem.city_points.get(city, 0) + sum(self.problem.region_points[r] for r in new_regions)
+
+    def candidates(self, cities: set[str] | frozenset[str]) -> list[tuple[int, int, Arc, Arc]]:
+        """(position in path, added cost, arc in, arc out) of each slot of ``cities`` that fits."""
+        found = []
+        for position, arc in enumerate(self.path):
+            heads = self.out.get(arc.tail, {})
+            for node, arc_in in heads.items():
+                city = self.city_of.get(node)
+                if city is None or city not in cities:
+                    continue
+                arc_out = self.out.get(node, {}).get(arc.head)
+                if arc_out is not None:
+                    found.append((position, arc_in.cost + arc_out.cost - arc.cost, arc_in, arc_out))
+        self.scored += len(found)
+        return found
+
+    def fits(self, position: int, arc_in: Arc, arc_out: Arc) -> bool:
+        if not self.binding:
+            return True
+        delta = self.day_delta((arc_in, arc_out), self.path[position])
+        return all(self.loads.get(d, 0) + m <= self.problem.limit_on(d) for d, m in delta.items() if m > 0)
+
+    def insert(self, position: int, arc_in: Arc, arc_out: Arc) -> None:
+        for day, minutes in self.day_delta((arc_in, arc_out), self.path[position]).items():
+            self.loads[day] = self.loads.get(day, 0) + minutes
+        self.path[position : position + 1] = [arc_in, arc_out]
+        city = self.city_of[arc_in.head]
+        self.visited.add(city)
+        self.covered.update(self.problem.city_regions.get(city, ()))
+
+    def best_ratio(self) -> tuple[int, Arc, Arc] | None:
+        """(position, arc in, arc out) of the best insertion that adds points and fits, if any."""
+        open_cities = {c for c in self.problem.city_points if c not in self.visited and self.gain(c) > 0}
         ranked = []
-        for position, added, arc_in, arc_out in candidates(open_cities):
-            points = gain(city_of[arc_in.head])
+        for position, added, arc_in, arc_out in self.candidates(open_cities):
+            points = self.gain(self.city_of[arc_in.head])
             # Saving cost while adding points beats any ratio; among those, more points
             # then more saving. Otherwise points per unit of added cost.
             rank = (1, points, -added) if added <= 0 else (0, points / added, -added)
             ranked.append((rank, -position, -arc_in.head, position, arc_in, arc_out))
         ranked.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
-        chosen_insertion = next((r for r in ranked if fits(r[3], r[4], r[5])), None)
-        if chosen_insertion is None:
-            break
-        insert(chosen_insertion[3], chosen_insertion[4], chosen_insertion[5])
-    return _plan_of(problem, path, scored)
+        chosen = next((r for r in ranked if self.fits(r[3], r[4], r[5])), None)
+        return None if chosen is None else (chosen[3], chosen[4], chosen[5])
 
 
 def _greedy_seed(problem: Problem, out: dict[int, dict[int, Arc]]) -> list[Arc] | None:
@@ -246,7 +226,7 @@ def _greedy_seed(problem: Problem, out: dict[int, dict[int, Arc]]) -> list[Arc] 
 # Exact dynamic program
 
 
-def exact_dp(problem: Problem, max_states: int = 3_000_000, lazy_limit: bool = True) -> BaselinePlan | None:
+def exact_dp(problem: Problem, max_states: int = 3_000_000, lazy_limit: bool = True) -> HeuristicPlan | None:
     """The optimal itinerary by label setting; None if there is none; ``TooBig`` past the cap.
 
     As in planner.solve, the daily travel limit is settled lazily by default: the
@@ -270,6 +250,11 @@ def exact_dp(problem: Problem, max_states: int = 3_000_000, lazy_limit: bool = T
     return None if best is None else _plan_of(problem, best, states + more)
 
 
+# Per tail: (head, arc index, cost, head city bit, minutes on the tail's day, minutes on the
+# head's day, head day == tail day, head day binding).
+_Move = tuple[int, int, int, int, int, int, bool, bool]
+
+
 def _label_setting(
     problem: Problem, arcs: list[Arc], required: frozenset[str], with_limit: bool, max_states: int
 ) -> tuple[list[Arc] | None, int]:
@@ -285,38 +270,13 @@ def _label_setting(
     bit = {city: 1 << index for index, city in enumerate(cities)}
     shift = len(cities)
     city_mask = (1 << shift) - 1
-    required_mask = sum(bit[c] for c in required)
     binding = problem.binding_days if with_limit else frozenset()
 
     # Home day of each node's free time: the seminar's end, or the trip's start.
     axis = problem.axis
     free_day = {SOURCE: axis.home_day(problem.start_min)}
     free_day.update({slot.node: axis.home_day(slot.end) for slot in problem.slots})
-
-    # Per tail: (head, arc index, cost, head city bit, minutes on the tail's day,
-    # minutes on the head's day, head day == tail day, head day binding).
-    moves: dict[int, list[tuple[int, int, int, int, int, int, bool, bool]]] = {}
-    for index, arc in enumerate(arcs):
-        head_bit = 0 if arc.head == SINK else bit[problem.slot(arc.head).city]
-        tail_day = free_day[arc.tail]
-        head_day = free_day.get(arc.head, -1)
-        minutes = dict(arc.day_minutes)
-        if with_limit and any(
-            d in binding and d != tail_day and m > problem.limit_on(d) for d, m in minutes.items()
-        ):
-            continue  # breaks the limit on a day no earlier travel shares: never usable
-        moves.setdefault(arc.tail, []).append(
-            (
-                arc.head,
-                index,
-                arc.cost,
-                head_bit,
-                minutes.get(tail_day, 0),
-                minutes.get(head_day, 0),
-                head_day == tail_day,
-                head_day in binding,
-            )
-        )
+    moves = _moves(problem, arcs, bit, free_day, binding, with_limit)
 
     # cost[node][key]: the cheapest way found to reach that label; back[node][key]: the
     # arc index that reached it and the key at the arc's tail (kept apart so the hot
@@ -357,22 +317,11 @@ def _label_setting(
                 target[new_key] = new_value
                 target_back[new_key] = (index, key)
 
-    weights = objective_weights(problem)
-    best: tuple[int, int] | None = None  # (objective, key at the sink)
-    for key, value in cost.get(SINK, {}).items():
-        if key & required_mask != required_mask:
-            continue
-        visited = frozenset(c for c in cities if key & bit[c])
-        dropped = sum(p for c, p in weights.drop.items() if c not in visited)
-        score = weights.scale * (weights.max_points - coverage_points(problem, visited))
-        score += (value + dropped) // weights.divisor
-        if best is None or score < best[0]:
-            best = (score, key)
-    if best is None:
+    best_key = _best_at_sink(problem, cost.get(SINK, {}), bit, sum(bit[c] for c in required))
+    if best_key is None:
         return None, states
-
     path: list[Arc] = []
-    node, key = SINK, best[1]
+    node, key = SINK, best_key
     while node != SOURCE:
         index, previous = back[node][key]
         path.append(arcs[index])
@@ -381,48 +330,61 @@ def _label_setting(
     return path, states
 
 
-# ---------------------------------------------------------------------------------------
-# As a planner result, for plan_json and the independent checker
+def _moves(
+    problem: Problem,
+    arcs: list[Arc],
+    bit: dict[str, int],
+    free_day: dict[int, int],
+    binding: frozenset[int],
+    with_limit: bool,
+) -> dict[int, list[_Move]]:
+    """The label-setting moves out of each tail node, as plain ints for the hot loop."""
+    moves: dict[int, list[_Move]] = {}
+    for index, arc in enumerate(arcs):
+        head_bit = 0 if arc.head == SINK else bit[problem.slot(arc.head).city]
+        tail_day = free_day[arc.tail]
+        head_day = free_day.get(arc.head, -1)
+        minutes = dict(arc.day_minutes)
+        if with_limit and any(
+            d in binding and d != tail_day and m > problem.limit_on(d) for d, m in minutes.items()
+        ):
+            continue  # breaks the limit on a day no earlier travel shares: never usable
+        moves.setdefault(arc.tail, []).append(
+            (
+                arc.head,
+                index,
+                arc.cost,
+                head_bit,
+                minutes.get(tail_day, 0),
+                minutes.get(head_day, 0),
+                head_day == tail_day,
+                head_day in binding,
+            )
+        )
+    return moves
 
 
-def as_result(problem: Problem, baseline: BaselinePlan, runtime_s: float, method: str) -> Result:
-    """The baseline's itinerary as a ``Result`` (status FEASIBLE: no optimality claim)."""
-    seminars = tuple(
-        SeminarVisit(problem.slot(a.head).city, problem.slot(a.head).start, problem.slot(a.head).end)
-        for a in baseline.arcs
-        if a.head not in (SOURCE, SINK)
-    )
-    journeys = tuple(a.journey for a in baseline.arcs if a.journey is not None)
-    regions = sorted({r for c in baseline.cities for r in problem.city_regions.get(c, ())})
-    params = problem.scenario.solver
-    return Result(
-        status=SolveStatus.FEASIBLE,
-        objective=baseline.objective,
-        bound=None,
-        runtime_s=runtime_s,
-        itinerary=Itinerary(seminars, journeys),
-        uncovered=tuple(explain_uncovered(problem, set(baseline.cities), reachable_slots(problem))),
-        coverage_points=baseline.coverage_points,
-        max_coverage_points=problem.max_coverage_points,
-        covered_regions=tuple(regions),
-        secondary_cost=baseline.secondary_cost,
-        seed=params.seed,
-        workers=1,
-        time_limit_s=params.time_limit_s,
-        method=method,
-        objective_terms=objective_terms(problem),
-    )
+def _best_at_sink(
+    problem: Problem, at_sink: dict[int, int], bit: dict[str, int], required_mask: int
+) -> int | None:
+    """The key of the label at the sink with the least objective among those holding every
+    required city (the first found on a tie), None if there is none."""
+    weights = objective_weights(problem)
+    best: tuple[int, int] | None = None  # (objective, key at the sink)
+    for key, value in at_sink.items():
+        if key & required_mask != required_mask:
+            continue
+        visited = frozenset(c for c, b in bit.items() if key & b)
+        score = objective_of(problem, visited, value, weights)
+        if best is None or score < best[0]:
+            best = (score, key)
+    return None if best is None else best[1]
 
 
 __all__ = [
-    "BaselinePlan",
-    "ObjectiveWeights",
+    "HeuristicPlan",
     "TooBig",
-    "as_result",
-    "coverage_points",
     "exact_dp",
     "greedy_insertion",
-    "objective_of",
-    "objective_terms",
-    "objective_weights",
+    "reachable_slots",
 ]

@@ -1,4 +1,4 @@
-"""The reference solvers: the DP is exact (equal to CP-SAT and brute force), the greedy is feasible."""
+"""The heuristics: the DP is exact (equal to CP-SAT and brute force), the greedy is feasible."""
 
 from __future__ import annotations
 
@@ -7,19 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from planner.baseline import (
-    BaselinePlan,
-    TooBig,
-    as_result,
-    exact_dp,
-    greedy_insertion,
-    objective_of,
-)
 from planner.check import check_plan
 from planner.domain import Scenario
+from planner.heuristics import HeuristicPlan, TooBig, exact_dp, greedy_insertion
+from planner.objective import objective_of
 from planner.problem import SINK, SOURCE, Problem, build_problem
 from planner.result import Result, SolveStatus, plan_json
-from planner.solve import plan
+from planner.solve import as_result, plan
 from planner.synthetic import tiny_scenario
 from tests.brute_force import brute_force
 from tests.conftest import load, unhurried
@@ -38,24 +32,24 @@ def cpsat_cities(result: Result) -> set[str]:
     return {visit.city for visit in result.itinerary.seminars}
 
 
-def assert_is_path(problem: Problem, baseline: BaselinePlan) -> None:
+def assert_is_path(problem: Problem, heuristic: HeuristicPlan) -> None:
     """Arcs of the problem, chained from source to sink, at most one seminar per city."""
     # The DP under a binding limit uses the exact model's arcs: every connection per pair of
     # nodes that no other beats on cost and binding-day minutes, pruned for the limit.
     arcs = set(problem.all_arcs) | set(problem.exact().all_arcs)
-    assert all(arc in arcs for arc in baseline.arcs)
-    assert baseline.arcs[0].tail == SOURCE and baseline.arcs[-1].head == SINK
-    assert all(a.head == b.tail for a, b in zip(baseline.arcs, baseline.arcs[1:], strict=False))
-    heads = [problem.slot(a.head).city for a in baseline.arcs if a.head != SINK]
-    assert len(heads) == len(set(heads)) == len(baseline.cities)
+    assert all(arc in arcs for arc in heuristic.arcs)
+    assert heuristic.arcs[0].tail == SOURCE and heuristic.arcs[-1].head == SINK
+    assert all(a.head == b.tail for a, b in zip(heuristic.arcs, heuristic.arcs[1:], strict=False))
+    heads = [problem.slot(a.head).city for a in heuristic.arcs if a.head != SINK]
+    assert len(heads) == len(set(heads)) == len(heuristic.cities)
 
 
-def assert_checker_accepts(scenario: Scenario, problem: Problem, baseline: BaselinePlan) -> None:
-    result = as_result(problem, baseline, runtime_s=0.0, method="greedy insertion")
+def assert_checker_accepts(scenario: Scenario, problem: Problem, heuristic: HeuristicPlan) -> None:
+    result = as_result(problem, heuristic, runtime_s=0.0, method="greedy insertion")
     assert check_plan(scenario, plan_json(scenario, problem.axis, result)) == []
 
 
-def assert_baselines_against_optimum(scenario: Scenario) -> None:
+def assert_heuristics_against_optimum(scenario: Scenario) -> None:
     problem, result = plan(scenario)
     best = brute_force(problem)
     dp = exact_dp(problem)
@@ -85,13 +79,13 @@ def assert_baselines_against_optimum(scenario: Scenario) -> None:
 @pytest.mark.parametrize("seed", range(20))
 def test_dp_equals_cpsat_and_brute_force_and_greedy_is_feasible(seed):
     """On a random tiny instance the DP optimum is CP-SAT's and brute force's; greedy checks and is worse."""
-    assert_baselines_against_optimum(unhurried(tiny_scenario(seed)))
+    assert_heuristics_against_optimum(unhurried(tiny_scenario(seed)))
 
 
 @pytest.mark.parametrize("seed", range(0, 50, 3))
 def test_same_under_a_tight_daily_limit(seed):
     """With a 4-hour daily limit (binding) the DP, lazily or with loads from the start, is still exact."""
-    assert_baselines_against_optimum(with_daily_limit(unhurried(tiny_scenario(seed)), 240))
+    assert_heuristics_against_optimum(with_daily_limit(unhurried(tiny_scenario(seed)), 240))
 
 
 def test_dp_keeps_a_daily_limit_that_changes_the_optimum():
