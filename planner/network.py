@@ -20,13 +20,25 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from planner.calendar import TimeAxis
-from planner.domain import WEEKDAYS, Disruption, DisruptionKind, Mode, Road, Scenario, Service, parse_clock
+from planner.domain import (
+    WEEKDAYS,
+    Disruption,
+    DisruptionKind,
+    Mode,
+    Road,
+    Scenario,
+    Service,
+    event_zone,
+    parse_clock,
+)
+
+if TYPE_CHECKING:
+    from planner.connections import SearchContext
 
 Node = tuple[str, str]
 
@@ -176,9 +188,10 @@ class TransportNetwork:
     scenario: Scenario
     axis: TimeAxis
     graph: nx.MultiDiGraph
-    # Search contexts compiled for sets of events, kept by planner.connections.context_for
-    # so that replans under the same events reuse their connection searches.
-    contexts: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False, compare=False)
+    # Search contexts compiled for sets of events, kept by planner.connections.context_for for
+    # callers that keep none of their own (its ``kept`` argument), so that replans under the
+    # same events reuse their connection searches.
+    contexts: dict[tuple[str, ...], SearchContext] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, scenario: Scenario, axis: TimeAxis | None = None) -> TransportNetwork:
@@ -267,26 +280,6 @@ def _add_road(graph: nx.MultiDiGraph, road: Road) -> None:
             cost_per_km=road.cost_per_km,
             window=road.driving_window,
         )
-
-
-def event_zone(scenario: Scenario, event: Disruption) -> ZoneInfo:
-    """The zone a naive datetime of an event is read in: the place it names."""
-    if event.terminal is not None:
-        return scenario.terminal_city()[event.terminal].zone
-    if event.city is not None:
-        return scenario.city(event.city).zone
-    if event.road is not None:
-        road = next(r for r in scenario.roads if r.id == event.road)
-        return scenario.city(road.a).zone
-    if event.region is not None:
-        return (
-            next(c for c in scenario.cities if c.region == event.region).zone
-            if any(c.region == event.region for c in scenario.cities)
-            else scenario.city(scenario.delegation.start_city).zone
-        )
-    assert event.service is not None
-    service = next(s for s in scenario.services if s.id == event.service)
-    return scenario.terminal_city()[service.stops[0].terminal].zone
 
 
 def first_departures(scenario: Scenario, axis: TimeAxis, service: Service) -> dict[dt.date, int]:

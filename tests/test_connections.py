@@ -8,7 +8,8 @@ import itertools
 import pytest
 
 from planner.calendar import TimeAxis
-from planner.connections import build_context, earliest_arrival, journeys_from
+from planner.connections import SearchCache, SearchContext, build_context, earliest_arrival, journeys_from
+from planner.connections import context_for as context_for_events
 from planner.domain import Scenario
 from planner.network import Interval, Overlay, TransportNetwork, city_node
 from planner.synthetic import tiny_scenario
@@ -195,3 +196,27 @@ def test_pareto_keeps_exactly_the_undominated(seed):
         }
         kept = pareto(list(journeys))
         assert sorted(map(key, kept)) == sorted(wanted)
+
+
+def test_a_search_cache_serves_one_context(steppe):
+    """Its keys are edge ids of one compiled network: a second context may not share it."""
+    network = TransportNetwork.build(steppe)
+    cache = SearchCache()
+    ctx = build_context(network, cache=cache)
+    assert ctx.cache is cache
+    with pytest.raises(ValueError, match="already serves"):
+        build_context(network, cache=cache)
+
+
+def test_kept_contexts_reuse_their_searches(steppe):
+    """Contexts from context_for keep their searches, in the caller's store when given one."""
+    network = TransportNetwork.build(steppe)
+    kept: dict[tuple[str, ...], SearchContext] = {}
+    ctx = context_for_events(network, (), kept)
+    assert ctx.cache.keep_searches and list(kept.values()) == [ctx] and not network.contexts
+    start = at(network.axis, steppe, "astana", MON, "05:00")
+    first = journeys_from(ctx, "astana", [start])
+    assert ctx.cache.paths
+    assert context_for_events(network, (), kept) is ctx
+    assert journeys_from(ctx, "astana", [start]) == first
+    assert not build_context(network).cache.keep_searches

@@ -101,15 +101,25 @@ def reduce_problem(problem: TourProblem) -> Reductions:
     its ends (i before k before j rules out i -> j; a node with a forced predecessor
     cannot be first, one with a forced successor cannot be last).
     """
-    size = problem.size
-    travel = problem.travel
-    path_bound = shortest_path_bounds(travel)
+    path_bound = shortest_path_bounds(problem.travel)
     earliest = [w[0] for w in problem.windows]
     latest = [w[1] for w in problem.windows]
-    depot_open, depot_close = earliest[DEPOT], latest[DEPOT]
-    customers = range(1, size)
-    # Some window emptied out: no tour exists (the windows kept are the given ones).
-    no_tour = Reductions(list(problem.windows), path_bound, infeasible=True)
+    arc_fits = _arc_test(problem.travel, earliest, latest)
+    before = _tighten_windows(problem, path_bound, earliest, latest, arc_fits)
+    if before is None:
+        # Some window emptied out: no tour exists (the windows kept are the given ones).
+        return Reductions(list(problem.windows), path_bound, infeasible=True)
+    before = _transitive_closure(before)
+    windows = [(earliest[k], latest[k]) for k in range(problem.size)]
+    return Reductions(windows, path_bound, before, _surviving_arcs(problem.size, before, arc_fits))
+
+
+def _arc_test(
+    travel: tuple[tuple[int, ...], ...], earliest: list[int], latest: list[int]
+) -> Callable[[int, int], bool]:
+    """Whether an arc can be used under the windows as they are tightened (the lists are
+    read at each call)."""
+    depot_close = latest[DEPOT]
 
     def arc_fits(i: int, j: int) -> bool:
         if i == j:
@@ -118,6 +128,22 @@ def reduce_problem(problem: TourProblem) -> Reductions:
             return earliest[i] + travel[i][DEPOT] <= depot_close
         return earliest[i] + travel[i][j] <= latest[j]
 
+    return arc_fits
+
+
+def _tighten_windows(
+    problem: TourProblem,
+    path_bound: list[list[int]],
+    earliest: list[int],
+    latest: list[int],
+    arc_fits: Callable[[int, int], bool],
+) -> set[tuple[int, int]] | None:
+    """Tighten ``earliest`` and ``latest`` in place by the rules of ``reduce_problem`` until
+    nothing changes; the precedences found, or None when no tour exists."""
+    size = problem.size
+    travel = problem.travel
+    depot_open, depot_close = earliest[DEPOT], latest[DEPOT]
+    customers = range(1, size)
     before: set[tuple[int, int]] = set()
     changed = True
     while changed:
@@ -130,11 +156,11 @@ def reduce_problem(problem: TourProblem) -> Reductions:
             if arc_fits(i, DEPOT):
                 exits.append(depot_close - travel[i][DEPOT])
             if not entries or not exits:
-                return no_tour
+                return None
             low = max(low, min(entries))
             high = min(high, max(exits))
             if low > high:
-                return no_tour
+                return None
             if (low, high) != (earliest[i], latest[i]):
                 earliest[i], latest[i] = low, high
                 changed = True
@@ -143,7 +169,7 @@ def reduce_problem(problem: TourProblem) -> Reductions:
                 if i == j or (i, j) in before or earliest[j] + path_bound[j][i] <= latest[i]:
                     continue
                 if (j, i) in before:  # each must precede the other: no feasible tour
-                    return no_tour
+                    return None
                 before.add((i, j))
                 changed = True
         for i, j in before:
@@ -152,8 +178,13 @@ def reduce_problem(problem: TourProblem) -> Reductions:
                 earliest[j] = max(earliest[j], earliest[i] + gap)
                 latest[i] = min(latest[i], latest[j] - gap)
                 changed = True
-    before = _transitive_closure(before)
+    return before
 
+
+def _surviving_arcs(
+    size: int, before: set[tuple[int, int]], arc_fits: Callable[[int, int], bool]
+) -> list[tuple[int, int]]:
+    """The arcs that fit the tightened windows and respect the precedences ``before``."""
     has_predecessor = {j for _, j in before}
     has_successor = {i for i, _ in before}
     followers: dict[int, set[int]] = {i: set() for i in range(size)}
@@ -173,8 +204,7 @@ def reduce_problem(problem: TourProblem) -> Reductions:
             if i != DEPOT and j != DEPOT and ((j, i) in before or followers[i] & leaders[j]):
                 continue
             arcs.append((i, j))
-    windows = [(earliest[k], latest[k]) for k in range(size)]
-    return Reductions(windows, path_bound, before, arcs)
+    return arcs
 
 
 def _transitive_closure(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:

@@ -1,0 +1,190 @@
+"""Connections from a city over the whole trip, built from the searches of its leave slots."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+
+from planner.connections.context import SearchContext
+from planner.connections.drives import drive_minutes
+from planner.connections.model import Journey, Leg, LegSpec, RawPath, RideEdge
+from planner.connections.search import Labels, pareto_search, path_specs, postpone_drives
+from planner.domain import Mode
+
+
+def _leg(ctx: SearchContext, spec: LegSpec) -> Leg:
+    edge, value = spec
+    if isinstance(edge, RideEdge):
+        run = edge.runs[value]
+        return Leg(
+            mode=edge.mode,
+            service=edge.service,
+            from_place=edge.board,
+            to_place=edge.alight,
+            from_city=edge.from_city,
+            to_city=edge.to_city,
+            depart=run.depart,
+            arrive=run.arrive,
+            distance_km=edge.distance_km,
+            cost=edge.cost,
+            run_date=run.run_date,
+        )
+    return Leg(
+        mode=Mode.DRIVE,
+        service=edge.road,
+        from_place=edge.origin,
+        to_place=edge.destination,
+        from_city=edge.origin,
+        to_city=edge.destination,
+        depart=value,
+        arrive=value + drive_minutes(ctx, edge, value),
+        distance_km=edge.distance_km,
+        cost=edge.cost,
+    )
+
+
+def leave_time(ctx: SearchContext, legs: list[Leg]) -> int:
+    """When the delegation must leave the origin centre to make the first leg."""
+    first = legs[0]
+    if first.mode == Mode.DRIVE:
+        return first.depart
+    terminal = ctx.terminal(first.from_place)
+    return first.depart - terminal.check_in_min - terminal.access_min
+
+
+def make_journey(ctx: SearchContext, origin: str, destination: str, legs: list[Leg], arrive: int) -> Journey:
+    """A connection with its leave time, night minutes, money and per-day travel."""
+    leave = leave_time(ctx, legs)
+    return Journey(
+        origin=origin,
+        destination=destination,
+        leave=leave,
+        arrive=arrive,
+        legs=tuple(legs),
+        night_min=ctx.window_overlap(leave, arrive, ctx.rules.night.minutes(), ctx.home_city),
+        cost=round(sum(leg.cost for leg in legs), 2),
+        day_minutes=ctx.minutes_per_home_day(leave, arrive),
+    )
+
+
+def journeys_from(
+    ctx: SearchContext,
+    origin: str,
+    leave_times: Iterable[int],
+    first_drives: dict[int, frozenset[int]] | None = None,
+) -> dict[str, list[Journey]]:
+    """Pareto sets of connections from ``origin`` to every city, over the given leave times.
+
+    ``first_drives`` restricts the searches of some leave times to connections starting
+    with one of the given drives (by edge id); those times need not be in ``leave_times``.
+    """
+    first_drives = first_drives or {}
+    leave_times = set(leave_times)
+    found: dict[str, dict[tuple[object, ...], Journey]] = {}
+    # Searches from neighbouring leave times mostly find the same paths. A path seen
+    # before (same edges, same runs or drive starts) gives the same journey and the
+    # same verdict, since leave times only grow, so it is skipped before the costly
+    # part: building legs, postponing drives, counting night minutes.
+    seen: set[RawPath] = set()
+    max_day = ctx.rules.max_travel_min_per_day
+    keep, kept = ctx.cache.keep_searches, ctx.cache.journeys
+    ordered = sorted(leave_times | set(first_drives))
+    for leave_at, leave_before in zip(ordered, [*ordered[1:], None], strict=True):
+        only = None if leave_at in leave_times else first_drives[leave_at]
+        labels, paths = _paths_at(ctx, origin, leave_at, leave_before, only)
+        for destination, raw, arrive, index in paths:
+            if raw in seen:
+                continue
+            seen.add(raw)
+            signature, specs = _legs_of(ctx, origin, labels, raw, index)
+            known = found.setdefault(destination, {})
+            if signature in known:
+                continue
+            journey = kept.get((origin, raw)) if keep else None
+            if journey is None:
+                legs = [_leg(ctx, spec) for spec in specs]
+                journey = make_journey(ctx, origin, destination, legs, arrive)
+                if keep:
+                    kept[(origin, raw)] = journey
+            # A connection that alone travels more than the limit on some home day can be
+            # in no plan (rule 22); nothing else bounds its length.
+            if journey.leave < leave_at or any(m > max_day for _, m in journey.day_minutes):
+                continue
+            known[signature] = journey
+    return {dest: pareto(list(js.values())) for dest, js in found.items()}
+
+
+def _paths_at(
+    ctx: SearchContext,
+    origin: str,
+    leave_at: int,
+    leave_before: int | None,
+    only: frozenset[int] | None = None,
+) -> tuple[Labels, list[tuple[str, RawPath, int, int]]]:
+    """The search of the slot [leave_at, leave_before) and (destination, raw path, arrival,
+    label) of every label it keeps at a city centre."""
+    slot = (origin, leave_at, leave_before, only)
+    cache = ctx.cache
+    cached = cache.paths.get(slot)
+    if cached is not None:
+        return cache.arrivals[slot], cached
+    labels = pareto_search(ctx, origin, leave_at, leave_before, only)
+    paths = []
+    for key, indices in labels.by_key.items():
+        if key[0] != "city" or key[1] == origin:
+            continue
+        for index in indices:
+            raw = tuple((id(edge), value) for edge, value in path_specs(labels, index))
+            paths.append((key[1], (key[1], raw), labels.entries[index][0], index))
+    if cache.keep_searches:
+        cache.paths[slot] = paths
+        cache.arrivals[slot] = labels
+    return labels, paths
+
+
+def _legs_of(
+    ctx: SearchContext, origin: str, labels: Labels, raw: RawPath, index: int
+) -> tuple[tuple[tuple[str, int], ...], list[LegSpec]]:
+    """The legs of a raw path found in ``labels`` (drives postponed) and its signature; legs
+    are built only for a signature not seen before."""
+    cache = ctx.cache
+    if cache.keep_searches and (origin, raw) in cache.legs:
+        return cache.legs[(origin, raw)]
+    specs = postpone_drives(ctx, path_specs(labels, index), None)
+    signature = tuple(
+        (edge.service, edge.runs[value].depart) if isinstance(edge, RideEdge) else (edge.road, value)
+        for edge, value in specs
+    )
+    entry = (signature, specs)
+    if cache.keep_searches:
+        cache.legs[(origin, raw)] = entry
+    return entry
+
+
+def pareto(journeys: list[Journey]) -> list[Journey]:
+    """Drop connections that leave no later, arrive no earlier, and cost no less.
+
+    Night minutes and the minutes on each home day are overlaps of [leave, arrive)
+    with fixed windows, so a connection inside another's interval never has more:
+    comparing (leave, arrive, money) is exact for the whole objective and the limit.
+    """
+    journeys.sort(key=lambda j: (-j.leave, j.arrive, j.cost))
+    kept: list[Journey] = []
+    # Every kept connection leaves no earlier than the next one looked at, so only arrival
+    # and money remain to compare: a staircase of (arrival, money), money falling as the
+    # arrival grows, answers "is there one no later and no dearer" by bisection.
+    arrivals: list[int] = []
+    costs: list[float] = []
+    for journey in journeys:
+        at = bisect_right(arrivals, journey.arrive) - 1
+        if at >= 0 and costs[at] <= journey.cost:
+            continue
+        kept.append(journey)
+        # Drop the steps it beats (no earlier arrival, no lower money), keep the staircase.
+        end = at + 1
+        while end < len(arrivals) and costs[end] >= journey.cost:
+            end += 1
+        arrivals[at + 1 : end] = [journey.arrive]
+        costs[at + 1 : end] = [journey.cost]
+    kept.sort(key=lambda j: (j.leave, j.arrive))
+    return kept
