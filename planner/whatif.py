@@ -8,8 +8,8 @@ from itertools import groupby
 from typing import Any
 
 from planner.check import Violation, check_plan
-from planner.domain import Disruption, EventTimeline, Scenario, SolverParams
-from planner.network import TransportNetwork, event_zone
+from planner.domain import Disruption, EventTimeline, Scenario, SolverParams, event_zone
+from planner.network import TransportNetwork
 from planner.replan import replan
 from planner.result import plan_json
 from planner.solve import plan

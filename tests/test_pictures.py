@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from planner.document import PlanDocumentError, read_document
 from planner.domain import Scenario
 from planner.pictures import (
     CLOSURE_COLOUR,
@@ -222,3 +223,15 @@ def test_the_map_shows_the_shipped_country_outlines(flagship_versions):
     scenario, first, _second = flagship_versions
     found = groups(svg_of(render_map_svg, scenario, first))
     assert "country-KAZ-0" in found
+
+
+def test_pictures_read_the_plan_document(three_cities):
+    """A plan document draws the same as its JSON; a plan missing a field is refused naming it."""
+    scenario, plan = three_cities
+    assert render_map_svg(scenario, read_document(plan)) == svg_of(render_map_svg, scenario, plan)
+    broken = copy.deepcopy(plan)
+    del broken["legs"][0]["depart"]
+    for render in (render_map_svg, render_timeline_svg):
+        with pytest.raises(PlanDocumentError, match=r"legs\[0\]\.depart: missing"):
+            render(scenario, broken)
+    assert issubclass(PlanDocumentError, ValueError)  # what the callers of the pictures catch

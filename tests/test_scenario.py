@@ -201,3 +201,28 @@ def test_names_are_one_line(path, name):
     with pytest.raises(ScenarioError) as caught:
         scenario_from_data(data, "body")
     assert any(".".join(map(str, path)) in str(p) for p in caught.value.problems), caught.value.problems
+
+
+def test_an_events_local_times_are_read_in_the_zone_of_the_place_it_names(flagship):
+    """Terminal, road, region, service and city events, and closures: one rule for all (rule 19)."""
+    from planner.domain import Closure, Disruption, event_zone, event_zone_or_none
+    from planner.scenario import load_events
+
+    events = [
+        e
+        for path in sorted((SCENARIOS / "events").glob("*.yaml"))
+        for e in load_events(path, flagship).events
+    ]
+    for event in [*events, *flagship.closures]:
+        assert event_zone(flagship, event) == event_zone_or_none(flagship, event)
+    common = {"announced_at": "2016-01-20T06:00", "start": "2016-01-20T06:00", "end": "2016-01-20T09:00"}
+    aktau = Disruption.model_validate({"id": "x", "kind": "terminal_closed", "terminal": "SCO", **common})
+    assert event_zone(flagship, aktau).key == flagship.city("aktau").timezone
+    closure = Closure.model_validate(
+        {"id": "y", "terminal": "SCO", "start": common["start"], "end": common["end"]}
+    )
+    assert event_zone(flagship, closure) == event_zone(flagship, aktau)
+    nowhere = Disruption.model_validate({"id": "z", "kind": "city_unavailable", "city": "atlantis", **common})
+    assert event_zone_or_none(flagship, nowhere) is None
+    with pytest.raises(KeyError):
+        event_zone(flagship, nowhere)
