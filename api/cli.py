@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from api import limits, migrations
-from api.settings import Settings
-from api.storage import Store
-from planner.cli import build_parser, run_command
+from api import limits
+from planner.cli import build_parser as build_planner_parser
+from planner.cli import run_command
+
+# The service's modules (FastAPI, SQLAlchemy, Alembic) are imported inside the commands that
+# use them: `planner --help` and the planner's own commands start without them.
 
 
 def _add_service_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,8 +39,13 @@ def _add_service_commands(commands: argparse._SubParsersAction[argparse.Argument
     steps.add_parser("current", help="the database's revision and the newest one")
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``planner`` parser: the planner's commands and the service's."""
+    return build_planner_parser(_add_service_commands)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser(_add_service_commands).parse_args(argv)
+    args = build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
     if args.command == "keys":
@@ -52,6 +59,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.settings import Settings
 
     settings = Settings()
     try:
@@ -70,6 +78,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _keys(args: argparse.Namespace) -> int:
+    from api.settings import Settings
+    from api.storage import Store
+
     settings = Settings()
     store = Store.from_url(settings.database_url)
     store.upgrade_schema()
@@ -105,6 +116,10 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _db(args: argparse.Namespace) -> int:
+    from api import migrations
+    from api.settings import Settings
+    from api.storage import Store
+
     store = Store.from_url(Settings().database_url)
     try:
         if args.db_action == "upgrade":

@@ -25,7 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.domain import Disruption, Scenario, SolverParams
+from planner.domain import Scenario, SolverParams
 from planner.network import TransportNetwork
 from planner.scenario import ScenarioError, events_from_data, scenario_from_data
 
@@ -202,7 +202,7 @@ def replan_job(
         )
     if progress:
         progress("checking", {})
-    in_force = tuple(Disruption.model_validate(e) for e in new.plan["events"])
+    in_force = new.document.events
     violations = check_plan(
         scenario, new.plan, events=in_force, previous=previous, now=now, position=position
     )

@@ -1,7 +1,8 @@
 """Request and response bodies of the HTTP API (separate from the planner's domain models).
 
 The plan itself travels as the planner's plan JSON (format ``delegation-plan/1``,
-described in the README), the same document the command line writes.
+described in the README), the same document the command line writes; responses declare it
+as ``planner.document.PlanDocument`` so that OpenAPI lists every field.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import datetime as dt
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from planner.document import PlanDocument
 
 
 class Body(BaseModel):
@@ -133,8 +136,8 @@ class PlanVersionOut(VersionSummary):
     """A version of a plan with the plan JSON."""
 
     id: str = Field(description="The plan's id.")
-    plan: dict[str, Any] | None = Field(
-        description="None until the version is stored. The plan JSON (format delegation-plan/1): "
+    plan: PlanDocument | None = Field(
+        description="None until the version is stored. The plan document (format delegation-plan/1): "
         "seminars, legs, nights, totals, coverage, "
         "uncovered cities with reasons, diff against the previous version; times local with offsets."
     )

@@ -20,10 +20,17 @@ from api.errors import field_error
 from api.jobs import PlanOutcome, PoolBusy
 from api.pending import PendingVersion
 from api.storage import StaleVersion, VersionInfo
+from planner.document import PlanDocument, PlanDocumentError, SolveStatus, read_document
 
 logger = logging.getLogger("api.versioning")
 
-_GOOD = {"OPTIMAL", "FEASIBLE"}
+_GOOD = {SolveStatus.OPTIMAL, SolveStatus.FEASIBLE}
+
+
+def stored_document(plan: dict[str, Any]) -> PlanDocument:
+    """A stored plan as its document. Every plan is validated before it is stored (planned,
+    replanned or imported), so a failure here is a fault of the server, not of the request."""
+    return PlanDocument.model_validate(plan)
 
 
 def usable_plan(outcome: PlanOutcome, time_limit_s: float) -> dict[str, Any]:
@@ -40,17 +47,21 @@ def usable_plan(outcome: PlanOutcome, time_limit_s: float) -> dict[str, Any]:
                 "violations": outcome.violations,
             },
         )
-    status = str(plan.get("status"))
-    if status == "TIME_LIMIT":
+    try:
+        document = read_document(plan)
+    except PlanDocumentError as error:
+        # Only an imported plan can get here (the planner writes documents): bad input.
+        raise field_error(["plan"], f"not a plan document: {error}") from None
+    if document.status == SolveStatus.TIME_LIMIT:
         raise HTTPException(
             status_code=504, detail=f"no plan found within {time_limit_s:g} s; nothing was stored"
         )
-    if status not in _GOOD:
+    if document.status not in _GOOD:
         raise HTTPException(
             status_code=422,
             detail={
-                "message": f"no itinerary satisfies the rules ({status}); nothing was stored",
-                "uncovered": plan.get("uncovered", []),
+                "message": f"no itinerary satisfies the rules ({document.status.value}); nothing was stored",
+                "uncovered": [u.model_dump(mode="json") for u in document.uncovered],
             },
         )
     return plan

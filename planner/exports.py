@@ -1,6 +1,6 @@
 """A plan JSON as a calendar (iCalendar, RFC 5545) and as a map (GeoJSON, RFC 7946).
 
-Both read the plan JSON contract and the scenario the plan was made for; neither needs
+Both read the plan document (``planner.document``) and the scenario the plan was made for; neither needs
 the solver. Every time in the calendar carries its city's IANA zone (with a VTIMEZONE for
 each zone used), every time in the map is local to its city with its offset.
 
@@ -22,6 +22,15 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
+from planner.document import (
+    LegMoves,
+    LegOut,
+    PlanDocument,
+    PlanDocumentError,
+    SeminarDropped,
+    SeminarOut,
+    read_document,
+)
 from planner.domain import City, Mode, Scenario, Service, Terminal, TerminalKind, parse_clock
 from planner.network import service_runs_on
 
@@ -31,61 +40,27 @@ _MODE_NAMES = {Mode.FLIGHT: "Flight", Mode.TRAIN: "Train", Mode.BUS: "Bus", Mode
 
 
 class ExportError(ValueError):
-    """A plan JSON the exports cannot read; the message names the field."""
+    """A plan the exports cannot read; the message names the field."""
 
 
-# --- reading the plan JSON ------------------------------------------------------------
+# --- reading the plan -------------------------------------------------------------------
+
+PlanInput = Mapping[str, Any] | PlanDocument
+AnyLeg = LegOut | LegMoves  # a leg of the plan, or one a diff names
+AnySeminar = SeminarOut | SeminarDropped
 
 
-def _field(item: Any, key: str, where: str) -> Any:
-    if not isinstance(item, Mapping):
-        raise ExportError(f"{where}: expected an object")
-    value = item.get(key)
-    if value is None:
-        raise ExportError(f"{where}.{key}: missing")
-    return value
-
-
-def _text(item: Any, key: str, where: str) -> str:
-    value = _field(item, key, where)
-    if not isinstance(value, str) or not value:
-        raise ExportError(f"{where}.{key}: expected a non-empty string, got {value!r}")
-    return value
-
-
-def _moment(item: Any, key: str, where: str) -> dt.datetime:
-    text = _text(item, key, where)
+def _document(plan: PlanInput, label: str = "") -> PlanDocument:
+    """The plan as a document; ``label`` prefixes the location of what is wrong."""
     try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ExportError(f"{where}.{key}: {text!r} is not an ISO 8601 datetime") from None
-    if moment.tzinfo is None:
-        raise ExportError(f"{where}.{key}: {text!r} has no UTC offset")
-    return moment
+        return read_document(plan)
+    except PlanDocumentError as error:
+        raise ExportError(f"{label}{error.where}: {error.message}") from None
 
 
-def _list(data: Any, path: Sequence[str]) -> list[tuple[str, Any]]:
-    """The entries of the list at ``path`` (absent or null means none), each with its location."""
-    node = data
-    for depth, key in enumerate(path):
-        if node is None:
-            return []
-        if not isinstance(node, Mapping):
-            raise ExportError(f"{'.'.join(path[:depth]) or 'plan'}: expected an object")
-        node = node.get(key)
-    if node is None:
-        return []
-    where = ".".join(path)
-    if not isinstance(node, list):
-        raise ExportError(f"{where}: expected a list")
-    return [(f"{where}[{index}]", entry) for index, entry in enumerate(node)]
-
-
-def _version(plan: Mapping[str, Any]) -> int:
-    version = plan.get("version", 1)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ExportError(f"version: expected a positive integer, got {version!r}")
-    return version
+def _moment(text: str) -> dt.datetime:
+    # A document holds only ISO 8601 times with their offset (``LocalTime``).
+    return dt.datetime.fromisoformat(text)
 
 
 class _Places:
@@ -101,20 +76,18 @@ class _Places:
         self.seminar_minutes = {s.city: s.duration_min for s in scenario.seminars}
         self.seminar_regions = {s.city: scenario.regions_served(s) for s in scenario.seminars}
 
-    def city(self, city_id: Any, where: str) -> City:
-        city = self.cities.get(city_id) if isinstance(city_id, str) else None
+    def city(self, city_id: str, where: str) -> City:
+        city = self.cities.get(city_id)
         if city is None:
             raise ExportError(f"{where}: {city_id!r} is not a city of scenario {self.scenario.name!r}")
         return city
 
-    def city_of_place(self, leg: Mapping[str, Any], end: str, where: str) -> City:
-        """The city of a leg's ``from`` or ``to``: its ``from_city``/``to_city`` when given, else
-        the city of the terminal (rides) or the city itself (drives)."""
-        if not isinstance(leg, Mapping):
-            raise ExportError(f"{where}: expected an object")
-        if leg.get(f"{end}_city") is not None:
-            return self.city(leg[f"{end}_city"], f"{where}.{end}_city")
-        place = _text(leg, end, where)
+    def city_of_place(self, leg: AnyLeg, end: str, where: str) -> City:
+        """The city of a leg's ``from`` or ``to``: its ``from_city``/``to_city`` in a plan's leg,
+        else (a leg a diff names) the city of the terminal (rides) or the city itself (drives)."""
+        if isinstance(leg, LegOut):
+            return self.city(leg.from_city if end == "from" else leg.to_city, f"{where}.{end}_city")
+        place = leg.from_ if end == "from" else leg.to
         city = self.terminal_city.get(place) or self.cities.get(place)
         if city is None:
             raise ExportError(f"{where}.{end}: {place!r} is neither a terminal nor a city of the scenario")
@@ -166,24 +139,22 @@ class _Item:
 
 
 def _seminar_item(
-    places: _Places, calendar_id: str, seminar: Mapping[str, Any], where: str, end: dt.datetime | None
+    places: _Places, calendar_id: str, seminar: AnySeminar, where: str, end: dt.datetime | None
 ) -> _Item:
-    city = places.city(_field(seminar, "city", where), f"{where}.city")
-    start_key = "start" if "start" in seminar else "old_start"
-    start = _local(_moment(seminar, start_key, where), city)
+    city = places.city(seminar.city, f"{where}.city")
+    start = _local(_moment(seminar.start if isinstance(seminar, SeminarOut) else seminar.old_start), city)
     if end is None:
         # Dropped seminars carry only their start; their length is the scenario's.
         length = dt.timedelta(minutes=places.seminar_minutes.get(city.id, 180))
         end = (start.astimezone(dt.UTC) + length).astimezone(start.tzinfo)
     end = _local(end, city)
-    regions = seminar.get("regions")
-    if not isinstance(regions, list):  # a diff names only the city: the scenario says what it serves
-        regions = list(places.seminar_regions.get(city.id, ()))
+    # A diff names only the city: the scenario says what it serves.
+    regions = seminar.regions if isinstance(seminar, SeminarOut) else places.seminar_regions.get(city.id, ())
     lines = [f"Seminar of the delegation in {city.name}, {_shown(start)} to {end:%H:%M}."]
     summary = f"Seminar in {city.name}"
     if regions:
-        summary += f" (regions: {', '.join(str(r) for r in regions)})"
-        names = ", ".join(places.region_names.get(str(r), str(r)) for r in regions)
+        summary += f" (regions: {', '.join(regions)})"
+        names = ", ".join(places.region_names.get(r, r) for r in regions)
         lines.append(f"Regions served: {names}.")
     return _Item(
         uid=_uid("seminar", calendar_id, city.id),
@@ -207,21 +178,18 @@ def _terminal_label(places: _Places, place: str, city: City) -> tuple[str, str]:
     return short, f"{name} ({terminal.id}), {city.name}"
 
 
-def _run_date(places: _Places, leg: Mapping[str, Any], depart: dt.datetime, where: str) -> dt.date:
+def _run_date(places: _Places, leg: AnyLeg, depart: dt.datetime) -> dt.date:
     """The run's first-departure date: the plan's ``run_date``, or (for a leg summarised in a
     diff, which has none) the latest date the service runs whose timetabled departure from the
     boarding stop is not after the leg's, since a delay only makes a run later. A drive's run
     date is its departure date."""
-    given = leg.get("run_date")
+    given = leg.run_date if isinstance(leg, LegOut) else None
     if given is not None:
-        try:
-            return dt.date.fromisoformat(str(given))
-        except ValueError:
-            raise ExportError(f"{where}.run_date: {given!r} is not an ISO date") from None
-    service = places.services.get(str(leg.get("service")))
-    if service is None or leg.get("mode") == Mode.DRIVE.value:
+        return dt.date.fromisoformat(given)
+    service = places.services.get(leg.service)
+    if service is None or leg.mode == Mode.DRIVE:
         return depart.date()
-    boarding = next((stop for stop in service.stops if stop.terminal == leg.get("from")), None)
+    boarding = next((stop for stop in service.stops if stop.terminal == leg.from_), None)
     clock_text = (boarding.depart or boarding.arrive) if boarding else None
     if clock_text is None:
         return depart.date()
@@ -237,19 +205,15 @@ def _run_date(places: _Places, leg: Mapping[str, Any], depart: dt.datetime, wher
     return depart.date()
 
 
-def _leg_item(places: _Places, calendar_id: str, leg: Mapping[str, Any], where: str) -> _Item:
-    mode_text = _text(leg, "mode", where)
-    try:
-        mode = Mode(mode_text)
-    except ValueError:
-        raise ExportError(f"{where}.mode: {mode_text!r} is not one of flight, train, bus, drive") from None
-    service_id = _text(leg, "service", where)
+def _leg_item(places: _Places, calendar_id: str, leg: AnyLeg, where: str) -> _Item:
+    mode = leg.mode
+    service_id = leg.service
     origin = places.city_of_place(leg, "from", where)
     destination = places.city_of_place(leg, "to", where)
-    depart = _local(_moment(leg, "depart", where), origin)
-    arrive = _local(_moment(leg, "arrive", where), destination)
-    from_place, to_place = _text(leg, "from", where), _text(leg, "to", where)
-    run_date = _run_date(places, leg, depart, where)
+    depart = _local(_moment(leg.depart), origin)
+    arrive = _local(_moment(leg.arrive), destination)
+    from_place, to_place = leg.from_, leg.to
+    run_date = _run_date(places, leg, depart)
     service: Service | None = places.services.get(service_id)
     if mode == Mode.DRIVE:
         summary = f"Drive {origin.name} -> {destination.name}"
@@ -268,10 +232,10 @@ def _leg_item(places: _Places, calendar_id: str, leg: Mapping[str, Any], where: 
         lines.append(f"Arrives {_shown(arrive)} at {to_location}.")
     minutes = int((arrive - depart).total_seconds() // 60)
     facts = [_duration(minutes)]
-    if isinstance(leg.get("distance_km"), int | float):
-        facts.append(f"{leg['distance_km']:,.0f} km")
-    if isinstance(leg.get("cost"), int | float) and leg["cost"]:
-        facts.append(f"{leg['cost']:,.0f} {places.scenario.currency} for the delegation")
+    if isinstance(leg, LegOut):  # a diff states no distance or cost
+        facts.append(f"{leg.distance_km:,.0f} km")
+        if leg.cost:
+            facts.append(f"{leg.cost:,.0f} {places.scenario.currency} for the delegation")
     lines.append(", ".join(facts) + ".")
     return _Item(
         uid=_uid("leg", calendar_id, service_id, run_date.isoformat(), from_place, to_place),
@@ -285,22 +249,24 @@ def _leg_item(places: _Places, calendar_id: str, leg: Mapping[str, Any], where: 
     )
 
 
-def _plan_items(places: _Places, calendar_id: str, plan: Mapping[str, Any], label: str) -> list[_Item]:
+def _plan_items(places: _Places, calendar_id: str, plan: PlanDocument, label: str) -> list[_Item]:
     """The seminars and legs of one version, in plan order; ``label`` prefixes error locations."""
     items = []
-    for where, seminar in _list(plan, ("seminars",)):
-        end = _moment(seminar, "end", label + where)
-        items.append(_seminar_item(places, calendar_id, seminar, label + where, end))
-    items.extend(_leg_item(places, calendar_id, leg, label + where) for where, leg in _list(plan, ("legs",)))
+    for index, seminar in enumerate(plan.seminars):
+        end = _moment(seminar.end)
+        items.append(_seminar_item(places, calendar_id, seminar, f"{label}seminars[{index}]", end))
+    items.extend(
+        _leg_item(places, calendar_id, leg, f"{label}legs[{index}]") for index, leg in enumerate(plan.legs)
+    )
     return items
 
 
-def _current_items(places: _Places, calendar_id: str, plan: Mapping[str, Any]) -> list[_Item]:
-    version = _version(plan)
+def _current_items(places: _Places, calendar_id: str, plan: PlanDocument) -> list[_Item]:
+    version = plan.version
     moved_from: dict[str, str] = {}
-    for where, entry in _list(plan, ("diff", "seminars", "moved")):
-        city = places.city(_field(entry, "city", where), f"{where}.city")
-        old = _local(_moment(entry, "old_start", where), city)
+    for index, entry in enumerate(plan.diff.seminars.moved if plan.diff else ()):
+        city = places.city(entry.city, f"diff.seminars.moved[{index}].city")
+        old = _local(_moment(entry.old_start), city)
         moved_from[_uid("seminar", calendar_id, city.id)] = f"Moved in version {version} from {_shown(old)}."
     seen: dict[str, int] = {}
     result = []
@@ -314,19 +280,17 @@ def _current_items(places: _Places, calendar_id: str, plan: Mapping[str, Any]) -
     return result
 
 
-def _replan_note(places: _Places, plan: Mapping[str, Any]) -> str:
-    events = [
-        f"{e.get('id')} ({e.get('kind')})" for _, e in _list(plan, ("events",)) if isinstance(e, Mapping)
-    ]
+def _replan_note(places: _Places, plan: PlanDocument) -> str:
+    events = [f"{e.id} ({e.kind.value})" for e in plan.events]
     in_force = f"; events in force: {', '.join(events)}" if events else ""
-    return f"Cancelled in version {_version(plan)} of plan {places.scenario.name}{in_force}."
+    return f"Cancelled in version {plan.version} of plan {places.scenario.name}{in_force}."
 
 
 def _cancelled_items(
     places: _Places,
     calendar_id: str,
-    plan: Mapping[str, Any],
-    earlier: Sequence[Mapping[str, Any]],
+    plan: PlanDocument,
+    earlier: Sequence[PlanDocument],
     current: set[str],
 ) -> list[_Item]:
     """What earlier versions held and this one does not: every item of ``earlier`` and what the
@@ -335,14 +299,14 @@ def _cancelled_items(
     for number, previous in enumerate(earlier):
         for item in _plan_items(places, calendar_id, previous, f"earlier[{number}]."):
             gone[item.uid] = item
-    for where, seminar in _list(plan, ("diff", "seminars", "dropped")):
-        item = _seminar_item(places, calendar_id, seminar, where, None)
-        reason = seminar.get("reason") if isinstance(seminar, Mapping) else None
-        detail = seminar.get("detail") if isinstance(seminar, Mapping) else None
-        why = (f"Dropped: {reason}" + (f" - {detail}" if detail else "") + ".",) if reason else ()
+    dropped = plan.diff.seminars.dropped if plan.diff else ()
+    for index, seminar in enumerate(dropped):
+        item = _seminar_item(places, calendar_id, seminar, f"diff.seminars.dropped[{index}]", None)
+        detail = f" - {seminar.detail}" if seminar.detail else ""
+        why = (f"Dropped: {seminar.reason}{detail}.",) if seminar.reason else ()
         gone[item.uid] = replace(item, lines=item.lines + why)
-    for where, leg in _list(plan, ("diff", "legs", "removed")):
-        item = _leg_item(places, calendar_id, leg, where)
+    for index, leg in enumerate(plan.diff.legs.removed if plan.diff else ()):
+        item = _leg_item(places, calendar_id, leg, f"diff.legs.removed[{index}]")
         gone[item.uid] = item
     note = _replan_note(places, plan)
     return [
@@ -370,10 +334,10 @@ def _event(item: _Item, sequence: int, stamp: dt.datetime, cancelled: bool) -> E
 
 def plan_to_ics(
     scenario: Scenario,
-    plan: Mapping[str, Any],
+    plan: PlanInput,
     *,
     calendar_id: str | None = None,
-    earlier: Sequence[Mapping[str, Any]] = (),
+    earlier: Sequence[PlanInput] = (),
     stamp: dt.datetime | None = None,
 ) -> bytes:
     """The plan as an iCalendar file: one event per seminar and per leg, in local zones.
@@ -384,14 +348,14 @@ def plan_to_ics(
     not is emitted as cancelled, besides what the plan's own ``diff`` removed (which covers
     only the version it was based on). ``stamp`` is DTSTAMP (default: now).
     """
-    if not isinstance(plan, Mapping):
-        raise ExportError("plan: expected an object")
+    document = _document(plan)
+    previous = [_document(version, f"earlier[{number}].") for number, version in enumerate(earlier)]
     places = _Places(scenario)
     trip = calendar_id or scenario.name
-    version = _version(plan)
+    version = document.version
     moment = (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    current = _current_items(places, trip, plan)
-    cancelled = _cancelled_items(places, trip, plan, earlier, {item.uid for item in current})
+    current = _current_items(places, trip, document)
+    cancelled = _cancelled_items(places, trip, document, previous, {item.uid for item in current})
     home = places.city(scenario.delegation.start_city, "delegation.start_city")
 
     calendar = Calendar()
@@ -432,17 +396,15 @@ def _position(city: City) -> list[float]:
     return [round(city.lon, 6), round(city.lat, 6)]  # RFC 7946: longitude first
 
 
-def _line(places: _Places, leg: Mapping[str, Any], origin: City, destination: City) -> list[list[float]]:
+def _line(places: _Places, leg: LegOut, origin: City, destination: City) -> list[list[float]]:
     """The leg's path through the cities of the stops it passes, or straight for a drive."""
     cities = [origin]
-    service = places.services.get(str(leg.get("service")))
-    if service is not None and leg.get("mode") != Mode.DRIVE.value:
+    service = places.services.get(leg.service)
+    if service is not None and leg.mode != Mode.DRIVE:
         terminals = [stop.terminal for stop in service.stops]
-        if leg.get("from") in terminals:
-            board = terminals.index(leg["from"])
-            alight = next(
-                (i for i in range(board + 1, len(terminals)) if terminals[i] == leg.get("to")), None
-            )
+        if leg.from_ in terminals:
+            board = terminals.index(leg.from_)
+            alight = next((i for i in range(board + 1, len(terminals)) if terminals[i] == leg.to), None)
             if alight is not None:
                 cities = [places.terminal_city[t] for t in terminals[board:alight]]
     cities.append(destination)
@@ -455,92 +417,88 @@ def _line(places: _Places, leg: Mapping[str, Any], origin: City, destination: Ci
     return path
 
 
-def plan_to_geojson(scenario: Scenario, plan: Mapping[str, Any]) -> dict[str, Any]:
+def _leg_feature(places: _Places, index: int, leg: LegOut, origin: City, destination: City) -> dict[str, Any]:
+    depart = _local(_moment(leg.depart), origin)
+    arrive = _local(_moment(leg.arrive), destination)
+    return {
+        "type": "Feature",
+        "id": f"leg-{index}",
+        "geometry": {"type": "LineString", "coordinates": _line(places, leg, origin, destination)},
+        "properties": {
+            "kind": "leg",
+            "index": index,
+            "mode": leg.mode.value,
+            "service": leg.service,
+            "from": leg.from_,
+            "to": leg.to,
+            "from_city": origin.id,
+            "to_city": destination.id,
+            "depart": _iso(depart),
+            "arrive": _iso(arrive),
+            "run_date": leg.run_date,
+            "minutes": int((arrive - depart).total_seconds() // 60),
+            "distance_km": leg.distance_km,
+        },
+    }
+
+
+# A seminar on the map: its local start and end, and the regions it serves.
+_SeminarTimes = tuple[dt.datetime | None, dt.datetime | None, list[str]]
+
+
+def _city_feature(city: City, roles: list[str], seminar: _SeminarTimes) -> dict[str, Any]:
+    seminar_start, seminar_end, regions = seminar
+    return {
+        "type": "Feature",
+        "id": f"city-{city.id}",
+        "geometry": {"type": "Point", "coordinates": _position(city)},
+        "properties": {
+            "kind": "city",
+            "id": city.id,
+            "name": city.name,
+            "roles": roles,
+            "role": "+".join(roles),
+            "timezone": city.timezone,
+            "seminar_start": _iso(seminar_start) if seminar_start else None,
+            "seminar_end": _iso(seminar_end) if seminar_end else None,
+            "regions": regions,
+        },
+    }
+
+
+def plan_to_geojson(scenario: Scenario, plan: PlanInput) -> dict[str, Any]:
     """The plan as a GeoJSON FeatureCollection: a Point per city of the trip, a LineString per leg.
 
     A city's ``roles`` are among start, seminar, end and transit (a city only passed through);
     ``role`` joins them with ``+``. Times are local to their city with the offset.
     """
-    if not isinstance(plan, Mapping):
-        raise ExportError("plan: expected an object")
+    document = _document(plan)
     places = _Places(scenario)
     start = places.city(scenario.delegation.start_city, "delegation.start_city")
     end = places.city(scenario.delegation.end_city, "delegation.end_city")
-    seminars: dict[str, tuple[dt.datetime, dt.datetime, list[str]]] = {}
-    for where, seminar in _list(plan, ("seminars",)):
-        city = places.city(_field(seminar, "city", where), f"{where}.city")
-        regions = seminar.get("regions")
-        seminars[city.id] = (
-            _local(_moment(seminar, "start", where), city),
-            _local(_moment(seminar, "end", where), city),
-            [str(r) for r in regions] if isinstance(regions, list) else [],
-        )
+    seminars: dict[str, _SeminarTimes] = {}
+    for index, seminar in enumerate(document.seminars):
+        city = places.city(seminar.city, f"seminars[{index}].city")
+        begins, ends = _local(_moment(seminar.start), city), _local(_moment(seminar.end), city)
+        seminars[city.id] = (begins, ends, list(seminar.regions))
     order: list[City] = [start]  # cities in the order the trip reaches them
     leg_features = []
-    for index, (where, leg) in enumerate(_list(plan, ("legs",))):
-        origin = places.city_of_place(leg, "from", where)
-        destination = places.city_of_place(leg, "to", where)
-        depart = _local(_moment(leg, "depart", where), origin)
-        arrive = _local(_moment(leg, "arrive", where), destination)
+    for index, leg in enumerate(document.legs):
+        origin = places.city_of_place(leg, "from", f"legs[{index}]")
+        destination = places.city_of_place(leg, "to", f"legs[{index}]")
         order.extend((origin, destination))
-        leg_features.append(
-            {
-                "type": "Feature",
-                "id": f"leg-{index}",
-                "geometry": {"type": "LineString", "coordinates": _line(places, leg, origin, destination)},
-                "properties": {
-                    "kind": "leg",
-                    "index": index,
-                    "mode": _text(leg, "mode", where),
-                    "service": _text(leg, "service", where),
-                    "from": _text(leg, "from", where),
-                    "to": _text(leg, "to", where),
-                    "from_city": origin.id,
-                    "to_city": destination.id,
-                    "depart": _iso(depart),
-                    "arrive": _iso(arrive),
-                    "run_date": leg.get("run_date"),
-                    "minutes": int((arrive - depart).total_seconds() // 60),
-                    "distance_km": leg.get("distance_km"),
-                },
-            }
-        )
+        leg_features.append(_leg_feature(places, index, leg, origin, destination))
     order.extend(places.cities[c] for c in seminars)
     order.append(end)
     city_features = []
     for city in _unique(order):
-        roles = [
-            role
-            for role, holds in (
-                ("start", city.id == start.id),
-                ("seminar", city.id in seminars),
-                ("end", city.id == end.id),
-            )
-            if holds
-        ] or ["transit"]
-        seminar_start, seminar_end, regions = seminars.get(city.id, (None, None, []))
-        city_features.append(
-            {
-                "type": "Feature",
-                "id": f"city-{city.id}",
-                "geometry": {"type": "Point", "coordinates": _position(city)},
-                "properties": {
-                    "kind": "city",
-                    "id": city.id,
-                    "name": city.name,
-                    "roles": roles,
-                    "role": "+".join(roles),
-                    "timezone": city.timezone,
-                    "seminar_start": _iso(seminar_start) if seminar_start else None,
-                    "seminar_end": _iso(seminar_end) if seminar_end else None,
-                    "regions": regions,
-                },
-            }
-        )
+        held = (("start", city.id == start.id), ("seminar", city.id in seminars), ("end", city.id == end.id))
+        roles = [role for role, holds in held if holds] or ["transit"]
+        city_features.append(_city_feature(city, roles, seminars.get(city.id, (None, None, []))))
     return {
         "type": "FeatureCollection",
         "scenario": scenario.name,  # foreign members (RFC 7946 section 6.1)
-        "version": _version(plan),
+        "version": document.version,
         "features": city_features + leg_features,
     }
 

@@ -12,16 +12,39 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from planner.calendar import TimeAxis
 from planner.connections import Journey, Leg, SearchContext
+from planner.document import (
+    Diff,
+    LegChanges,
+    PlanDocument,
+    PlanDocumentError,
+    Position,
+    ReportedPosition,
+    SeminarChanges,
+    SeminarDropped,
+    SeminarKept,
+    SeminarMoved,
+    read_document,
+)
 from planner.domain import Disruption, DisruptionKind, Mode, Scenario, SolverParams
+from planner.heuristics import greedy_insertion
 from planner.network import TransportNetwork
 from planner.problem import OutOfTime, Stability, StartState, build_problem, legs_signature
-from planner.result import Itinerary, Result, SeminarVisit, UncoveredReason, leg_json, plan_json
+from planner.result import (
+    Itinerary,
+    ReplannedVersion,
+    Result,
+    SeminarVisit,
+    UncoveredReason,
+    leg_moves,
+)
 from planner.solve import ProgressHook, plan_without_travel, solve
 
 # The replan's own solve gets this share of the time left after the connection search; the
@@ -38,7 +61,7 @@ class ReplanError(ValueError):
 
 @dataclass(frozen=True)
 class PlannedTrip:
-    """A plan JSON read back into epoch minutes."""
+    """A plan read back into epoch minutes."""
 
     seminars: tuple[SeminarVisit, ...]
     legs: tuple[Leg, ...]
@@ -49,51 +72,51 @@ class PlannedTrip:
     reported_positions: tuple[tuple[int, str], ...] = ()
 
 
-def read_plan(scenario: Scenario, axis: TimeAxis, data: dict[str, Any]) -> PlannedTrip:
-    """Parse a plan JSON (as written by ``plan_json``) back into domain terms."""
+def previous_document(data: Mapping[str, Any] | PlanDocument) -> PlanDocument:
+    """The previous version as a document; ``ReplanError`` names the field it lacks."""
     try:
-        seminars = tuple(
-            SeminarVisit(s["city"], axis.minutes(_instant(s["start"])), axis.minutes(_instant(s["end"])))
-            for s in data["seminars"]
-        )
-        legs = tuple(
-            Leg(
-                mode=Mode(leg["mode"]),
-                service=leg["service"],
-                from_place=leg["from"],
-                to_place=leg["to"],
-                from_city=leg["from_city"],
-                to_city=leg["to_city"],
-                depart=axis.minutes(_instant(leg["depart"])),
-                arrive=axis.minutes(_instant(leg["arrive"])),
-                distance_km=float(leg["distance_km"]),
-                cost=float(leg["cost"]),
-                run_date=dt.date.fromisoformat(leg["run_date"]) if leg.get("run_date") else None,
-            )
-            for leg in data["legs"]
-        )
-        connections = tuple(tuple(c["legs"]) for c in data["connections"])
-        events = tuple(Disruption.model_validate(e) for e in data.get("events", []))
-        reported = tuple(
-            (axis.minutes(_instant(r["now"])), str(r["city"])) for r in data.get("reported_positions", [])
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ReplanError(f"previous plan: not a plan JSON of this planner ({exc})") from None
+        return read_document(data)
+    except PlanDocumentError as error:
+        raise ReplanError(f"previous plan: not a plan JSON of this planner ({error})") from None
+
+
+def read_plan(scenario: Scenario, axis: TimeAxis, data: Mapping[str, Any] | PlanDocument) -> PlannedTrip:
+    """A plan JSON (as written by ``plan_json``), or its document, in domain terms."""
+    document = previous_document(data)
     known = {c.id for c in scenario.cities}
-    for index, seminar in enumerate(seminars):
+    for index, seminar in enumerate(document.seminars):
         if seminar.city not in known:
             raise ReplanError(f"previous plan: seminars.{index}.city: unknown city {seminar.city!r}")
-    for index, (_, city) in enumerate(reported):
-        if city not in known:
-            raise ReplanError(f"previous plan: reported_positions.{index}.city: unknown city {city!r}")
-    return PlannedTrip(seminars, legs, connections, int(data.get("version", 1)), events, reported)
+    for index, report in enumerate(document.reported_positions):
+        if report.city not in known:
+            raise ReplanError(f"previous plan: reported_positions.{index}.city: unknown city {report.city!r}")
+    seminars = tuple(
+        SeminarVisit(s.city, _minute(axis, s.start), _minute(axis, s.end)) for s in document.seminars
+    )
+    legs = tuple(
+        Leg(
+            mode=leg.mode,
+            service=leg.service,
+            from_place=leg.from_,
+            to_place=leg.to,
+            from_city=leg.from_city,
+            to_city=leg.to_city,
+            depart=_minute(axis, leg.depart),
+            arrive=_minute(axis, leg.arrive),
+            distance_km=float(leg.distance_km),
+            cost=float(leg.cost),
+            run_date=dt.date.fromisoformat(leg.run_date) if leg.run_date else None,
+        )
+        for leg in document.legs
+    )
+    connections = tuple(c.legs for c in document.connections)
+    reported = tuple((_minute(axis, r.now), r.city) for r in document.reported_positions)
+    return PlannedTrip(seminars, legs, connections, document.version, document.events, reported)
 
 
-def _instant(text: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset")
-    return moment
+def _minute(axis: TimeAxis, text: str) -> int:
+    # The document holds only times with an offset (``LocalTime``).
+    return axis.minutes(dt.datetime.fromisoformat(text))
 
 
 def journey_of(ctx: SearchContext, legs: list[Leg]) -> Journey:
@@ -108,15 +131,20 @@ def journey_of(ctx: SearchContext, legs: list[Leg]) -> Journey:
 
 @dataclass(frozen=True)
 class Replanned:
-    """A new version: the result (whole trip) and its plan JSON with diff and reasons."""
+    """A new version: the result (whole trip) and its plan document, with diff and reasons."""
 
     result: Result
-    plan: dict[str, Any]
+    document: PlanDocument
+
+    @functools.cached_property
+    def plan(self) -> dict[str, Any]:
+        """The plan JSON of the new version."""
+        return self.document.to_json()
 
 
 def replan(
     scenario: Scenario,
-    previous: dict[str, Any],
+    previous: Mapping[str, Any] | PlanDocument,
     now: dt.datetime,
     events: tuple[Disruption, ...] = (),
     position: str | None = None,
@@ -132,20 +160,9 @@ def replan(
     network = network or TransportNetwork.build(scenario)
     axis = network.axis
     now_min = axis.minutes(now)
-    trip = read_plan(scenario, axis, previous)
-    if previous.get("now"):
-        # What the previous version treated as done stays done: no replan from before it.
-        try:
-            before = _instant(str(previous["now"]))
-        except ValueError as exc:
-            raise ReplanError(f"previous plan: now: {exc}") from None
-        if axis.minutes(before) > now_min:
-            raise ReplanError(
-                f"now: {now.isoformat()} is before the previous version's now ({previous['now']}); "
-                "a replan starts from the present of the version it changes or later"
-            )
-    if position is not None and position not in {c.id for c in scenario.cities}:
-        raise ReplanError(f"position: unknown city {position!r}")
+    document = previous_document(previous)
+    trip = read_plan(scenario, axis, document)
+    _check_start(scenario, axis, document, now, now_min, position)
     announced = tuple(e for e in (*trip.events, *events) if _announced_by(scenario, axis, e, now_min))
     announced = _unique(announced)
     new_events = tuple(e for e in announced if e.id not in {p.id for p in trip.events})
@@ -156,8 +173,61 @@ def replan(
     if progress:
         progress("connections", {})
     ctx = context_for(network, announced)
+    done, frozen_journeys = _frozen_past(ctx, trip, now_min, previous_overlay)
+    start = _start_state(scenario, axis, ctx, trip, done, frozen_journeys, now_min, position)
+    stability = _stability(scenario, ctx, trip, now_min)
+    problem, result = _solve_the_rest(scenario, network, ctx, start, stability, params, started, progress)
+    itinerary, whole = _whole_trip(scenario, result, done, frozen_journeys)
+    if progress:
+        progress("explaining", {})
+    explain_until = started + params.time_limit_s
+    diff = diff_plans(
+        scenario, axis, trip, itinerary, now_min, whole, new_events, problem, params, explain_until
+    )
+    zone = scenario.city(start.city).zone
+    # Every position a coordinator reported, this one included: part of the past, like the legs.
+    reported = [*trip.reported_positions, *([(now_min, position)] if position is not None else [])]
+    version = ReplannedVersion(
+        version=trip.version + 1,
+        based_on=trip.version,
+        now=axis.iso(now_min, zone),
+        position=Position(city=start.city, free_at=axis.iso(start.free_at, zone)),
+        reported_positions=tuple(
+            ReportedPosition(now=axis.iso(minute, scenario.city(city).zone), city=city)
+            for minute, city in reported
+        ),
+        events=announced,
+        diff=diff,
+        stability_points=result.stability_cost,
+    )
+    return Replanned(whole, whole.to_document(scenario, axis, version))
+
+
+def _check_start(
+    scenario: Scenario,
+    axis: TimeAxis,
+    previous: PlanDocument,
+    now: dt.datetime,
+    now_min: int,
+    position: str | None,
+) -> None:
+    """No replan from before the previous version's ``now``, nor from a city the scenario lacks."""
+    # What the previous version treated as done stays done.
+    if previous.now and _minute(axis, previous.now) > now_min:
+        raise ReplanError(
+            f"now: {now.isoformat()} is before the previous version's now ({previous.now}); "
+            "a replan starts from the present of the version it changes or later"
+        )
+    if position is not None and position not in {c.id for c in scenario.cities}:
+        raise ReplanError(f"position: unknown city {position!r}")
+
+
+def _frozen_past(
+    ctx: SearchContext, trip: PlannedTrip, now_min: int, previous_overlay: Any
+) -> tuple[tuple[SeminarVisit, ...], tuple[Journey, ...]]:
+    """Seminars that started and connections that departed before ``now``, kept as they were
+    (a leg under way lands later if a delay announced since says so)."""
     overlay = ctx.overlay
-    # The frozen past: seminars that started, legs that departed.
     done = tuple(s for s in trip.seminars if s.start < now_min)
     frozen_legs: list[Leg] = []
     for leg in trip.legs:
@@ -175,42 +245,72 @@ def replan(
         legs = [frozen_legs[i] for i in indices if i < len(trip.legs) and trip.legs[i].depart < now_min]
         if legs:
             frozen_journeys.append(journey_of(ctx, legs))
+    return done, tuple(frozen_journeys)
 
-    start = _start_state(scenario, axis, ctx, trip, done, frozen_journeys, now_min, position)
+
+def _stability(scenario: Scenario, ctx: SearchContext, trip: PlannedTrip, now_min: int) -> Stability:
+    """What the new plan is measured against: the previous plan's future."""
     future_seminars = {s.city: s.start for s in trip.seminars if s.start >= now_min}
     future_connections = []
     for indices in trip.connections:
         legs = [trip.legs[i] for i in indices]
         if legs and legs[0].depart >= now_min:
             future_connections.append(journey_of(ctx, legs))
-    stability = Stability(
+    return Stability(
         seminar_start=future_seminars,
         connections={(j.origin, j.destination): legs_signature(j) for j in future_connections},
         journeys=tuple(future_connections),
         weights=scenario.objective.stability,
     )
+
+
+def _solve_the_rest(
+    scenario: Scenario,
+    network: TransportNetwork,
+    ctx: SearchContext,
+    start: StartState,
+    stability: Stability,
+    params: SolverParams,
+    started: float,
+    progress: ProgressHook | None,
+) -> tuple[Any, Result]:
+    """The problem from the start state on, and its solve (or the plan without travel when the
+    connection search runs out of time)."""
     # The limit bounds the whole replan, as it does a plan (planner.solve.plan): the search
     # stops at 80 % of it less 0.2 s, the solve gets most of what is left, and the reasons
     # for dropped cities (each a small solve) share the rest.
     deadline = started + 0.8 * params.time_limit_s - 0.2
     try:
-        problem = build_problem(scenario, network, overlay, start, stability, context=ctx, deadline=deadline)
+        problem = build_problem(
+            scenario, network, ctx.overlay, start, stability, context=ctx, deadline=deadline
+        )
     except OutOfTime:
-        problem, result = plan_without_travel(
+        return plan_without_travel(
             scenario, params, started, network=network, context=ctx, start=start, stability=stability
         )
-    else:
-        left = params.time_limit_s - (time.perf_counter() - started)
-        solve_share = max(0.01, EXPLAINED_SHARE_OF_SOLVE * left)
-        result = solve(problem, params.model_copy(update={"time_limit_s": solve_share}), progress)
-        result = dataclasses.replace(
-            result, time_limit_s=params.time_limit_s, runtime_s=time.perf_counter() - started
-        )
+    left = params.time_limit_s - (time.perf_counter() - started)
+    solve_share = max(0.01, EXPLAINED_SHARE_OF_SOLVE * left)
+    limited = params.model_copy(update={"time_limit_s": solve_share})
+    result = solve(problem, limited, greedy_insertion(problem), progress=progress)
+    return problem, dataclasses.replace(
+        result, time_limit_s=params.time_limit_s, runtime_s=time.perf_counter() - started
+    )
 
-    # The whole trip: the frozen past, then the new part.
+
+def _whole_trip(
+    scenario: Scenario,
+    result: Result,
+    done: tuple[SeminarVisit, ...],
+    frozen: tuple[Journey, ...],
+) -> tuple[Itinerary, Result]:
+    """The whole trip: the frozen past, then the new part; its coverage counted over both.
+
+    The replan's ``Problem`` leaves out the seminars already held (they are not offered
+    again), so its ``coverage_points`` cannot count the whole trip: counted here instead.
+    """
     new_seminars = result.itinerary.seminars if result.itinerary else ()
     new_journeys = result.itinerary.journeys if result.itinerary else ()
-    itinerary = Itinerary(done + tuple(new_seminars), tuple(frozen_journeys) + tuple(new_journeys))
+    itinerary = Itinerary(done + tuple(new_seminars), frozen + tuple(new_journeys))
     held = [s.city for s in itinerary.seminars]
     regions = {r for s in scenario.seminars if s.city in held for r in scenario.regions_served(s)}
     points = sum(r.weight for r in scenario.regions if r.id in regions) + sum(
@@ -219,35 +319,13 @@ def replan(
     all_regions = {r for s in scenario.seminars for r in scenario.regions_served(s)}
     whole = dataclasses.replace(
         result,
-        itinerary=itinerary if result.itinerary is not None or done or frozen_journeys else None,
+        itinerary=itinerary if result.itinerary is not None or done or frozen else None,
         coverage_points=points,
         max_coverage_points=sum(r.weight for r in scenario.regions if r.id in all_regions)
         + sum(s.weight for s in scenario.seminars),
         covered_regions=tuple(sorted(regions)),
     )
-    data = plan_json(scenario, axis, whole)
-    zone = scenario.city(start.city).zone
-    data["version"] = trip.version + 1
-    data["based_on"] = trip.version
-    data["now"] = axis.iso(now_min, zone)
-    data["position"] = {
-        "city": start.city,
-        "free_at": axis.iso(start.free_at, zone),
-    }
-    # Every position a coordinator reported, this one included: part of the past, like the legs.
-    reported = [*trip.reported_positions, *([(now_min, position)] if position is not None else [])]
-    data["reported_positions"] = [
-        {"now": axis.iso(minute, scenario.city(city).zone), "city": city} for minute, city in reported
-    ]
-    data["events"] = [e.model_dump(mode="json", exclude_defaults=True) for e in announced]
-    if progress:
-        progress("explaining", {})
-    explain_until = started + params.time_limit_s
-    data["diff"] = diff_plans(
-        scenario, axis, trip, itinerary, now_min, whole, new_events, problem, params, explain_until
-    )
-    data["stability_points"] = result.stability_cost
-    return Replanned(whole, data)
+    return itinerary, whole
 
 
 def _unique(events: tuple[Disruption, ...]) -> tuple[Disruption, ...]:
@@ -258,7 +336,7 @@ def _unique(events: tuple[Disruption, ...]) -> tuple[Disruption, ...]:
 
 
 def _announced_by(scenario: Scenario, axis: TimeAxis, event: Disruption, now_min: int) -> bool:
-    from planner.network import event_zone
+    from planner.domain import event_zone
 
     return axis.minutes(event.announced_at, event_zone(scenario, event)) <= now_min
 
@@ -269,7 +347,7 @@ def _start_state(
     ctx: SearchContext,
     trip: PlannedTrip,
     done: tuple[SeminarVisit, ...],
-    frozen: list[Journey],
+    frozen: tuple[Journey, ...],
     now_min: int,
     position: str | None,
 ) -> StartState:
@@ -320,11 +398,6 @@ def _leg_key(leg: Leg) -> tuple[str, int, str, str]:
     return (leg.service, leg.depart, leg.from_place, leg.to_place)
 
 
-def _leg_summary(scenario: Scenario, axis: TimeAxis, leg: Leg) -> dict[str, Any]:
-    full = leg_json(scenario, axis, leg)
-    return {key: full[key] for key in ("mode", "service", "from", "to", "depart", "arrive")}
-
-
 def _touches(scenario: Scenario, event: Disruption, city: str) -> bool:
     """Does an event concern a city: its terminals, roads, region, services or itself?"""
     terminals = {t.id for t in scenario.city(city).terminals}
@@ -351,7 +424,7 @@ def diff_plans(
     problem: Any,
     params: SolverParams,
     explain_until: float | None = None,
-) -> dict[str, Any]:
+) -> Diff:
     """Seminars kept, moved, dropped (with why) and added; legs removed and added.
 
     A dropped city's reason may need a solve of its own; those end by ``explain_until``
@@ -361,49 +434,39 @@ def diff_plans(
     names = {c.id: c.name for c in scenario.cities}
     old = {s.city: s for s in before.seminars if s.start >= now_min}
     new = {s.city: s for s in after.seminars if s.start >= now_min}
-    kept, moved, dropped, added = [], [], [], []
+    kept: list[SeminarKept] = []
+    moved: list[SeminarMoved] = []
+    dropped: list[SeminarDropped] = []
     reasons = {u.city: u for u in result.uncovered}
     for city, seminar in old.items():
+        old_start = axis.iso(seminar.start, zones[city])
         if city in new and new[city].start == seminar.start:
-            kept.append({"city": city, "start": axis.iso(seminar.start, zones[city])})
+            kept.append(SeminarKept(city=city, start=old_start))
         elif city in new:
             moved.append(
-                {
-                    "city": city,
-                    "old_start": axis.iso(seminar.start, zones[city]),
-                    "new_start": axis.iso(new[city].start, zones[city]),
-                }
+                SeminarMoved(city=city, old_start=old_start, new_start=axis.iso(new[city].start, zones[city]))
             )
         else:
-            dropped.append(
-                {
-                    "city": city,
-                    "old_start": axis.iso(seminar.start, zones[city]),
-                    **_why_dropped(
-                        scenario,
-                        names,
-                        city,
-                        reasons.get(city),
-                        new_events,
-                        problem,
-                        params,
-                        new,
-                        explain_until,
-                    ),
-                }
+            why = _why_dropped(
+                scenario, names, city, reasons.get(city), new_events, problem, params, new, explain_until
             )
-    for city, seminar in new.items():
-        if city not in old:
-            added.append({"city": city, "start": axis.iso(seminar.start, zones[city])})
+            dropped.append(SeminarDropped(city=city, old_start=old_start, **why))
+    added = [
+        SeminarKept(city=city, start=axis.iso(seminar.start, zones[city]))
+        for city, seminar in new.items()
+        if city not in old
+    ]
     old_legs = {_leg_key(leg): leg for leg in before.legs if leg.depart >= now_min}
     new_legs = {_leg_key(leg): leg for leg in after.legs if leg.depart >= now_min}
-    removed = [_leg_summary(scenario, axis, leg) for key, leg in old_legs.items() if key not in new_legs]
-    added_legs = [_leg_summary(scenario, axis, leg) for key, leg in new_legs.items() if key not in old_legs]
-    return {
-        "seminars": {"kept": kept, "moved": moved, "dropped": dropped, "added": added},
-        "legs": {"removed": removed, "added": added_legs},
-        "changes": len(moved) + len(dropped) + len(added) + len(removed) + len(added_legs),
-    }
+    removed = [leg_moves(scenario, axis, leg) for key, leg in old_legs.items() if key not in new_legs]
+    added_legs = [leg_moves(scenario, axis, leg) for key, leg in new_legs.items() if key not in old_legs]
+    return Diff(
+        seminars=SeminarChanges(
+            kept=tuple(kept), moved=tuple(moved), dropped=tuple(dropped), added=tuple(added)
+        ),
+        legs=LegChanges(removed=tuple(removed), added=tuple(added_legs)),
+        changes=len(moved) + len(dropped) + len(added) + len(removed) + len(added_legs),
+    )
 
 
 def _why_dropped(
@@ -450,7 +513,7 @@ def _why_dropped(
             "detail": f"{names[city]} could be visited, but not together with the cities chosen; "
             f"what covering it would cost was not examined within the time limit{because}",
         }
-    alternative = solve(forced, params.model_copy(update={"time_limit_s": budget}))
+    alternative = solve(forced, params.model_copy(update={"time_limit_s": budget}), greedy_insertion(forced))
     if alternative.itinerary is None:
         detail = f"{names[city]} can be reached, but no plan holds it together with the rest{because}"
     else:

@@ -1,38 +1,46 @@
-"""Solve results and itineraries in domain terms, and their JSON form.
+"""Solve results and itineraries in domain terms, and the plan document built from them.
 
-The plan JSON is a contract other tools rely on: top-level ``status``,
-``objective``, ``bound``, ``seminars`` (``city``, ``start``, ``end``), ``legs``
-(``mode``, ``service``, ``from``, ``to``, ``depart``, ``arrive``), ``uncovered``
+``Result.to_document`` builds the plan once, as a ``planner.document.PlanDocument``;
+``plan_json`` is that document dumped. The plan JSON is a contract other tools rely on:
+top-level ``status``, ``objective``, ``bound``, ``seminars`` (``city``, ``start``, ``end``),
+``legs`` (``mode``, ``service``, ``from``, ``to``, ``depart``, ``arrive``), ``uncovered``
 (``city``, ``reason``) and ``totals``; every datetime is ISO 8601 local to its city
 with its offset. ``solver.objective_terms`` (scale, divisor, stability_scale) lets a reader
 recompute ``objective`` from the plan's own figures (``planner.check``, rule ``objective``).
+A replan adds what only it knows (``ReplannedVersion``) while the document is built, never
+by editing the JSON afterwards.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from planner.calendar import TimeAxis
 from planner.connections import Journey, Leg
-from planner.domain import Mode, Scenario
-from planner.inputs import PLAN_FORMAT
-
-
-class SolveStatus(StrEnum):
-    OPTIMAL = "OPTIMAL"  # proven best for the stated objective
-    FEASIBLE = "FEASIBLE"  # a plan, not proven best within the time limit
-    INFEASIBLE = "INFEASIBLE"  # no plan satisfies the hard rules
-    TIME_LIMIT = "TIME_LIMIT"  # the time limit ran out before any plan was found
-
-
-class UncoveredReason(StrEnum):
-    NO_WINDOW = "no_window"  # no working-day slot in the horizon fits the seminar
-    UNREACHABLE = "unreachable"  # no connection reaches it and returns in time
-    TRADED_OFF = "traded_off"  # possible alone, left out for a better whole plan
-    NO_PLAN = "no_plan"  # no plan was found within the time limit, so nothing is covered
+from planner.document import (
+    FORMAT,
+    Co2Factors,
+    ConnectionOut,
+    Coverage,
+    Diff,
+    LegMoves,
+    LegOut,
+    NightOut,
+    ObjectiveTerms,
+    PlanDocument,
+    Position,
+    ReportedPosition,
+    SeminarOut,
+    SolverOut,
+    SolveStatus,
+    Totals,
+    UncoveredOut,
+    UncoveredReason,
+)
+from planner.domain import Disruption, Mode, Scenario
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,12 @@ class Result:
             return 0.0
         return max(0.0, (self.objective - self.bound) / abs(self.objective))
 
+    def to_document(
+        self, scenario: Scenario, axis: TimeAxis, replanned: ReplannedVersion | None = None
+    ) -> PlanDocument:
+        """The plan document of this result (and, for a replan, what the new version states)."""
+        return plan_document(scenario, axis, self, replanned)
+
 
 def _co2_kg(scenario: Scenario, leg: Leg) -> float:
     factors = scenario.emissions
@@ -108,11 +122,11 @@ def _co2_kg(scenario: Scenario, leg: Leg) -> float:
     return per_km * leg.distance_km * people
 
 
-def nights(scenario: Scenario, axis: TimeAxis, itinerary: Itinerary) -> list[dict[str, Any]]:
+def nights(scenario: Scenario, axis: TimeAxis, itinerary: Itinerary) -> tuple[NightOut, ...]:
     """Where the delegation is at 03:00 (home zone) of each night of the trip."""
-    result: list[dict[str, Any]] = []
+    result: list[NightOut] = []
     if not itinerary.journeys and not itinerary.seminars:
-        return result
+        return ()
     first = scenario.delegation.start_city
     events: list[tuple[int, str]] = [(j.arrive, j.destination) for j in itinerary.journeys]
     trip_end = max([j.arrive for j in itinerary.journeys] + [s.end for s in itinerary.seminars])
@@ -125,24 +139,24 @@ def nights(scenario: Scenario, axis: TimeAxis, itinerary: Itinerary) -> list[dic
         in_transit = next((j for j in itinerary.journeys if j.leave <= moment < j.arrive), None)
         date = (axis.start_date + dt.timedelta(days=day)).isoformat()
         if on_leg is not None:
-            result.append({"date": date, "city": None, "on": on_leg.service, "mode": on_leg.mode.value})
+            result.append(NightOut(date=date, city=None, on=on_leg.service, mode=on_leg.mode))
         elif in_transit is not None:
             at = next(
                 (leg.to_city for leg in in_transit.legs if leg.arrive <= moment),
                 in_transit.origin,
             )
-            result.append({"date": date, "city": at, "on": None, "mode": None, "in_transit": True})
+            result.append(NightOut(date=date, city=at, on=None, mode=None, in_transit=True))
         else:
             place = first
             for arrive, city in events:
                 if arrive <= moment:
                     place = city
-            result.append({"date": date, "city": place, "on": None, "mode": None})
+            result.append(NightOut(date=date, city=place, on=None, mode=None))
         day += 1
-    return result
+    return tuple(result)
 
 
-def totals(scenario: Scenario, itinerary: Itinerary | None) -> dict[str, Any]:
+def totals(scenario: Scenario, itinerary: Itinerary | None) -> Totals:
     """Travel hours, night hours, money, distance and CO2 by mode, recomputed from legs."""
     journeys = itinerary.journeys if itinerary else ()
     legs = itinerary.legs if itinerary else ()
@@ -152,44 +166,57 @@ def totals(scenario: Scenario, itinerary: Itinerary | None) -> dict[str, Any]:
         co2_by_mode[leg.mode.value] = co2_by_mode.get(leg.mode.value, 0.0) + _co2_kg(scenario, leg)
         km_by_mode[leg.mode.value] = km_by_mode.get(leg.mode.value, 0.0) + leg.distance_km
     factors = scenario.emissions
-    return {
-        "seminars": len(itinerary.seminars) if itinerary else 0,
-        "legs": len(legs),
-        "travel_hours": round(sum(j.travel_min for j in journeys) / 60, 2),
-        "night_travel_hours": round(sum(j.night_min for j in journeys) / 60, 2),
-        "cost": round(sum(leg.cost for leg in legs), 2),
-        "currency": scenario.currency,
-        "distance_km": round(sum(leg.distance_km for leg in legs), 1),
-        "distance_km_by_mode": {k: round(v, 1) for k, v in sorted(km_by_mode.items())},
-        "co2_kg": round(sum(co2_by_mode.values()), 1),
-        "co2_kg_by_mode": {k: round(v, 1) for k, v in sorted(co2_by_mode.items())},
-        "co2_factors": {
-            "flight_kg_per_pkm": factors.flight,
-            "train_kg_per_pkm": factors.train,
-            "bus_kg_per_pkm": factors.bus,
-            "drive_kg_per_vehicle_km": factors.drive,
-            "source": factors.source,
-        },
-    }
+    return Totals(
+        seminars=len(itinerary.seminars) if itinerary else 0,
+        legs=len(legs),
+        travel_hours=round(sum(j.travel_min for j in journeys) / 60, 2),
+        night_travel_hours=round(sum(j.night_min for j in journeys) / 60, 2),
+        cost=round(sum(leg.cost for leg in legs), 2),
+        currency=scenario.currency,
+        distance_km=round(sum(leg.distance_km for leg in legs), 1),
+        distance_km_by_mode={k: round(v, 1) for k, v in sorted(km_by_mode.items())},
+        co2_kg=round(sum(co2_by_mode.values()), 1),
+        co2_kg_by_mode={k: round(v, 1) for k, v in sorted(co2_by_mode.items())},
+        co2_factors=Co2Factors(
+            flight_kg_per_pkm=factors.flight,
+            train_kg_per_pkm=factors.train,
+            bus_kg_per_pkm=factors.bus,
+            drive_kg_per_vehicle_km=factors.drive,
+            source=factors.source,
+        ),
+    )
 
 
-def leg_json(scenario: Scenario, axis: TimeAxis, leg: Leg) -> dict[str, Any]:
+def leg_out(scenario: Scenario, axis: TimeAxis, leg: Leg) -> LegOut:
     zones = {c.id: c.zone for c in scenario.cities}
-    return {
-        "mode": leg.mode.value,
-        "service": leg.service,
-        "from": leg.from_place,
-        "to": leg.to_place,
-        "from_city": leg.from_city,
-        "to_city": leg.to_city,
-        "depart": axis.iso(leg.depart, zones[leg.from_city]),
-        "arrive": axis.iso(leg.arrive, zones[leg.to_city]),
-        "run_date": leg.run_date.isoformat() if leg.run_date else None,
-        "minutes": leg.minutes,
-        "distance_km": leg.distance_km,
-        "cost": leg.cost,
-        "co2_kg": round(_co2_kg(scenario, leg), 1),
-    }
+    return LegOut(
+        mode=leg.mode,
+        service=leg.service,
+        from_=leg.from_place,
+        to=leg.to_place,
+        from_city=leg.from_city,
+        to_city=leg.to_city,
+        depart=axis.iso(leg.depart, zones[leg.from_city]),
+        arrive=axis.iso(leg.arrive, zones[leg.to_city]),
+        run_date=leg.run_date.isoformat() if leg.run_date else None,
+        minutes=leg.minutes,
+        distance_km=leg.distance_km,
+        cost=leg.cost,
+        co2_kg=round(_co2_kg(scenario, leg), 1),
+    )
+
+
+def leg_moves(scenario: Scenario, axis: TimeAxis, leg: Leg) -> LegMoves:
+    """A leg as a diff states it: where it goes and when."""
+    zones = {c.id: c.zone for c in scenario.cities}
+    return LegMoves(
+        mode=leg.mode,
+        service=leg.service,
+        from_=leg.from_place,
+        to=leg.to_place,
+        depart=axis.iso(leg.depart, zones[leg.from_city]),
+        arrive=axis.iso(leg.arrive, zones[leg.to_city]),
+    )
 
 
 # What an OPTIMAL status promises, stated in every plan (README, "Connection search").
@@ -202,79 +229,119 @@ OPTIMAL_OVER = (
 )
 
 
-def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, Any]:
-    """The plan as the JSON contract (a plain dict ready for json.dumps)."""
+@dataclass(frozen=True)
+class ReplannedVersion:
+    """What a replanned version states besides its itinerary, known to the replan alone."""
+
+    version: int
+    based_on: int
+    now: str  # local time of the position's city, with its offset
+    position: Position
+    reported_positions: tuple[ReportedPosition, ...]  # every report so far, this one included
+    events: tuple[Disruption, ...]  # in force at ``now``
+    diff: Diff
+    stability_points: int
+
+
+def _itinerary_parts(
+    scenario: Scenario, axis: TimeAxis, itinerary: Itinerary | None
+) -> tuple[tuple[SeminarOut, ...], tuple[LegOut, ...], tuple[ConnectionOut, ...]]:
+    if itinerary is None:
+        return (), (), ()
     zones = {c.id: c.zone for c in scenario.cities}
     names = {c.id: c.name for c in scenario.cities}
-    itinerary = result.itinerary
-    seminars: list[dict[str, Any]] = []
-    connections: list[dict[str, Any]] = []
-    legs: list[dict[str, Any]] = []
-    if itinerary is not None:
-        serves = {s.city: scenario.regions_served(s) for s in scenario.seminars}
-        for visit in itinerary.seminars:
-            zone = zones[visit.city]
-            seminars.append(
-                {
-                    "city": visit.city,
-                    "city_name": names[visit.city],
-                    "start": axis.iso(visit.start, zone),
-                    "end": axis.iso(visit.end, zone),
-                    "regions": list(serves[visit.city]),
-                }
+    serves = {s.city: scenario.regions_served(s) for s in scenario.seminars}
+    seminars = tuple(
+        SeminarOut(
+            city=visit.city,
+            city_name=names[visit.city],
+            start=axis.iso(visit.start, zones[visit.city]),
+            end=axis.iso(visit.end, zones[visit.city]),
+            regions=tuple(serves[visit.city]),
+        )
+        for visit in itinerary.seminars
+    )
+    legs: list[LegOut] = []
+    connections: list[ConnectionOut] = []
+    for journey in itinerary.journeys:
+        first_leg = len(legs)
+        legs.extend(leg_out(scenario, axis, leg) for leg in journey.legs)
+        connections.append(
+            ConnectionOut(
+                from_city=journey.origin,
+                to_city=journey.destination,
+                leave=axis.iso(journey.leave, zones[journey.origin]),
+                arrive=axis.iso(journey.arrive, zones[journey.destination]),
+                travel_min=journey.travel_min,
+                night_min=journey.night_min,
+                legs=tuple(range(first_leg, len(legs))),
             )
-        for journey in itinerary.journeys:
-            first_leg = len(legs)
-            legs.extend(leg_json(scenario, axis, leg) for leg in journey.legs)
-            connections.append(
-                {
-                    "from_city": journey.origin,
-                    "to_city": journey.destination,
-                    "leave": axis.iso(journey.leave, zones[journey.origin]),
-                    "arrive": axis.iso(journey.arrive, zones[journey.destination]),
-                    "travel_min": journey.travel_min,
-                    "night_min": journey.night_min,
-                    "legs": list(range(first_leg, len(legs))),
-                }
-            )
+        )
+    return seminars, tuple(legs), tuple(connections)
+
+
+def _solver(result: Result) -> SolverOut:
+    terms = result.objective_terms
+    return SolverOut(
+        seed=result.seed,
+        workers=result.workers,
+        time_limit_s=result.time_limit_s,
+        method=result.method,
+        optimal_over=OPTIMAL_OVER,
+        objective_terms=ObjectiveTerms.model_validate(terms) if terms else None,
+        stats=result.stats,
+    )
+
+
+def _coverage(scenario: Scenario, result: Result) -> Coverage:
     all_regions = sorted({r.id for r in scenario.regions})
-    return {
-        "format": PLAN_FORMAT,
-        "scenario": scenario.name,
-        "version": 1,  # replanning numbers its versions and links them by based_on
-        "based_on": None,
-        "events": [],
-        "reported_positions": [],  # where coordinators said the delegation was (replanning)
-        "diff": None,
-        "status": result.status.value,
-        "objective": result.objective,
-        "bound": result.bound,
-        "gap": None if result.gap is None else round(result.gap, 6),
-        "runtime_s": round(result.runtime_s, 3),
-        "solver": {
-            "seed": result.seed,
-            "workers": result.workers,
-            "time_limit_s": result.time_limit_s,
-            "method": result.method,
-            "optimal_over": OPTIMAL_OVER,
-            "objective_terms": dict(result.objective_terms) or None,
-            "stats": result.stats,
-        },
-        "coverage": {
-            "points": result.coverage_points,
-            "max_points": result.max_coverage_points,
-            "regions_covered": list(result.covered_regions),
-            "regions_uncovered": [r for r in all_regions if r not in result.covered_regions],
-            "secondary_points": round(result.secondary_cost / 60, 2),
-        },
-        "seminars": seminars,
-        "legs": legs,
-        "connections": connections,
-        "nights": nights(scenario, axis, itinerary) if itinerary else [],
-        "totals": totals(scenario, itinerary),
-        "uncovered": [
-            {"city": u.city, "reason": u.reason.value, "detail": u.detail, "required": u.required}
+    return Coverage(
+        points=result.coverage_points,
+        max_points=result.max_coverage_points,
+        regions_covered=result.covered_regions,
+        regions_uncovered=tuple(r for r in all_regions if r not in result.covered_regions),
+        secondary_points=round(result.secondary_cost / 60, 2),
+    )
+
+
+def plan_document(
+    scenario: Scenario, axis: TimeAxis, result: Result, replanned: ReplannedVersion | None = None
+) -> PlanDocument:
+    """The plan document of a result; a replan adds what only it knows (``replanned``)."""
+    itinerary = result.itinerary
+    seminars, legs, connections = _itinerary_parts(scenario, axis, itinerary)
+    document = PlanDocument(
+        format=FORMAT,
+        scenario=scenario.name,
+        version=1,  # replanning numbers its versions and links them by based_on
+        based_on=None,
+        events=(),
+        reported_positions=(),  # where coordinators said the delegation was (replanning)
+        diff=None,
+        status=result.status,
+        objective=result.objective,
+        bound=result.bound,
+        gap=None if result.gap is None else round(result.gap, 6),
+        runtime_s=round(result.runtime_s, 3),
+        solver=_solver(result),
+        coverage=_coverage(scenario, result),
+        seminars=seminars,
+        legs=legs,
+        connections=connections,
+        nights=nights(scenario, axis, itinerary) if itinerary else (),
+        totals=totals(scenario, itinerary),
+        uncovered=tuple(
+            UncoveredOut(city=u.city, reason=u.reason, detail=u.detail, required=u.required)
             for u in result.uncovered
-        ],
-        "warnings": list(result.warnings),
-    }
+        ),
+        warnings=result.warnings,
+    )
+    if replanned is None:
+        return document
+    stated = {field.name: getattr(replanned, field.name) for field in dataclasses.fields(replanned)}
+    return document.model_copy(update=stated)
+
+
+def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, Any]:
+    """The plan as the JSON contract (a plain dict ready for json.dumps)."""
+    return result.to_document(scenario, axis).to_json()

@@ -327,6 +327,23 @@ def test_openapi_describes_every_field(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
+def test_openapi_shows_the_plan_documents_fields(client: TestClient) -> None:
+    components = client.get("/openapi.json").json()["components"]["schemas"]
+
+    def fields(name: str) -> set[str]:
+        return set(components[name]["properties"])
+
+    plan = components["PlanVersionOut"]["properties"]["plan"]
+    assert {"$ref": "#/components/schemas/PlanDocument"} in plan["anyOf"]
+    assert {"format", "version", "status", "seminars", "legs", "coverage", "solver", "diff"} <= fields(
+        "PlanDocument"
+    )
+    assert {"objective_terms", "seed", "stats"} <= fields("SolverOut")
+    assert {"scale", "divisor", "stability_scale"} <= fields("ObjectiveTerms")
+    assert {"points", "max_points", "regions_covered"} <= fields("Coverage")
+    assert {"mode", "service", "from", "to", "depart", "arrive", "run_date"} <= fields("LegOut")
+
+
 @pytest.fixture()
 def tight_client(tmp_path: Path) -> Iterator[TestClient]:
     """One solver process, no waiting line and no grace time: busy and timed-out paths."""

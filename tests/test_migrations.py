@@ -36,6 +36,7 @@ from api import migrations
 from api.app import create_app
 from api.cli import main
 from api.storage import Base, Store, hash_key, make_engine, new_key
+from planner.document import read_document
 from tests.api_support import ROOT, api_settings, database_url
 
 # The tables of the first release, written out as its models made them with create_all. Frozen:
@@ -243,9 +244,20 @@ def test_a_first_release_database_is_stamped_and_upgraded_keeping_every_row(
             (2, "replanned", 1, "2016-01-19T10:00:00+06:00", [CLOSURE]),
         ]
         assert dt.datetime.fromisoformat(versions[1]["created_at"]) == REPLANNED
-        assert client.get(f"/v1/plans/{PLAN_ID}/versions/1", headers=desk).json()["plan"] == plan
+        # Served as today's document: every stored member as stored, the members added to the
+        # format since then with their defaults (no run time, no reported position, ...).
+        first = client.get(f"/v1/plans/{PLAN_ID}/versions/1", headers=desk).json()["plan"]
+        assert first == read_document(plan).to_json()
+        assert {k: first[k] for k in plan if k != "solver"} == {
+            k: v for k, v in plan.items() if k != "solver"
+        }
+        assert {k: first["solver"][k] for k in plan["solver"]} == plan["solver"]
+        assert (first["runtime_s"], first["reported_positions"]) == (None, [])
         latest = client.get(f"/v1/plans/{PLAN_ID}", headers=desk).json()
-        assert (latest["version"], latest["plan"], latest["changes"]) == (2, replanned, 2)
+        assert (latest["version"], latest["changes"]) == (2, 2)
+        assert latest["plan"] == read_document(replanned).to_json()
+        assert [e["id"] for e in latest["plan"]["events"]] == [CLOSURE["id"]]
+        assert latest["plan"]["diff"]["changes"] == 2
         assert client.get("/v1/plans", headers={"Authorization": f"Bearer {revoked}"}).status_code == 401
     assert every_row(engine) == before
 

@@ -292,6 +292,26 @@ def test_replan_needs_an_offset(steppe, steppe_plan):
         replan(steppe, steppe_plan, dt.datetime(2016, 1, 18, 6, 0))
 
 
+def test_a_previous_plan_that_is_not_a_plan_document_is_refused_naming_the_field(steppe, steppe_plan):
+    broken = copy.deepcopy(steppe_plan)
+    del broken["legs"][0]["arrive"]
+    with pytest.raises(ReplanError, match=r"^previous plan: .*\(legs\[0\]\.arrive: missing\)"):
+        replan(steppe, broken, when("2016-01-18T06:00+06:00"))
+    unknown = {**steppe_plan, "seminars": [{**steppe_plan["seminars"][0], "city": "atlantis"}]}
+    with pytest.raises(ReplanError, match=r"^previous plan: seminars\.0\.city: unknown city 'atlantis'"):
+        replan(steppe, unknown, when("2016-01-18T06:00+06:00"))
+
+
+def test_the_new_version_is_a_plan_document(steppe, steppe_plan):
+    new = replan(steppe, steppe_plan, when("2016-01-18T06:00+06:00"))
+    assert new.document.version == 2 and new.document.based_on == 1 and new.document.diff is not None
+    assert new.plan == new.document.to_json() and list(new.plan)[-3:] == [
+        "now",
+        "position",
+        "stability_points",
+    ]
+
+
 @pytest.mark.parametrize("path", EVENT_FILES, ids=[p.stem for p in EVENT_FILES])
 def test_every_whatif_file_plays_and_checks(flagship, path):
     """Each bundled timeline plays on the flagship and every version passes the checker."""

@@ -22,7 +22,8 @@ from api.jobs import check_job, plan_job, replan_job
 from api.pending import PendingVersion
 from api.schemas import CreatePlan, PlanSummary, PlanVersionOut, ReplanRequest, VersionSummary
 from api.storage import KeyOwner, PlanInfo, VersionInfo
-from api.versioning import launch, stale, usable_plan, wait_for
+from api.versioning import launch, stale, stored_document, usable_plan, wait_for
+from planner.document import PlanDocument
 
 router = APIRouter(
     prefix="/v1/plans", tags=["plans"], responses=ERROR_RESPONSES, route_class=CheckedBodyRoute
@@ -37,8 +38,7 @@ PlanId = Annotated[str, Path(min_length=1, max_length=64, description="The plan'
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version number, from 1.")]
 
 
-def _summary(version: VersionInfo) -> dict[str, Any]:
-    plan = version.plan
+def _summary(version: VersionInfo, document: PlanDocument) -> dict[str, Any]:
     return {
         "version": version.number,
         "kind": version.kind,
@@ -46,15 +46,16 @@ def _summary(version: VersionInfo) -> dict[str, Any]:
         "now": version.now,
         "created_at": version.created_at,
         "created_by": version.created_by,
-        "status": str(plan.get("status", "")),
-        "seminars": len(plan.get("seminars", [])),
-        "changes": int((plan.get("diff") or {}).get("changes", 0)),
+        "status": document.status.value,
+        "seminars": len(document.seminars),
+        "changes": document.diff.changes if document.diff else 0,
         "events": list(version.events),
     }
 
 
 def _version_out(version: VersionInfo) -> PlanVersionOut:
-    return PlanVersionOut(id=version.plan_id, plan=version.plan, **_summary(version))
+    document = stored_document(version.plan)
+    return PlanVersionOut(id=version.plan_id, plan=document, **_summary(version, document))
 
 
 def _pending_out(pending: PendingVersion) -> PlanVersionOut:
@@ -181,7 +182,7 @@ def list_plans(
             created_at=info.created_at,
             created_by=info.created_by,
             latest_version=info.latest_version,
-            status=str(latest.plan.get("status", "")),
+            status=stored_document(latest.plan).status.value,
         )
         for info, latest in services.store.plans(owner.organisation, limit, offset)
     ]
@@ -208,7 +209,9 @@ def get_plan(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> PlanVer
 )
 def list_versions(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> list[VersionSummary]:
     if services.store.plan(plan_id, owner.organisation) is not None:
-        stored = [VersionSummary(**_summary(v)) for v in services.store.versions(plan_id)]
+        stored = [
+            VersionSummary(**_summary(v, stored_document(v.plan))) for v in services.store.versions(plan_id)
+        ]
     elif services.board.get(plan_id, 1, owner.organisation) is not None:
         stored = []  # version 1 is still being computed
     else:
