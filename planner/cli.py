@@ -14,11 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import Progress, TimeElapsedColumn
-
-from planner.domain import FIRST_YEAR, LAST_YEAR, Disruption, Scenario, SolverParams, trip_window
-from planner.replan import ReplanError
+from planner.domain import FIRST_YEAR, LAST_YEAR, Scenario, SolverParams, trip_window
 from planner.scenario import (
     Problem,
     ScenarioError,
@@ -32,7 +28,10 @@ from planner.scenario import (
 )
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from planner.check import Violation
+    from planner.document import PlanDocument
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -121,11 +120,16 @@ def run_command(args: argparse.Namespace) -> int:
             return _whatif(args)
         if args.command == "export":
             return _export(args)
-    except ReplanError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     except ScenarioError as error:
         _report_problems(error, f"{len(error.problems)} problem(s) in the input")
+        return 2
+    except ValueError as error:
+        # Imported here, not at the top: validate and --help must not load the solver stack.
+        from planner.replan import ReplanError
+
+        if not isinstance(error, ReplanError):
+            raise
+        print(f"error: {error}", file=sys.stderr)
         return 2
     return 2
 
@@ -219,13 +223,13 @@ def _params(scenario: Scenario, args: argparse.Namespace) -> SolverParams:
 
 def _plan(args: argparse.Namespace) -> int:
     from planner.check import check_plan
-    from planner.result import plan_json
     from planner.solve import plan
 
     scenario = load_scenario(args.scenario)
     params = _params(scenario, args)
     problem, result = plan(scenario, params)
-    data = plan_json(scenario, problem.axis, result)
+    document = result.to_document(scenario, problem.axis)
+    data = document.to_json()
     violations = check_plan(scenario, data)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -233,7 +237,7 @@ def _plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(render_plan(scenario, data))
+        print(render_plan(scenario, document))
         if args.out:
             print(f"\nPlan written to {args.out}")
     if violations:
@@ -278,6 +282,8 @@ def _read_plan(path: Path) -> dict[str, Any] | None:
 
 def _now_in_trip(scenario: Scenario, text: str) -> dt.datetime:
     """--now: an ISO datetime with its offset, inside the trip (nothing is left to replan after it)."""
+    from planner.replan import ReplanError
+
     try:
         now = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -316,35 +322,37 @@ def _replan(args: argparse.Namespace) -> int:
     params = _params(scenario, args)
     new = replan(scenario, previous, now, events, position=args.position, params=params)
     data = new.plan
-    in_force = tuple(Disruption.model_validate(e) for e in data["events"])
+    # The checker reads the raw JSON on purpose; the events in force are the document's.
     violations = check_plan(
-        scenario, data, events=in_force, previous=previous, now=now, position=args.position
+        scenario, data, events=new.document.events, previous=previous, now=now, position=args.position
     )
-    print(render_plan(scenario, data))
-    print(render_diff(scenario, data))
+    print(render_plan(scenario, new.document))
+    print(render_diff(scenario, new.document))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"\nVersion {data['version']} written to {args.out}")
+        print(f"\nVersion {new.document.version} written to {args.out}")
     if violations:
         _report_rejection(violations)
         return 1
     return 0
 
 
-def render_diff(scenario: Scenario, data: dict[str, Any]) -> str:
+def render_diff(scenario: Scenario, document: PlanDocument) -> str:
     """What changed against the previous version, with the reason for each dropped city."""
     from planner.whatif import seminar_changes
 
     names = {c.id: c.name for c in scenario.cities}
-    diff = data["diff"]
-    lines = [f"\nChanges against version {data['based_on']} ({diff['changes']}):"]
-    lines.extend(seminar_changes(names, diff, "  "))
-    for leg in diff["legs"]["removed"]:
-        lines.append(f"  - {leg['mode']} {leg['service']} {leg['from']} -> {leg['to']} {leg['depart']}")
-    for leg in diff["legs"]["added"]:
-        lines.append(f"  + {leg['mode']} {leg['service']} {leg['from']} -> {leg['to']} {leg['depart']}")
-    if diff["changes"] == 0:
+    diff = document.diff
+    if diff is None:
+        raise ValueError("render_diff: the plan is version 1, it has no diff")
+    lines = [f"\nChanges against version {document.based_on} ({diff.changes}):"]
+    # seminar_changes reads the diff as JSON (it also tells the what-if stories).
+    lines.extend(seminar_changes(names, diff.model_dump(mode="json", by_alias=True), "  "))
+    for sign, legs in (("-", diff.legs.removed), ("+", diff.legs.added)):
+        for leg in legs:
+            lines.append(f"  {sign} {leg.mode.value} {leg.service} {leg.from_} -> {leg.to} {leg.depart}")
+    if diff.changes == 0:
         lines.append("  none: the plan still works as it is")
     return "\n".join(lines)
 
@@ -406,6 +414,9 @@ def _timeline_for(path: Path) -> str | None:
 
 def _progress_bar() -> Progress:
     """A bar on standard error (gone when done), so standard output stays the report."""
+    from rich.console import Console
+    from rich.progress import Progress, TimeElapsedColumn
+
     return Progress(
         *Progress.get_default_columns(),
         TimeElapsedColumn(),
@@ -414,13 +425,13 @@ def _progress_bar() -> Progress:
     )
 
 
-def _export_scenario(args: argparse.Namespace, plan: dict[str, Any]) -> Scenario:
+def _export_scenario(args: argparse.Namespace, document: PlanDocument) -> Scenario:
     """The scenario named by --scenario, or the project's bundled file named by the plan."""
     from planner.exports import ExportError
 
     path: Path | None = args.scenario
     if path is None:
-        name = plan.get("scenario")
+        name = document.scenario
         try:
             path = _bundled_scenario(str(args.plan), "plan", name)
         except ScenarioError:
@@ -430,12 +441,13 @@ def _export_scenario(args: argparse.Namespace, plan: dict[str, Any]) -> Scenario
             ) from None
         print(f"Scenario: {path} (named by the plan)")
     scenario = load_scenario(path)
-    if plan.get("scenario") != scenario.name:
-        raise ExportError(f"scenario: the plan is for {plan.get('scenario')!r}, {path} is {scenario.name!r}")
+    if document.scenario != scenario.name:
+        raise ExportError(f"scenario: the plan is for {document.scenario!r}, {path} is {scenario.name!r}")
     return scenario
 
 
 def _export(args: argparse.Namespace) -> int:
+    from planner.document import PlanDocumentError, read_document
     from planner.exports import ExportError, plan_to_geojson, plan_to_ics
 
     if not (args.ics or args.geojson or args.map or args.timeline):
@@ -449,14 +461,15 @@ def _export(args: argparse.Namespace) -> int:
     if plan is None:
         return 2
     try:
-        scenario = _export_scenario(args, plan)
-        # The map export reads every seminar and leg: a plan it accepts can be drawn too.
-        geojson = plan_to_geojson(scenario, plan)
-        calendar = plan_to_ics(scenario, plan) if args.ics else None
-    except ExportError as error:
+        document = read_document(plan)
+        scenario = _export_scenario(args, document)
+        # The map export reads every seminar and leg against the scenario: a plan it accepts can be drawn too.
+        geojson = plan_to_geojson(scenario, document)
+        calendar = plan_to_ics(scenario, document) if args.ics else None
+    except (PlanDocumentError, ExportError) as error:  # each message names the field
         print(f"error: {args.plan}: {error}", file=sys.stderr)
         return 2
-    version = plan.get("version", 1)
+    version = document.version
     outputs: list[tuple[str, Path, bytes | str]] = []
     if calendar is not None:
         outputs.append(("Calendar", args.ics, calendar))
@@ -470,7 +483,9 @@ def _export(args: argparse.Namespace) -> int:
             ("Timeline", args.timeline, pictures.render_timeline_svg, pictures.render_timeline_png),
         ):
             if path is not None:
-                picture = svg(scenario, plan) if path.suffix.lower() == ".svg" else png(scenario, plan)
+                picture = (
+                    svg(scenario, document) if path.suffix.lower() == ".svg" else png(scenario, document)
+                )
                 outputs.append((what, path, picture))
     for what, path, content in outputs:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -491,77 +506,90 @@ def _clock(text: str) -> str:
     return f"{moment:%H:%M} {sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
 
 
-def render_plan(scenario: Scenario, data: dict[str, Any]) -> str:
+def render_plan(scenario: Scenario, document: PlanDocument) -> str:
     """A day-by-day table in local times, then totals, coverage and what is left out."""
     names = {c.id: c.name for c in scenario.cities}
+    solver = document.solver
+    gap = "gap unknown  " if document.gap is None else f"gap {document.gap * 100:.2f}%  "
+    # A plan written before run times were recorded has none.
+    runtime = "" if document.runtime_s is None else f"solve {document.runtime_s:.2f} s  "
     lines = [
-        f"{scenario.name}: {data['status']}  objective {data['objective']}  bound {data['bound']}  "
-        + ("gap unknown  " if data["gap"] is None else f"gap {data['gap'] * 100:.2f}%  ")
-        + f"solve {data['runtime_s']:.2f} s  (seed {data['solver']['seed']}, "
-        f"{data['solver']['workers']} worker(s))"
+        f"{scenario.name}: {document.status.value}  objective {document.objective}  "
+        f"bound {document.bound}  {gap}{runtime}"
+        f"(seed {solver.seed}, {solver.workers} worker(s))"
     ]
+    lines.extend(_day_table(names, document))
+    lines.append("")
+    lines.extend(_plan_summary(names, document))
+    return "\n".join(lines)
+
+
+def _day_table(names: dict[str, str], document: PlanDocument) -> list[str]:
+    """Seminars and legs in time order, each day named on its first line."""
     items: list[tuple[dt.datetime, str]] = []
-    for seminar in data["seminars"]:
-        start = dt.datetime.fromisoformat(seminar["start"])
+    for seminar in document.seminars:
         items.append(
             (
-                start,
-                f"{_clock(seminar['start'])}-{_clock(seminar['end'])[:5]}  SEMINAR in "
-                f"{names[seminar['city']]} (regions: {', '.join(seminar['regions'])})",
+                dt.datetime.fromisoformat(seminar.start),
+                f"{_clock(seminar.start)}-{_clock(seminar.end)[:5]}  SEMINAR in "
+                f"{names[seminar.city]} (regions: {', '.join(seminar.regions)})",
             )
         )
-    for leg in data["legs"]:
-        depart = dt.datetime.fromisoformat(leg["depart"])
-        arrive = dt.datetime.fromisoformat(leg["arrive"])
-        days = (arrive.date() - depart.date()).days
+    for leg in document.legs:
+        depart = dt.datetime.fromisoformat(leg.depart)
+        days = (dt.datetime.fromisoformat(leg.arrive).date() - depart.date()).days
         plus = f" (+{days}d)" if days else ""
         items.append(
             (
                 depart,
-                f"{_clock(leg['depart'])} -> {_clock(leg['arrive'])}{plus}  {leg['mode']:<6} "
-                f"{leg['service']:<12} {leg['from']} -> {leg['to']}  "
-                f"({names[leg['from_city']]} -> {names[leg['to_city']]}, {leg['distance_km']:.0f} km)",
+                f"{_clock(leg.depart)} -> {_clock(leg.arrive)}{plus}  {leg.mode.value:<6} "
+                f"{leg.service:<12} {leg.from_} -> {leg.to}  "
+                f"({names[leg.from_city]} -> {names[leg.to_city]}, {leg.distance_km:.0f} km)",
             )
         )
     items.sort(key=lambda item: item[0])
+    lines = []
     current = None
     for moment, text in items:
         day = moment.date()
         label = f"{day:%a %d %b}" if day != current else ""
         current = day
         lines.append(f"  {label:<11} {text}")
-    totals = data["totals"]
-    coverage = data["coverage"]
-    lines.append("")
+    return lines
+
+
+def _plan_summary(names: dict[str, str], document: PlanDocument) -> list[str]:
+    """Coverage, travel figures, nights, cities left out and warnings."""
+    totals = document.totals
+    coverage = document.coverage
+    regions = len(coverage.regions_covered) + len(coverage.regions_uncovered)
+    lines = [
+        f"Covered {len(coverage.regions_covered)} of {regions} regions "
+        f"with {totals.seminars} seminars ({coverage.points}/{coverage.max_points} points)"
+    ]
+    if coverage.regions_uncovered:
+        lines.append(f"  regions not covered: {', '.join(coverage.regions_uncovered)}")
+    by_mode = ", ".join(f"{mode} {kg:.0f}" for mode, kg in totals.co2_kg_by_mode.items())
     lines.append(
-        f"Covered {len(coverage['regions_covered'])} of "
-        f"{len(coverage['regions_covered']) + len(coverage['regions_uncovered'])} regions "
-        f"with {totals['seminars']} seminars ({coverage['points']}/{coverage['max_points']} points)"
+        f"Travel {totals.travel_hours:.1f} h door to door "
+        f"({totals.night_travel_hours:.1f} h at night), "
+        f"{totals.distance_km:.0f} km, {totals.cost:,.0f} {totals.currency}, "
+        f"{totals.co2_kg:.0f} kg CO2e ({by_mode})"
     )
-    if coverage["regions_uncovered"]:
-        lines.append(f"  regions not covered: {', '.join(coverage['regions_uncovered'])}")
-    by_mode = ", ".join(f"{mode} {kg:.0f}" for mode, kg in totals["co2_kg_by_mode"].items())
-    lines.append(
-        f"Travel {totals['travel_hours']:.1f} h door to door "
-        f"({totals['night_travel_hours']:.1f} h at night), "
-        f"{totals['distance_km']:.0f} km, {totals['cost']:,.0f} {totals['currency']}, "
-        f"{totals['co2_kg']:.0f} kg CO2e ({by_mode})"
-    )
-    if data["nights"]:
+    if document.nights:
         where = [
-            f"{dt.date.fromisoformat(n['date']):%d %b} "
-            + (names[n["city"]] if n["city"] else f"on {n['mode']} {n['on']}")
-            for n in data["nights"]
+            f"{dt.date.fromisoformat(night.date):%d %b} "
+            + (names[night.city] if night.city else f"on {night.mode} {night.on}")
+            for night in document.nights
         ]
         lines.append("Nights: " + "; ".join(where))
-    if data["uncovered"]:
+    if document.uncovered:
         lines.append("Not covered:")
-        for item in data["uncovered"]:
-            flag = " (REQUIRED)" if item["required"] else ""
-            lines.append(f"  {names[item['city']]}{flag}: {item['reason']} - {item['detail']}")
-    for warning in data.get("warnings", []):
-        lines.append(f"Warning: {warning}")
-    return "\n".join(lines)
+        for item in document.uncovered:
+            flag = " (REQUIRED)" if item.required else ""
+            lines.append(f"  {names[item.city]}{flag}: {item.reason.value} - {item.detail}")
+    lines.extend(f"Warning: {warning}" for warning in document.warnings)
+    return lines
 
 
 if __name__ == "__main__":
