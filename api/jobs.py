@@ -25,6 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.connections import KeptContexts
 from planner.domain import Scenario, SolverParams
 from planner.network import TransportNetwork
 from planner.scenario import ScenarioError, events_from_data, scenario_from_data
@@ -75,7 +76,18 @@ def _reporter(token: str | None) -> Callable[[str, dict[str, Any]], None] | None
     return report
 
 
-_networks: OrderedDict[str, tuple[Scenario, TransportNetwork]] = OrderedDict()
+@dataclass(frozen=True)
+class _Loaded:
+    """A scenario this worker has loaded: its network, and the search contexts compiled on it,
+    owned by the worker (not the network), so that replans of any plan of the scenario under
+    the same events reuse the connection searches."""
+
+    scenario: Scenario
+    network: TransportNetwork
+    contexts: KeptContexts = field(default_factory=dict)
+
+
+_networks: OrderedDict[str, _Loaded] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -101,13 +113,13 @@ class WhatIfOutcome:
     seconds: float = 0.0
 
 
-def _scenario_and_network(data: dict[str, Any]) -> tuple[Scenario, TransportNetwork]:
+def _load(data: dict[str, Any]) -> _Loaded:
     key = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
     if key in _networks:
         _networks.move_to_end(key)
         return _networks[key]
     scenario = scenario_from_data(data, "scenario")
-    entry = (scenario, TransportNetwork.build(scenario))
+    entry = _Loaded(scenario, TransportNetwork.build(scenario))
     _networks[key] = entry
     while len(_networks) > _NETWORKS_KEPT:
         _networks.popitem(last=False)
@@ -141,9 +153,10 @@ def plan_job(scenario_data: dict[str, Any], options: dict[str, Any], token: str 
 
     began = time.perf_counter()
     try:
-        scenario, network = _scenario_and_network(scenario_data)
+        loaded = _load(scenario_data)
     except ScenarioError as error:
         return PlanOutcome(error=_scenario_error(error, ("scenario",)))
+    scenario, network = loaded.scenario, loaded.network
     params = _params(scenario, options)
     progress = _reporter(token)
     problem, result = plan(scenario, params, network=network, progress=progress)
@@ -160,7 +173,7 @@ def check_job(scenario_data: dict[str, Any], plan_data: dict[str, Any]) -> PlanO
 
     began = time.perf_counter()
     try:
-        scenario, _ = _scenario_and_network(scenario_data)
+        scenario = _load(scenario_data).scenario
     except ScenarioError as error:
         return PlanOutcome(error=_scenario_error(error, ("scenario",)))
     violations = [str(v) for v in check_plan(scenario, plan_data)]
@@ -183,7 +196,8 @@ def replan_job(
     from planner.replan import ReplanError, replan
 
     began = time.perf_counter()
-    scenario, network = _scenario_and_network(scenario_data)
+    loaded = _load(scenario_data)
+    scenario = loaded.scenario
     try:
         events = events_from_data(events_data, scenario, "events").events
     except ScenarioError as error:
@@ -193,7 +207,9 @@ def replan_job(
     try:
         progress = _reporter(token)
         params = _params(scenario, options)
-        new = replan(scenario, previous, now, events, position, params, network, progress)
+        new = replan(
+            scenario, previous, now, events, position, params, loaded.network, progress, loaded.contexts
+        )
     except ReplanError as error:
         field_name, _, message = str(error).partition(": ")
         known = field_name in {"now", "position", "plan"}
@@ -217,9 +233,10 @@ def whatif_job(
 
     began = time.perf_counter()
     try:
-        scenario, network = _scenario_and_network(scenario_data)
+        loaded = _load(scenario_data)
     except ScenarioError as error:
         return WhatIfOutcome(error=_scenario_error(error, ("scenario",)))
+    scenario = loaded.scenario
     timelines = []
     for index, data in enumerate(timelines_data):
         try:
@@ -228,7 +245,7 @@ def whatif_job(
             return WhatIfOutcome(error=_scenario_error(error, ("timelines", index)))
     params = _params(scenario, options)
     first = baseline(scenario, params)
-    runs = [play(scenario, timeline, first, params, network) for timeline in timelines]
+    runs = [play(scenario, timeline, first, params, loaded.network) for timeline in timelines]
     report = {
         "rows": comparison(first, runs),
         "table": format_table(comparison(first, runs)),

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import networkx as nx
 
@@ -36,9 +35,6 @@ from planner.domain import (
     event_zone,
     parse_clock,
 )
-
-if TYPE_CHECKING:
-    from planner.connections import SearchContext
 
 Node = tuple[str, str]
 
@@ -188,10 +184,6 @@ class TransportNetwork:
     scenario: Scenario
     axis: TimeAxis
     graph: nx.MultiDiGraph
-    # Search contexts compiled for sets of events, kept by planner.connections.context_for for
-    # callers that keep none of their own (its ``kept`` argument), so that replans under the
-    # same events reuse their connection searches.
-    contexts: dict[tuple[str, ...], SearchContext] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, scenario: Scenario, axis: TimeAxis | None = None) -> TransportNetwork:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.calendar import TimeAxis
-from planner.connections import Journey, Leg, SearchContext
+from planner.connections import Journey, KeptContexts, Leg, SearchContext, context_for
 from planner.document import (
     Diff,
     LegChanges,
@@ -151,8 +151,13 @@ def replan(
     params: SolverParams | None = None,
     network: TransportNetwork | None = None,
     progress: ProgressHook | None = None,
+    contexts: KeptContexts | None = None,
 ) -> Replanned:
-    """Replan from ``now`` given the events announced by then; the past stays as it was."""
+    """Replan from ``now`` given the events announced by then; the past stays as it was.
+
+    ``contexts`` are the caller's search contexts of ``network`` (planner.connections.context_for):
+    given, replans under the same events reuse their connection searches.
+    """
     if now.tzinfo is None:
         raise ReplanError("now: give the time with its UTC offset, e.g. 2016-01-21T21:40+05:00")
     params = params or scenario.solver
@@ -168,11 +173,9 @@ def replan(
     new_events = tuple(e for e in announced if e.id not in {p.id for p in trip.events})
     previous_overlay = network.overlay(trip.events)
 
-    from planner.connections import context_for
-
     if progress:
         progress("connections", {})
-    ctx = context_for(network, announced)
+    ctx = context_for(network, announced, {} if contexts is None else contexts)
     done, frozen_journeys = _frozen_past(ctx, trip, now_min, previous_overlay)
     start = _start_state(scenario, axis, ctx, trip, done, frozen_journeys, now_min, position)
     stability = _stability(scenario, ctx, trip, now_min)

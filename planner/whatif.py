@@ -8,6 +8,7 @@ from itertools import groupby
 from typing import Any
 
 from planner.check import Violation, check_plan
+from planner.connections import KeptContexts
 from planner.domain import Disruption, EventTimeline, Scenario, SolverParams, event_zone
 from planner.network import TransportNetwork
 from planner.replan import replan
@@ -56,6 +57,7 @@ def play(
     ``on_step`` is told of each replan as it is done (for progress displays).
     """
     network = network or TransportNetwork.build(scenario)
+    contexts: KeptContexts = {}  # each replan of the timeline reuses the searches under known events
     axis = network.axis
     played = Played(timeline)
     current = first
@@ -69,7 +71,7 @@ def play(
         batch = list(group)
         known.extend(batch)
         now = axis.utc(moment)
-        new = replan(scenario, current, now, tuple(known), params=params, network=network)
+        new = replan(scenario, current, now, tuple(known), params=params, network=network, contexts=contexts)
         violations = check_plan(scenario, new.plan, events=tuple(known), previous=current, now=now)
         zone = event_zone(scenario, batch[0])
         played.steps.append(Step(axis.iso(moment, zone), batch, new.plan, violations))

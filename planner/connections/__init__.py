@@ -30,7 +30,7 @@ minimum transfer times.
 # from it); every name callers use is importable from here.
 
 from planner.connections.cache import SearchCache
-from planner.connections.context import CONTEXTS_KEPT, SearchContext, build_context, context_for
+from planner.connections.context import CONTEXTS_KEPT, KeptContexts, SearchContext, build_context, context_for
 from planner.connections.drives import drive_fits, drive_minutes, drive_start, latest_drive_start
 from planner.connections.journeys import journeys_from, leave_time, make_journey, pareto
 from planner.connections.leave_times import departure_leave_times, drive_leave_times, latest_drive_leave_times
@@ -41,6 +41,7 @@ __all__ = [
     "CONTEXTS_KEPT",
     "DriveEdge",
     "Journey",
+    "KeptContexts",
     "Key",
     "Label",
     "Labels",

@@ -292,16 +292,17 @@ KeptContexts = dict[tuple[str, ...], SearchContext]
 
 
 def context_for(
-    network: TransportNetwork, events: tuple[Disruption, ...], kept: KeptContexts | None = None
+    network: TransportNetwork, events: tuple[Disruption, ...], kept: KeptContexts
 ) -> SearchContext:
     """The network compiled under these events, reused while the same events are in force.
 
-    ``kept`` holds the contexts of whoever plans (a service worker keeps one per network);
-    without it, those kept on the network. At most CONTEXTS_KEPT are kept, each keeping its
-    searches, so a service replanning many plans of a scenario after one closure compiles
-    the network and runs each search once.
+    ``kept`` holds the contexts of whoever plans (a service worker keeps one per network, a
+    what-if run one per timeline), not the network, which stays a plain description of the
+    scenario. At most CONTEXTS_KEPT are kept, each keeping its searches, so a service
+    replanning many plans of a scenario after one closure compiles the network and runs each
+    search once.
     """
-    contexts = network.contexts if kept is None else kept
+    contexts = kept
     key = tuple(sorted(event.model_dump_json() for event in events))
     context = contexts.pop(key, None)
     if context is None:
