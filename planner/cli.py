@@ -15,17 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.domain import FIRST_YEAR, LAST_YEAR, Scenario, SolverParams, trip_window
+from planner.risk.command import add_risk_command, run_risk
 from planner.scenario import (
-    Problem,
     ScenarioError,
-    events_from_data,
     load_events,
     load_plan,
     load_scenario,
     plan_problems,
-    read_input,
-    scenario_from_data,
 )
+from planner.validate import PROJECT_ROOT, bundled_scenario, validate
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -33,8 +31,6 @@ if TYPE_CHECKING:
     from planner.check import Violation
     from planner.document import PlanDocument
 
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 CommandAdder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -88,6 +84,7 @@ def build_parser(more_commands: CommandAdder | None = None) -> argparse.Argument
     whatif.add_argument("events", type=Path, nargs="*", help="default: scenarios/events/*.yaml for it")
     whatif.add_argument("--out", type=Path, help="folder for each version's plan JSON")
     _solver_options(whatif)
+    add_risk_command(commands)  # planner/risk/command.py: the options and the run
 
     export = commands.add_parser("export", help="write a plan as a calendar (ICS) and a map (GeoJSON)")
     export.add_argument("plan", type=Path)
@@ -109,7 +106,7 @@ def run_command(args: argparse.Namespace) -> int:
     """Run a parsed planner command; exit code 0, 1 or 2 as in the module docstring."""
     try:
         if args.command == "validate":
-            return _validate(args)
+            return validate(args)
         if args.command == "plan":
             return _plan(args)
         if args.command == "check":
@@ -120,6 +117,8 @@ def run_command(args: argparse.Namespace) -> int:
             return _whatif(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "risk":
+            return run_risk(args)
     except ScenarioError as error:
         _report_problems(error, f"{len(error.problems)} problem(s) in the input")
         return 2
@@ -138,74 +137,6 @@ def _report_problems(error: ScenarioError, header: str) -> None:
     print(f"error: {header}:", file=sys.stderr)
     for problem in error.problems:
         print(f"  {problem}", file=sys.stderr)
-
-
-def _validate(args: argparse.Namespace) -> int:
-    """A scenario, an event file or a plan file, told apart by its top-level keys."""
-    source = str(args.file)
-    kind, data, lines = read_input(args.file)
-    if kind == "scenario":
-        scenario = scenario_from_data(data, source, lines)
-        calendar = scenario.calendar
-        print(f"{args.file}: valid scenario {scenario.name!r}")
-        print(
-            f"  {len(scenario.cities)} cities, {len(scenario.regions)} regions, "
-            f"{len(scenario.seminars)} seminars, {len(scenario.services)} services, "
-            f"{len(scenario.roads)} roads, {len(scenario.closures)} closures"
-        )
-        print(f"  {calendar.horizon_days} days from {calendar.start_date:%a %d %b %Y}")
-        return 0
-    named = data.get("scenario") if isinstance(data, dict) else None
-    scenario_path = args.scenario or _bundled_scenario(source, kind, named)
-    scenario = load_scenario(scenario_path)
-    if kind == "events":
-        timeline = events_from_data(data, scenario, source, lines)
-        if timeline.scenario is not None and timeline.scenario != scenario.name:
-            raise ScenarioError(
-                [
-                    Problem(
-                        source,
-                        ("scenario",),
-                        f"the file is written for {timeline.scenario!r}, not for {scenario.name!r} "
-                        f"({scenario_path})",
-                        lines.get(("scenario",)),
-                    )
-                ]
-            )
-        print(f"{args.file}: valid event file {timeline.name!r} for {scenario.name!r} ({scenario_path})")
-        for event in timeline.events:
-            print(f"  {event.id}: {event.kind.value}, announced {event.announced_at.isoformat()}")
-        return 0
-    problems = plan_problems(scenario, data, source, lines)
-    if problems:
-        raise ScenarioError(problems)
-    print(
-        f"{args.file}: valid plan (version {data.get('version', 1)}, {data.get('status')}) for "
-        f"{scenario.name!r} ({scenario_path}): {len(data.get('seminars', []))} seminars, "
-        f"{len(data.get('legs', []))} legs"
-    )
-    return 0
-
-
-def _bundled_scenario(source: str, kind: str, name: object) -> Path:
-    """The project's scenarios/<name>.yaml that an event or plan file names, if there is one."""
-    what = "an event file" if kind == "events" else "a plan file"
-    folder = PROJECT_ROOT / "scenarios"
-    path = folder / f"{name}.yaml" if isinstance(name, str) else None
-    # Only a plain file name of that folder: a file must not point anywhere else.
-    if path is None or path.parent != folder or not path.is_file():
-        named = f"names scenario {name!r}, which is not bundled in {folder}" if name else "names no scenario"
-        raise ScenarioError(
-            [
-                Problem(
-                    source,
-                    (),
-                    f"this is {what}: it is checked against its scenario, and it {named}; "
-                    "give --scenario SCENARIO_FILE",
-                )
-            ]
-        )
-    return path
 
 
 def _params(scenario: Scenario, args: argparse.Namespace) -> SolverParams:
@@ -433,7 +364,7 @@ def _export_scenario(args: argparse.Namespace, document: PlanDocument) -> Scenar
     if path is None:
         name = document.scenario
         try:
-            path = _bundled_scenario(str(args.plan), "plan", name)
+            path = bundled_scenario(str(args.plan), "plan", name)
         except ScenarioError:
             folder = PROJECT_ROOT / "scenarios"
             raise ExportError(

@@ -10,8 +10,9 @@ and (when known) the line, never a traceback.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -32,6 +33,9 @@ from planner.inputs import (
     read_text,
 )
 
+if TYPE_CHECKING:
+    from planner.risk.model import RiskModel
+
 __all__ = [
     "Problem",
     "ScenarioError",
@@ -39,11 +43,13 @@ __all__ = [
     "events_from_data",
     "load_events",
     "load_plan",
+    "load_risk",
     "load_scenario",
     "parse_text",
     "plan_problems",
     "problems_from_validation",
     "read_input",
+    "risk_from_data",
     "scenario_from_data",
 ]
 
@@ -100,6 +106,56 @@ def load_events(path: str | Path, scenario: Scenario) -> EventTimeline:
     """Read an event file (YAML or JSON) and check every id it names against the scenario."""
     data, lines = read_data(path)
     return events_from_data(data, scenario, str(path), lines)
+
+
+def load_risk(path: str | Path, scenario: Scenario) -> RiskModel:
+    """Read a risk file (YAML or JSON) and check every id it names against the scenario."""
+    data, lines = read_data(path)
+    return risk_from_data(data, str(path), lines, scenario)
+
+
+def risk_from_data(data: Any, source: str, lines: dict[Path_, int], scenario: Scenario) -> RiskModel:
+    """A risk file's parsed data as a risk model, every id it names checked against the scenario."""
+    from planner.risk.model import RiskModel, risk_problems
+
+    if not isinstance(data, dict) or "hazards" not in data:
+        raise ScenarioError(
+            [Problem(source, (), f"a risk file is a mapping with a `hazards` list; {_what_it_is(data)}")]
+            if not isinstance(data, dict)
+            else [Problem(source, ("hazards",), "a risk file has a `hazards` list; this one has none")]
+        )
+    try:
+        risk = RiskModel.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(
+            [_untagged(problem, lines) for problem in problems_from_validation(exc, source, lines)]
+        ) from None
+    problems = [
+        Problem(source, where, message, nearest_line(lines, where))
+        for where, message in risk_problems(scenario, risk)
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return risk
+
+
+def _untagged(problem: Problem, lines: dict[Path_, int]) -> Problem:
+    """A hazard's path as the file writes it: without the kind pydantic puts in (hazards.0.storm.id)."""
+    from planner.risk.model import HazardKind
+
+    path = problem.path
+    kinds = ", ".join(kind.value for kind in HazardKind)
+    if len(path) == 2 and path[0] == "hazards" and "tag" in problem.message:
+        given = re.search(r"Input tag '(.*?)'", problem.message)
+        message = f"unknown kind {given[1]!r}" if given else "missing: every hazard has a kind"
+        where = (*path, "kind")
+        return Problem(
+            problem.source, where, f"{message} (one of {kinds})", nearest_line(lines, where) or problem.line
+        )
+    if len(path) > 2 and path[0] == "hazards" and path[2] in set(HazardKind):
+        path = (*path[:2], *path[3:])
+        return Problem(problem.source, path, problem.message, nearest_line(lines, path) or problem.line)
+    return problem
 
 
 def events_from_data(

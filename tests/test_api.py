@@ -373,6 +373,12 @@ def test_timeout_stores_nothing_and_full_pool_is_503(tight_client: TestClient) -
     assert answers[0].status_code in (201, 504)
     assert plan_count(client) == (1 if answers[0].status_code == 201 else 0)
     stored = plan_count(client)
+    # A 504 stops the wait, not the solve: on a slow or busy machine the solve may still hold the
+    # one solver process, and the next request would rightly be 503. Wait for it to end.
+    deadline = time.monotonic() + 300
+    while client.get("/v1/health").json()["solver"]["in_flight"] != 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
     # A solve keeps to its time limit, so only a limit nothing can meet (1 ms: loading the
     # scenario in the solver process alone takes longer) reaches the timeout, on any machine.

@@ -34,7 +34,7 @@ HEAVY = (
     "icalendar",
 )
 
-COMMANDS = {"validate", "plan", "check", "replan", "whatif", "export", "serve", "keys", "db"}
+COMMANDS = {"validate", "plan", "check", "replan", "whatif", "risk", "export", "serve", "keys", "db"}
 
 # Runs the command line in-process, then prints the heavy libraries it loaded as the last line.
 RUN_AND_LIST = """
@@ -100,6 +100,7 @@ def test_parser_has_exactly_the_known_commands():
     [
         ((str(SCENARIOS / "three-cities.yaml"),), "valid scenario 'three-cities'"),
         ((str(SCENARIOS / "events" / "almaty-fog.yaml"),), "valid event file 'almaty-fog'"),
+        ((str(SCENARIOS / "risk" / "kazakhstan-winter-2016.yaml"),), "valid risk file"),
         (
             (
                 str(DATA / "check-small.plan.json"),
@@ -109,7 +110,7 @@ def test_parser_has_exactly_the_known_commands():
             "valid plan",
         ),
     ],
-    ids=["scenario", "events", "plan"],
+    ids=["scenario", "events", "risk", "plan"],
 )
 def test_validate_loads_nothing_heavy(argv, expected):
     """`planner validate` of a scenario, an event file and a plan reads, checks and reports without them."""

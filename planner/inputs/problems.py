@@ -13,7 +13,7 @@ MAX_ALIAS_VALUES = 10_000
 MAX_DEPTH = 32
 
 PLAN_FORMAT = "delegation-plan/1"
-FileKind = Literal["scenario", "events", "plan"]
+FileKind = Literal["scenario", "events", "risk", "plan"]
 
 
 @dataclass(frozen=True)

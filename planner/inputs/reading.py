@@ -34,14 +34,17 @@ def parse_text(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
 
 
 def file_kind(data: Any) -> FileKind:
-    """Scenario, event or plan file, told apart by the top-level keys."""
+    """Scenario, event, risk or plan file, told apart by the top-level keys."""
     if isinstance(data, list):
         return "events"
     if isinstance(data, dict):
         fmt = data.get("format")
         if (isinstance(fmt, str) and fmt.startswith("delegation-plan")) or {"legs", "status"} <= data.keys():
             return "plan"
-        # `events` and `scenario` are an event file's keys; a scenario has neither.
+        # `hazards` is a risk file's key; `events` and `scenario` are an event file's; a
+        # scenario has none of them.
+        if "hazards" in data and not _SCENARIO_KEYS & data.keys():
+            return "risk"
         if ({"events", "scenario"} & data.keys()) and not _SCENARIO_KEYS & data.keys():
             return "events"
     return "scenario"
