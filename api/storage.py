@@ -12,6 +12,8 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import sqlite3
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -183,11 +185,25 @@ def make_engine(url: str) -> Engine:
     def _sqlite_pragmas(connection: Any, _record: ConnectionPoolEntry) -> None:
         cursor = connection.cursor()
         if ":memory:" not in url:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _write_ahead_log(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return engine
+
+
+def _write_ahead_log(cursor: Any, patience_s: float = 30.0) -> None:
+    """Switch a SQLite file to WAL. The switch does not wait on the busy timeout: when servers
+    start together on a new file, one finds it locked for a moment, so it tries again."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class Store:
