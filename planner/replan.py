@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.calendar import TimeAxis
-from planner.connections import Journey, KeptContexts, Leg, SearchContext, context_for
+from planner.connections import Journey, KeptContexts, Leg, SearchContext, context_for, make_journey
 from planner.document import (
     Diff,
     LegChanges,
@@ -33,9 +33,10 @@ from planner.document import (
     SeminarMoved,
     read_document,
 )
-from planner.domain import Disruption, DisruptionKind, Mode, Scenario, SolverParams
+from planner.domain import Disruption, DisruptionKind, Mode, Scenario, SolverParams, event_zone
 from planner.heuristics import greedy_insertion
 from planner.network import TransportNetwork
+from planner.objective import scenario_coverage, scenario_max_coverage_points
 from planner.problem import OutOfTime, Stability, StartState, build_problem, legs_signature
 from planner.result import (
     Itinerary,
@@ -121,8 +122,6 @@ def _minute(axis: TimeAxis, text: str) -> int:
 
 def journey_of(ctx: SearchContext, legs: list[Leg]) -> Journey:
     """A connection made of given legs, measured like the search measures its own."""
-    from planner.connections import make_journey
-
     last = legs[-1]
     access = 0 if last.mode == Mode.DRIVE else ctx.terminal(last.to_place).access_min
     arrive = last.arrive + access
@@ -314,18 +313,12 @@ def _whole_trip(
     new_seminars = result.itinerary.seminars if result.itinerary else ()
     new_journeys = result.itinerary.journeys if result.itinerary else ()
     itinerary = Itinerary(done + tuple(new_seminars), frozen + tuple(new_journeys))
-    held = [s.city for s in itinerary.seminars]
-    regions = {r for s in scenario.seminars if s.city in held for r in scenario.regions_served(s)}
-    points = sum(r.weight for r in scenario.regions if r.id in regions) + sum(
-        s.weight for s in scenario.seminars if s.city in held
-    )
-    all_regions = {r for s in scenario.seminars for r in scenario.regions_served(s)}
+    points, regions = scenario_coverage(scenario, {s.city for s in itinerary.seminars})
     whole = dataclasses.replace(
         result,
         itinerary=itinerary if result.itinerary is not None or done or frozen else None,
         coverage_points=points,
-        max_coverage_points=sum(r.weight for r in scenario.regions if r.id in all_regions)
-        + sum(s.weight for s in scenario.seminars),
+        max_coverage_points=scenario_max_coverage_points(scenario),
         covered_regions=tuple(sorted(regions)),
     )
     return itinerary, whole
@@ -339,7 +332,6 @@ def _unique(events: tuple[Disruption, ...]) -> tuple[Disruption, ...]:
 
 
 def _announced_by(scenario: Scenario, axis: TimeAxis, event: Disruption, now_min: int) -> bool:
-    from planner.domain import event_zone
 
     return axis.minutes(event.announced_at, event_zone(scenario, event)) <= now_min
 
