@@ -37,7 +37,7 @@ from planner.check import check_plan  # noqa: E402
 from planner.connections import build_context  # noqa: E402
 from planner.heuristics import TooBig, exact_dp, greedy_insertion  # noqa: E402
 from planner.network import TransportNetwork  # noqa: E402
-from planner.objective import objective_of  # noqa: E402
+from planner.objective import max_coverage_points, objective_of  # noqa: E402
 from planner.problem import build_problem  # noqa: E402
 from planner.result import plan_json  # noqa: E402
 from planner.scenario import load_scenario  # noqa: E402
@@ -131,7 +131,7 @@ def measure(case: Case, time_limit: float, dp_max_states: int, run_dp: bool) -> 
         "cpsat_points": result.coverage_points,
         "cpsat_objective": cpsat_objective,
         "cpsat_valid": cpsat_valid,
-        "max_points": problem.max_coverage_points,
+        "max_points": max_coverage_points(problem),
         "slots": len(problem.slots),
         "arcs": len(problem.arcs),
         "arcs_all": len(problem.all_arcs),

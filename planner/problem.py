@@ -136,22 +136,6 @@ class Problem:
             return self.scenario.delegation.end_city
         return self.slot(node).city
 
-    def covered_regions(self, cities: set[str] | frozenset[str]) -> set[str]:
-        """The regions (not yet covered) that seminars in these cities cover."""
-        return {r for city in cities for r in self.city_regions.get(city, ())}
-
-    def coverage_points(self, cities: set[str] | frozenset[str]) -> int:
-        """Seminar weights of the cities plus the weights of the regions they serve (each once)."""
-        return sum(self.city_points.get(c, 0) for c in cities) + sum(
-            self.region_points[r] for r in self.covered_regions(cities)
-        )
-
-    @property
-    def max_coverage_points(self) -> int:
-        return sum(self.city_points.values()) + sum(
-            self.region_points[r] for r in {r for rs in self.city_regions.values() for r in rs}
-        )
-
 
 @dataclass(frozen=True)
 class StartState:
