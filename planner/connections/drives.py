@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 
 from planner.connections.context import SearchContext
@@ -134,23 +135,50 @@ def latest_drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int, arr
     if key in latest_starts:
         return latest_starts[key]
     w_start, w_end = edge.window
-    if w_start < w_end and ctx.steady[edge.origin] and not ctx.overlay.slowdowns.get(edge.road):
-        found = _latest_steady(ctx, edge, not_before, arrive_by)
-    else:
+    if not (w_start < w_end and ctx.steady[edge.origin]):
         found = _latest_drive_start(ctx, edge, not_before, arrive_by)
+    elif ctx.overlay.slowdowns.get(edge.road):
+        found = _latest_slowed_steady(ctx, edge, not_before, arrive_by)
+    else:
+        last = min(arrive_by, ctx.horizon_end) - edge.minutes
+        found = _latest_steady(ctx, edge, edge.minutes, not_before, last)
     latest_starts[key] = found
     return found
 
 
-def _latest_steady(ctx: SearchContext, edge: DriveEdge, not_before: int, arrive_by: int) -> int | None:
-    """``_latest_drive_start`` by plain arithmetic in the usual case: a window inside one day,
-    a zone that keeps its offset, a road without slowdowns (fixed length)."""
+def _latest_slowed_steady(ctx: SearchContext, edge: DriveEdge, not_before: int, arrive_by: int) -> int | None:
+    """``_latest_drive_start`` on a slowed road, piece by piece.
+
+    A drive's length depends on its start only through the slowdowns containing the start,
+    so it is fixed between two consecutive slowdown bounds: each such piece of starts is
+    searched by the steady arithmetic with that length, latest piece first. The answer is
+    the same as trying every minute, in a few steps per piece.
+    """
+    bounds = {b for interval, _ in ctx.overlay.slowdowns[edge.road] for b in (interval.start, interval.end)}
+    top = min(arrive_by, ctx.horizon_end)
+    if top <= not_before:
+        return None
+    cuts = sorted({not_before, top, *(b for b in bounds if not_before < b < top)}, reverse=True)
+    for upper, lower in itertools.pairwise(cuts):  # the starts in [lower, upper) share one length
+        minutes = drive_minutes(ctx, edge, lower)
+        last = min(upper - 1, top - minutes)
+        found = _latest_steady(ctx, edge, minutes, lower, last)
+        if found is not None:
+            return found
+    return None
+
+
+def _latest_steady(
+    ctx: SearchContext, edge: DriveEdge, minutes: int, not_before: int, last: int
+) -> int | None:
+    """The latest start in [not_before, last] of a drive of ``minutes`` the rules allow, by plain
+    arithmetic in the usual case: a window inside one day, a zone that keeps its offset, and a
+    length that does not change over those starts."""
     w_start, w_end = edge.window
-    minutes = edge.minutes
     if minutes > w_end - w_start:
         return None
     midnights = ctx.midnights[edge.origin]
-    start = min(arrive_by, ctx.horizon_end) - minutes
+    start = last
     while start >= not_before:
         index = bisect_right(midnights, start) - 1
         if index < 0 or index >= len(midnights) - 1:
