@@ -20,7 +20,7 @@ from api.docs import add_docs
 from api.jobs import SolverPool
 from api.pending import PendingBoard
 from api.ratelimit import RateLimits
-from api.routers import exports, health, pages, pictures, plans, scenarios, whatif
+from api.routers import exports, health, pages, pictures, plans, risk, scenarios, whatif
 from api.security import SecurityHeaders, Utf8Body
 from api.settings import Settings
 from api.storage import Store
@@ -96,15 +96,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = Store.from_url(settings.database_url)
         store.upgrade_schema()
         board = PendingBoard()
+        risk_board = PendingBoard()
+
+        def on_progress(token: str, phase: str, details: dict[str, Any]) -> None:
+            # A job's token is on one board only: versions being solved, or reliability reports.
+            board.progress(token, phase, details)
+            risk_board.progress(token, phase, details)
+
         pool = SolverPool(
             settings.solver_processes,
             settings.queue_depth,
-            on_progress=board.progress,
+            on_progress=on_progress,
             max_per_tenant=settings.max_solves_per_organisation,
         )
         pool.warm()
         app.state.services = Services(
-            settings, store, pool, Catalog(settings), configured_keys, board, RateLimits(settings)
+            settings, store, pool, Catalog(settings), configured_keys, board, RateLimits(settings), risk_board
         )
         try:
             yield
@@ -121,7 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     add_docs(app)
-    for module in (plans, exports, pictures, whatif, scenarios, health, pages):
+    for module in (plans, exports, pictures, whatif, risk, scenarios, health, pages):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

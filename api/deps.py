@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -28,6 +28,8 @@ class Services:
     configured_keys: dict[str, str]  # key -> organisation, from the environment
     board: PendingBoard  # versions being computed
     limits: RateLimits  # requests per key, per organisation, failed keys per address
+    # Reliability reports being computed (api.routers.risk), by plan and version.
+    risk_board: PendingBoard = field(default_factory=PendingBoard)
 
     def busy(self) -> HTTPException:
         """The answer to the PoolBusy being handled, with Retry-After: 429 when the caller's

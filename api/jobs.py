@@ -160,7 +160,7 @@ def plan_job(scenario_data: dict[str, Any], options: dict[str, Any], token: str 
     params = _params(scenario, options)
     progress = _reporter(token)
     problem, result = plan(scenario, params, network=network, progress=progress)
-    data = plan_json(scenario, problem.axis, result)
+    data = plan_json(scenario, problem.axis, result, network)  # with each leg's backup
     if progress:
         progress("checking", {})
     violations = [str(v) for v in check_plan(scenario, data)]
@@ -208,7 +208,16 @@ def replan_job(
         progress = _reporter(token)
         params = _params(scenario, options)
         new = replan(
-            scenario, previous, now, events, position, params, loaded.network, progress, loaded.contexts
+            scenario,
+            previous,
+            now,
+            events,
+            position,
+            params,
+            loaded.network,
+            progress,
+            loaded.contexts,
+            backups=True,  # the version a coordinator is given: each future leg with its backup
         )
     except ReplanError as error:
         field_name, _, message = str(error).partition(": ")
@@ -260,7 +269,8 @@ def whatif_job(
                         "events": [event.id for event in step.events],
                         "version": step.plan["version"],
                         "status": step.plan["status"],
-                        "changes": step.plan["diff"]["changes"],
+                        "changes": step.changes,
+                        "kept": step.kept,
                         "violations": [str(v) for v in step.violations],
                     }
                     for step in played.steps
@@ -270,6 +280,83 @@ def whatif_job(
         ],
     }
     return WhatIfOutcome(report, seconds=time.perf_counter() - began)
+
+
+@dataclass(frozen=True)
+class RiskOutcome:
+    report: dict[str, Any] | None = None
+    error: JobError | None = None
+    seconds: float = 0.0
+
+
+def risk_job(
+    scenario_data: dict[str, Any],
+    risk_data: dict[str, Any],
+    plan_data: dict[str, Any],
+    samples: int,
+    seed: int,
+    policy: str,
+    options: dict[str, Any],
+    token: str | None = None,
+    ray_address: str | None = None,
+) -> RiskOutcome:
+    """A plan's reliability report (planner.risk): its samples run here, one after the other
+    (this process is one of the pool's), or on the Ray cluster at ``ray_address`` (the service's
+    PLANNER_RISK_RAY_ADDRESS), with progress and running estimates after each."""
+    from planner.risk.replay import Outcome, Policy
+    from planner.risk.report import summarise
+    from planner.risk.runner import run_samples
+    from planner.scenario import risk_from_data
+
+    began = time.perf_counter()
+    try:
+        scenario = _load(scenario_data).scenario
+    except ScenarioError as error:
+        return RiskOutcome(error=_scenario_error(error, ("scenario",)))
+    try:
+        risk = risk_from_data(risk_data, "risk", {}, scenario)
+    except ScenarioError as error:
+        return RiskOutcome(error=_scenario_error(error, ("risk",)))
+    progress = _reporter(token)
+    tally = {"done": 0, "regions": 0, "all": 0}
+
+    def sampled(outcome: Outcome) -> None:
+        tally["done"] += 1
+        tally["regions"] += outcome.regions
+        tally["all"] += outcome.all_regions
+        if progress is not None:
+            done = tally["done"]
+            progress(
+                "sampling",
+                {
+                    "samples_done": done,
+                    "samples_total": samples,
+                    "regions_mean_so_far": round(tally["regions"] / done, 3),
+                    "p_all_regions_so_far": round(tally["all"] / done, 4),
+                },
+            )
+
+    params = _params(scenario, options)
+    if ray_address is None:
+        outcomes = run_samples(
+            scenario, risk, plan_data, samples, seed, Policy(policy), 1, params, on_sample=sampled
+        )
+    else:  # one actor per CPU of the cluster; the same outcomes as here (sample i: seed and i alone)
+        outcomes = run_samples(
+            scenario,
+            risk,
+            plan_data,
+            samples,
+            seed,
+            Policy(policy),
+            None,
+            params,
+            on_sample=sampled,
+            engine="ray",
+            address=ray_address,
+        )
+    report = summarise(scenario, plan_data, outcomes, seed, policy).to_json()
+    return RiskOutcome(report, seconds=time.perf_counter() - began)
 
 
 class PoolBusy(Exception):

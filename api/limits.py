@@ -20,6 +20,7 @@ VERSION_KIND = 20  # plan_versions.kind: planned, imported, replanned
 VERSION_NOW = 40  # plan_versions.now: an ISO 8601 moment with its offset
 EVENT_ID = 100  # plan_events.event_id
 EVENT_KIND = 40  # plan_events.kind
+RISK_POLICY = 10  # plan_risk_reports.policy: replan or follow
 
 # created_by is composed by KeyOwner.author: "ORGANISATION/LABEL (key ID)", or
 # "ORGANISATION/configured (configured key)" for a key from PLANNER_API_KEYS.

@@ -166,10 +166,14 @@ class ComparisonRow(BaseModel):
 class TimelineStep(BaseModel):
     at: str = Field(description="When the events were announced (local time with offset).")
     events: list[str] = Field(description="Ids of the events announced then.")
-    version: int = Field(description="The version this replan produced.")
+    version: int = Field(description="The version this replan produced, or the one that stands.")
     status: str = Field(description="Its solver status.")
     changes: int = Field(description="Changes against the version before.")
     violations: list[str] = Field(description="Checker findings (empty when the version is valid).")
+    kept: bool = Field(
+        default=False,
+        description="True when the events left the plan optimal and valid: no replan, the version stands.",
+    )
 
 
 class TimelineReport(BaseModel):

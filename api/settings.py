@@ -67,6 +67,20 @@ class Settings(BaseSettings):
         "beyond it, every request with a key from that address gets 429 (0: no limit).",
     )
 
+    risk_ray_address: str | None = Field(
+        default=None,
+        description="HOST:PORT of a Ray cluster's head node: reliability runs send their samples there "
+        "(one actor per CPU of the cluster). Unset: they run in the solver pool's process.",
+    )
+
+    @model_validator(mode="after")
+    def _ray_address_form(self) -> Settings:
+        from planner.risk.ray_engine import address_problem
+
+        if self.risk_ray_address is not None and (wrong := address_problem(self.risk_ray_address)):
+            raise ValueError(f"PLANNER_RISK_RAY_ADDRESS {wrong}")
+        return self
+
     @model_validator(mode="after")
     def _default_within_cap(self) -> Settings:
         if self.default_time_limit_s is not None and self.default_time_limit_s > self.max_time_limit_s:

@@ -104,6 +104,23 @@ class EventRow(Base):
     reported_by: Mapped[str] = mapped_column(String(limits.CREATED_BY))
 
 
+class RiskReportRow(Base):
+    """A reliability report of a version (planner.risk), as ``RiskReport.to_json`` gives it; a
+    version may have several (other seeds, sample counts or policies): the newest is the one shown."""
+
+    __tablename__ = "plan_risk_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    policy: Mapped[str] = mapped_column(String(limits.RISK_POLICY))
+    samples: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(limits.CREATED_BY))
+
+
 @dataclass(frozen=True)
 class KeyOwner:
     """Who a request speaks for."""
@@ -149,6 +166,18 @@ class VersionInfo:
     created_at: dt.datetime
     created_by: str
     events: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class RiskInfo:
+    plan_id: str
+    version: int
+    policy: str
+    samples: int
+    seed: int
+    report: dict[str, Any]
+    created_at: dt.datetime
+    created_by: str
 
 
 def hash_key(key: str) -> str:
@@ -439,6 +468,50 @@ class Store:
             return int(
                 session.scalar(select(func.max(VersionRow.number)).where(VersionRow.plan_id == plan_id)) or 0
             )
+
+    # --- reliability reports ------------------------------------------------------------
+
+    def add_risk_report(
+        self, owner: KeyOwner, plan_id: str, version: int, report: dict[str, Any]
+    ) -> RiskInfo:
+        """Store a reliability report of a stored version (its policy, samples and seed from it)."""
+        with Session(self.engine) as session, session.begin():
+            row = RiskReportRow(
+                plan_id=plan_id,
+                version=version,
+                policy=str(report["policy"]),
+                samples=int(report["samples"]),
+                seed=int(report["seed"]),
+                report=report,
+                created_at=_utc_now(),
+                created_by=owner.author,
+            )
+            session.add(row)
+            session.flush()
+            return self._risk_info(row)
+
+    def risk_report(self, plan_id: str, version: int) -> RiskInfo | None:
+        """The newest reliability report of a version, if any."""
+        with Session(self.engine) as session:
+            row = session.scalars(
+                select(RiskReportRow)
+                .where(RiskReportRow.plan_id == plan_id, RiskReportRow.version == version)
+                .order_by(RiskReportRow.id.desc())
+            ).first()
+            return self._risk_info(row) if row else None
+
+    @staticmethod
+    def _risk_info(row: RiskReportRow) -> RiskInfo:
+        return RiskInfo(
+            row.plan_id,
+            row.version,
+            row.policy,
+            row.samples,
+            row.seed,
+            row.report,
+            _utc(row.created_at),
+            row.created_by,
+        )
 
     @staticmethod
     def _events(session: Session, plan_id: str, number: int) -> tuple[dict[str, Any], ...]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.domain import FIRST_YEAR, LAST_YEAR, Scenario, SolverParams, trip_window
 from planner.risk.command import add_risk_command, run_risk
+from planner.risk.robust_command import add_robust_options, robust_document
 from planner.scenario import (
     ScenarioError,
     load_events,
@@ -64,6 +65,7 @@ def build_parser(more_commands: CommandAdder | None = None) -> argparse.Argument
     plan.add_argument("--out", type=Path, help="write the plan JSON here")
     _solver_options(plan)
     plan.add_argument("--json", action="store_true", help="print the plan JSON instead of a table")
+    add_robust_options(plan)
 
     check = commands.add_parser("check", help="verify a plan JSON against its scenario")
     check.add_argument("scenario", type=Path)
@@ -154,12 +156,21 @@ def _params(scenario: Scenario, args: argparse.Namespace) -> SolverParams:
 
 def _plan(args: argparse.Namespace) -> int:
     from planner.check import check_plan
+    from planner.network import TransportNetwork
     from planner.solve import plan
 
     scenario = load_scenario(args.scenario)
     params = _params(scenario, args)
-    problem, result = plan(scenario, params)
-    document = result.to_document(scenario, problem.axis)
+    trade_off = ""
+    if args.robust:
+        chosen = robust_document(args, scenario, params)
+        if isinstance(chosen, int):
+            return chosen
+        document, trade_off = chosen
+    else:
+        network = TransportNetwork.build(scenario)  # shared by the plan and its legs' backups
+        problem, result = plan(scenario, params, network=network)
+        document = result.to_document(scenario, problem.axis, network=network)
     data = document.to_json()
     violations = check_plan(scenario, data)
     if args.out:
@@ -169,12 +180,14 @@ def _plan(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(render_plan(scenario, document))
+        if trade_off:
+            print(f"\n{trade_off}")
         if args.out:
             print(f"\nPlan written to {args.out}")
     if violations:
         _report_rejection(violations)
         return 1
-    return 0 if result.itinerary is not None else 1
+    return 0 if document.status.value not in ("INFEASIBLE", "TIME_LIMIT") else 1  # no itinerary: 1
 
 
 def _report_rejection(violations: list[Violation]) -> None:
@@ -251,7 +264,7 @@ def _replan(args: argparse.Namespace) -> int:
         raise ScenarioError(problems)
     events = tuple(e for path in args.events for e in load_events(path, scenario).events)
     params = _params(scenario, args)
-    new = replan(scenario, previous, now, events, position=args.position, params=params)
+    new = replan(scenario, previous, now, events, position=args.position, params=params, backups=True)
     data = new.plan
     # The checker reads the raw JSON on purpose; the events in force are the document's.
     violations = check_plan(
@@ -328,6 +341,8 @@ def _whatif(args: argparse.Namespace) -> int:
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             for step in played.steps:
+                if step.kept:
+                    continue  # the version it kept is written by the step that made it, or is v1
                 path = args.out / f"{timeline.name}.v{step.plan['version']}.json"
                 path.write_text(json.dumps(step.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(format_table(comparison(first, runs)))
@@ -456,7 +471,9 @@ def render_plan(scenario: Scenario, document: PlanDocument) -> str:
 
 
 def _day_table(names: dict[str, str], document: PlanDocument) -> list[str]:
-    """Seminars and legs in time order, each day named on its first line."""
+    """Seminars and legs in time order, each day named on its first line; each leg's backup under it."""
+    from planner.backups import describe
+
     items: list[tuple[dt.datetime, str]] = []
     for seminar in document.seminars:
         items.append(
@@ -470,12 +487,14 @@ def _day_table(names: dict[str, str], document: PlanDocument) -> list[str]:
         depart = dt.datetime.fromisoformat(leg.depart)
         days = (dt.datetime.fromisoformat(leg.arrive).date() - depart.date()).days
         plus = f" (+{days}d)" if days else ""
+        # The backup on a line of its own under its leg, indented past the day column.
+        backup = f"\n{'':14}  if cancelled: {describe(leg.backup, names)}" if leg.backup else ""
         items.append(
             (
                 depart,
                 f"{_clock(leg.depart)} -> {_clock(leg.arrive)}{plus}  {leg.mode.value:<6} "
                 f"{leg.service:<12} {leg.from_} -> {leg.to}  "
-                f"({names[leg.from_city]} -> {names[leg.to_city]}, {leg.distance_km:.0f} km)",
+                f"({names[leg.from_city]} -> {names[leg.to_city]}, {leg.distance_km:.0f} km){backup}",
             )
         )
     items.sort(key=lambda item: item[0])

@@ -137,6 +137,31 @@ class LegMoves(PlanPart):
     arrive: LocalTime = _about("Arrival, local to the city it reaches.")
 
 
+class BackupLeg(PlanPart):
+    """A leg of a backup: where it goes and when, and which run (checked like any leg)."""
+
+    mode: Mode = _about("flight, train, bus or drive.")
+    service: str = _about("Service id (flight or train number), or road id for a drive.")
+    from_: str = _written_as_from("Terminal id boarded, or city id where a drive starts.")
+    to: str = _about("Terminal id left, or city id where a drive ends.")
+    from_city: str = _about("City id the leg leaves.")
+    to_city: str = _about("City id the leg reaches.")
+    depart: LocalTime = _about("Departure, local to the city it leaves.")
+    arrive: LocalTime = _about("Arrival, local to the city it reaches.")
+    run_date: IsoDate | None = _about("Date of the run's first departure (null for a drive).")
+
+
+class Backup(PlanPart):
+    """The best alternative if a leg is cancelled when it is due to depart (planner.backups)."""
+
+    legs: tuple[BackupLeg, ...] = _about("The alternative's legs (empty: no alternative, replan).")
+    to_city: str = _about("City id it reaches: the connection's destination.")
+    arrive: LocalTime | None = _about("When the delegation is in that city (centre), local; null if none.")
+    keeps_seminar: bool = _about("True when it arrives in time for the next seminar (or the trip's end).")
+    seminar_city: str | None = _about("City id of the next seminar (null when the connection ends the trip).")
+    note: str = _about("What it means for the plan, in words.")
+
+
 class LegOut(PlanPart):
     """One leg of the itinerary (the members of ``LegMoves`` and more, in the order written)."""
 
@@ -153,6 +178,8 @@ class LegOut(PlanPart):
     distance_km: Figure = _about("Distance travelled, km.")
     cost: Figure = _about("Price for the whole delegation, in the scenario's currency.")
     co2_kg: Figure = _about("kg CO2e for the whole delegation.")
+    # Absent, not null, without one: plans written before backups existed read and dump unchanged.
+    backup: Backup | None = _absent_when_none("The best alternative if this leg is cancelled.")
 
 
 class ConnectionOut(PlanPart):

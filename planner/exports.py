@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
+from planner.backups import describe
 from planner.document import (
     LegMoves,
     LegOut,
@@ -237,6 +238,9 @@ def _leg_item(places: _Places, calendar_id: str, leg: AnyLeg, where: str) -> _It
         if leg.cost:
             facts.append(f"{leg.cost:,.0f} {places.scenario.currency} for the delegation")
     lines.append(", ".join(facts) + ".")
+    if isinstance(leg, LegOut) and leg.backup is not None:
+        names = {city.id: city.name for city in places.scenario.cities}
+        lines.append(f"If cancelled: {describe(leg.backup, names)}.")
     return _Item(
         uid=_uid("leg", calendar_id, service_id, run_date.isoformat(), from_place, to_place),
         category=_MODE_NAMES[mode],

@@ -151,11 +151,15 @@ def replan(
     network: TransportNetwork | None = None,
     progress: ProgressHook | None = None,
     contexts: KeptContexts | None = None,
+    backups: bool = False,
 ) -> Replanned:
     """Replan from ``now`` given the events announced by then; the past stays as it was.
 
     ``contexts`` are the caller's search contexts of ``network`` (planner.connections.context_for):
-    given, replans under the same events reuse their connection searches.
+    given, replans under the same events reuse their connection searches. ``backups`` adds each
+    future leg's backup to the new version (planner.backups): the versions a coordinator is given
+    (``planner replan``, the HTTP service) have them; what-if and risk replays, which only measure
+    a version, skip their cost (about a tenth of a flagship replan).
     """
     if now.tzinfo is None:
         raise ReplanError("now: give the time with its UTC offset, e.g. 2016-01-21T21:40+05:00")
@@ -202,7 +206,7 @@ def replan(
         diff=diff,
         stability_points=result.stability_cost,
     )
-    return Replanned(whole, whole.to_document(scenario, axis, version))
+    return Replanned(whole, whole.to_document(scenario, axis, version, network if backups else None))
 
 
 def _check_start(

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.backups import with_backups
 from planner.calendar import TimeAxis
 from planner.connections import Journey, Leg
 from planner.document import (
@@ -41,6 +42,7 @@ from planner.document import (
     UncoveredReason,
 )
 from planner.domain import Disruption, Mode, Scenario
+from planner.network import TransportNetwork
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,15 @@ class Result:
         return max(0.0, (self.objective - self.bound) / abs(self.objective))
 
     def to_document(
-        self, scenario: Scenario, axis: TimeAxis, replanned: ReplannedVersion | None = None
+        self,
+        scenario: Scenario,
+        axis: TimeAxis,
+        replanned: ReplannedVersion | None = None,
+        network: TransportNetwork | None = None,
     ) -> PlanDocument:
-        """The plan document of this result (and, for a replan, what the new version states)."""
-        return plan_document(scenario, axis, self, replanned)
+        """The plan document of this result (and, for a replan, what the new version states);
+        given the network, each leg from ``now`` on gets its backup (planner.backups)."""
+        return plan_document(scenario, axis, self, replanned, network)
 
 
 def _co2_kg(scenario: Scenario, leg: Leg) -> float:
@@ -305,9 +312,14 @@ def _coverage(scenario: Scenario, result: Result) -> Coverage:
 
 
 def plan_document(
-    scenario: Scenario, axis: TimeAxis, result: Result, replanned: ReplannedVersion | None = None
+    scenario: Scenario,
+    axis: TimeAxis,
+    result: Result,
+    replanned: ReplannedVersion | None = None,
+    network: TransportNetwork | None = None,
 ) -> PlanDocument:
-    """The plan document of a result; a replan adds what only it knows (``replanned``)."""
+    """The plan document of a result; a replan adds what only it knows (``replanned``), and the
+    network, when given, a backup for each leg from ``now`` on."""
     itinerary = result.itinerary
     seminars, legs, connections = _itinerary_parts(scenario, axis, itinerary)
     document = PlanDocument(
@@ -336,12 +348,16 @@ def plan_document(
         ),
         warnings=result.warnings,
     )
-    if replanned is None:
-        return document
-    stated = {field.name: getattr(replanned, field.name) for field in dataclasses.fields(replanned)}
-    return document.model_copy(update=stated)
+    if replanned is not None:
+        stated = {field.name: getattr(replanned, field.name) for field in dataclasses.fields(replanned)}
+        document = document.model_copy(update=stated)
+    # Backups need the version's ``now`` and events, so they come after what a replan states.
+    return document if network is None else with_backups(scenario, network, document)
 
 
-def plan_json(scenario: Scenario, axis: TimeAxis, result: Result) -> dict[str, Any]:
-    """The plan as the JSON contract (a plain dict ready for json.dumps)."""
-    return result.to_document(scenario, axis).to_json()
+def plan_json(
+    scenario: Scenario, axis: TimeAxis, result: Result, network: TransportNetwork | None = None
+) -> dict[str, Any]:
+    """The plan as the JSON contract (a plain dict ready for json.dumps); with backups when the
+    network is given."""
+    return result.to_document(scenario, axis, network=network).to_json()

@@ -52,6 +52,7 @@ class Rule(StrEnum):
     TOTALS = "totals"
     LOCAL_TIMES = "local_times"
     FROZEN_PAST = "frozen_past"
+    BACKUP_LEGS = "backup_legs"
     PLAN_FORMAT = "plan_format"
 
 
@@ -136,6 +137,11 @@ RULES: dict[Rule, RuleInfo] = {
     Rule.FROZEN_PAST: RuleInfo(
         "A replan keeps what was done or under way before now, and starts where the delegation was reported.",
         (_P,),
+    ),
+    Rule.BACKUP_LEGS: RuleInfo(
+        "Each leg's backup is real: its legs run, avoid the cancelled run and chain to where the leg "
+        "was going, and it keeps the seminar only if it arrives in time.",
+        (_S, _R),
     ),
     Rule.PLAN_FORMAT: RuleInfo("The plan document has every field, of the right type.", (_R,)),
 }

@@ -9,7 +9,7 @@ from typing import Any
 
 from planner.check import Violation, check_plan
 from planner.connections import KeptContexts
-from planner.domain import Disruption, EventTimeline, Scenario, SolverParams, event_zone
+from planner.domain import Disruption, DisruptionKind, EventTimeline, Scenario, SolverParams, event_zone
 from planner.network import TransportNetwork
 from planner.replan import replan
 from planner.result import plan_json
@@ -18,12 +18,21 @@ from planner.solve import plan
 
 @dataclass
 class Step:
-    """One replan of a timeline: when, which events, what changed."""
+    """One announcement of a timeline: when, which events, and the version after it.
+
+    ``kept``: the plan was not touched by the events, so no replan was needed and ``plan`` is
+    the version that was current (see ``still_works``).
+    """
 
     at: str  # local time of the announcement, with offset
     events: list[Disruption]
     plan: dict[str, Any]
     violations: list[Violation]
+    kept: bool = False
+
+    @property
+    def changes(self) -> int:
+        return 0 if self.kept else int(self.plan["diff"]["changes"])
 
 
 @dataclass
@@ -71,14 +80,53 @@ def play(
         batch = list(group)
         known.extend(batch)
         now = axis.utc(moment)
-        new = replan(scenario, current, now, tuple(known), params=params, network=network, contexts=contexts)
-        violations = check_plan(scenario, new.plan, events=tuple(known), previous=current, now=now)
-        zone = event_zone(scenario, batch[0])
-        played.steps.append(Step(axis.iso(moment, zone), batch, new.plan, violations))
+        at = axis.iso(moment, event_zone(scenario, batch[0]))
+        if still_works(scenario, current, batch, tuple(known)):
+            played.steps.append(Step(at, batch, current, [], kept=True))
+        else:
+            new = replan(
+                scenario, current, now, tuple(known), params=params, network=network, contexts=contexts
+            )
+            violations = check_plan(scenario, new.plan, events=tuple(known), previous=current, now=now)
+            played.steps.append(Step(at, batch, new.plan, violations))
+            current = new.plan
         if on_step is not None:
             on_step(played.steps[-1])
-        current = new.plan
     return played
+
+
+def still_works(
+    scenario: Scenario, current: dict[str, Any], new: list[Disruption], known: tuple[Disruption, ...]
+) -> bool:
+    """Whether ``current`` stays the best plan after ``new`` events, with no replan needed.
+
+    True when the current version is OPTIMAL, the checker passes it under every event known so
+    far, and no new event is a delay. Closures, cancellations, slowdowns and unavailable cities only
+    take options away, so a plan that was optimal and still obeys every rule stays optimal, and
+    keeping it changes nothing (a replan ranks changes after coverage, and the kept plan has none).
+    A delay is different: a run leaving later is an option the plan never had, which might fit
+    better, so a delay is always replanned.
+    """
+    if current.get("status") != "OPTIMAL":
+        return False
+    if any(event.kind is DisruptionKind.SERVICE_DELAYED for event in new):
+        return False
+    return not check_plan(scenario, without_backups(current), events=known)
+
+
+def without_backups(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan without its legs' backups: advice of the version, made under the events it knew.
+
+    Whether a plan still works under later events is a question about its legs and seminars; a
+    backup those events spoil does not break the plan (the next version has backups of its own).
+    """
+    legs = plan.get("legs")
+    if not isinstance(legs, list) or not any(isinstance(leg, dict) and "backup" in leg for leg in legs):
+        return plan
+    stripped = [
+        {k: v for k, v in leg.items() if k != "backup"} if isinstance(leg, dict) else leg for leg in legs
+    ]
+    return {**plan, "legs": stripped}
 
 
 def summary_row(name: str, data: dict[str, Any], changes: int) -> dict[str, Any]:
@@ -115,6 +163,9 @@ def story(scenario: Scenario, played: Played) -> list[str]:
         for event in step.events:
             target = event.terminal or event.road or event.region or event.service or event.city
             lines.append(f"  {step.at}  {event.id}: {event.kind.value} {target} ({event.note or 'no note'})")
+        if step.kept:
+            lines.append(f"      plan unaffected: version {step.plan['version']} stands, no replan needed")
+            continue
         diff = step.plan["diff"]
         if diff["changes"] == 0:
             lines.append("      no change needed: the plan still works")
@@ -132,7 +183,7 @@ def story(scenario: Scenario, played: Played) -> list[str]:
 def comparison(first: dict[str, Any], runs: list[Played]) -> list[dict[str, Any]]:
     rows = [summary_row("undisrupted", first, 0)]
     for played in runs:
-        changes = sum(step.plan["diff"]["changes"] for step in played.steps)
+        changes = sum(step.changes for step in played.steps)
         rows.append(summary_row(played.timeline.name, played.final, changes))
     return rows
 

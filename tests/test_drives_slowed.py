@@ -27,7 +27,8 @@ def test_piecewise_latest_start_equals_the_minute_by_minute_search(seed):
         pieces = []
         for _ in range(rng.randint(1, 3)):  # overlapping slowdowns compound
             begin = rng.randrange(start, end - 600)
-            pieces.append((Interval(begin, begin + rng.randint(60, 36 * 60)), rng.choice([1.2, 1.5, 2.0, 3.0])))
+            factor = rng.choice([1.2, 1.5, 2.0, 3.0])
+            pieces.append((Interval(begin, begin + rng.randint(60, 36 * 60)), factor))
         slowdowns[road] = tuple(pieces)
         if rng.random() < 0.5:
             begin = rng.randrange(start, end - 600)

@@ -122,6 +122,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 
+from planner.check.backups import backup_legs
 from planner.check.basics import Violation
 from planner.check.context import Context, resolve
 from planner.check.figures import objective, region_coverage, totals
@@ -178,6 +179,7 @@ _BY_NAME: dict[str, Check] = {
         totals,
         local_times,
         frozen_past,
+        backup_legs,
         plan_format,
     )
 }

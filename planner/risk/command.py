@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,10 +36,45 @@ def add_risk_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
         default="replan",
         help="replan at each announcement (default), or follow the plan as it is",
     )
-    risk.add_argument("--workers", type=int, help="processes (default: this machine's cores)")
+    risk.add_argument(
+        "--workers",
+        type=int,
+        help="processes or Ray actors (default: this machine's cores; with --address, the cluster's CPUs)",
+    )
+    risk.add_argument(
+        "--engine",
+        choices=("pool", "ray"),
+        help="where samples run: a local process pool (default), or Ray (a local Ray runtime, or the "
+        "cluster of --address); needs the ray extra",
+    )
+    risk.add_argument(
+        "--address",
+        metavar="HOST:PORT",
+        help="join the running Ray cluster whose head is there (implies --engine ray)",
+    )
     risk.add_argument("--worst-out", type=Path, help="folder for the worst samples as what-if files")
     risk.add_argument("--worst", type=int, default=3, help="how many worst samples to write (default 3)")
     risk.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+    # --- Output options to come (e.g. --picture FILE) go here, above this line. ---
+
+
+def _engine(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The engine to use, or ("", why not) when the options ask for something that cannot run."""
+    from planner.risk.ray_engine import address_problem, ray_installed
+
+    engine: str = args.engine or ("ray" if args.address is not None else "pool")
+    if args.address is not None:
+        if engine != "ray":
+            return "", "--address joins a Ray cluster: use it with --engine ray (or alone)"
+        problem = address_problem(args.address)
+        if problem is not None:
+            return "", f"--address {problem}"
+    if engine == "ray" and not ray_installed():
+        return "", (
+            "--engine ray: Ray is not installed; install ray with pip install 'delegation-planner[ray]' "
+            "(or pip install 'ray>=2.9')"
+        )
+    return engine, None
 
 
 def _bad_numbers(args: argparse.Namespace) -> str | None:
@@ -70,6 +104,7 @@ def _progress(samples: int) -> Iterator[Callable[[], None]]:
 
 def run_risk(args: argparse.Namespace) -> int:
     """Exit 0 with the report, 1 if a replayed version fails the checker, 2 on bad input."""
+    from planner.risk.ray_engine import RayEngineError
     from planner.risk.replay import Policy
     from planner.risk.report import format_report, summarise, worst_timeline
     from planner.risk.runner import run_samples
@@ -78,6 +113,10 @@ def run_risk(args: argparse.Namespace) -> int:
     wrong = _bad_numbers(args)
     if wrong is not None:
         print(f"error: {wrong}", file=sys.stderr)
+        return 2
+    engine, why_not = _engine(args)
+    if why_not is not None:
+        print(f"error: {why_not}", file=sys.stderr)
         return 2
     scenario = load_scenario(args.scenario)
     risk_path: Path = args.risk_file or args.scenario.parent / "risk" / f"{args.scenario.stem}.yaml"
@@ -98,11 +137,24 @@ def run_risk(args: argparse.Namespace) -> int:
         )
         return 2
     policy = Policy(args.policy)
-    workers = args.workers or os.cpu_count() or 1
-    with _progress(args.samples) as advance:
-        outcomes = run_samples(
-            scenario, risk, plan, args.samples, args.seed, policy, workers, on_sample=lambda _: advance()
-        )
+    try:
+        with _progress(args.samples) as advance:
+            outcomes = run_samples(
+                scenario,
+                risk,
+                plan,
+                args.samples,
+                args.seed,
+                policy,
+                args.workers,  # None: the engine's default (this machine's cores, or the cluster's CPUs)
+                on_sample=lambda _: advance(),
+                engine=engine,
+                address=args.address,
+            )
+    except RayEngineError as error:
+        where = f"--address {error}" if args.address is not None else f"--engine ray: {error}"
+        print(f"error: {where}", file=sys.stderr)
+        return 2
     report = summarise(scenario, plan, outcomes, args.seed, policy.value, worst=args.worst)
     written: list[Path] = []
     if args.worst_out:

@@ -26,6 +26,7 @@ from typing import Any
 from planner.check import check_plan
 from planner.domain import Disruption, EventTimeline, Scenario, SolverParams
 from planner.network import TransportNetwork
+from planner.whatif import without_backups
 
 NO_ITINERARY = ("INFEASIBLE", "TIME_LIMIT")
 _ITEM = re.compile(r"^(legs|seminars|connections)\.(\d+)")
@@ -53,6 +54,8 @@ class Outcome:
     moved_cities: tuple[str, ...]  # seminar cities of the plan held at another time
     changes: int  # versions that changed anything (replan)
     violations: int  # checker violations of the versions made (must be 0)
+    # Legs an event itself broke (follow), or replaced by a replan: not those merely after a break.
+    broken_legs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -91,7 +94,7 @@ class Replayer:
 
         timeline = EventTimeline(name=f"sample-{index}", scenario=self.scenario.name, events=events)
         played = play(self.scenario, timeline, self.plan, self.params, network=self.network)
-        changes = sum(1 for step in played.steps if step.plan["diff"]["changes"])
+        changes = sum(1 for step in played.steps if step.changes)
         violations = sum(len(step.violations) for step in played.steps)
         return self._measure(index, events, played.final, changes=changes, violations=violations)
 
@@ -120,10 +123,12 @@ class Replayer:
             ),
             changes=changes,
             violations=violations,
+            broken_legs=tuple(label for leg in self.plan["legs"] if (label := _leg_label(leg)) not in kept),
         )
 
     def _follow(self, index: int, events: tuple[Disruption, ...]) -> Outcome:
-        violations = check_plan(self.scenario, self.plan, events=events)
+        # Backups are advice made before the events; whether the plan breaks is about its legs.
+        violations = check_plan(self.scenario, without_backups(self.plan), events=events)
         if not violations:
             return self._measure(index, events, self.plan, changes=0, violations=0)
         known = [b for v in violations if (b := self._instant(v.where)) is not None]
@@ -155,6 +160,9 @@ class Replayer:
             moved_cities=(),
             changes=0,
             violations=0,
+            broken_legs=tuple(
+                _leg_label(leg) for number, leg in enumerate(self.plan["legs"]) if number in broken_legs
+            ),
         )
 
     def _instant(self, where: str) -> dt.datetime | None:
@@ -185,9 +193,12 @@ def _leg_minutes(plan: dict[str, Any]) -> int:
     return sum(int(leg["minutes"]) for leg in plan["legs"])
 
 
-def _leg_label(leg: dict[str, Any]) -> str:
+def leg_label(leg: dict[str, Any]) -> str:
     """A leg as a coordinator names it: service, ends and departure."""
     return f"{leg['service']} {leg['from']}->{leg['to']} {leg['depart']}"
+
+
+_leg_label = leg_label  # the name the replay has always used
 
 
 def _renumbered(outcome: Outcome, index: int, events: tuple[Disruption, ...]) -> Outcome:

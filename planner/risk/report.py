@@ -59,6 +59,8 @@ class RiskReport:
     changes_mean: float
     violations: int
     worst: tuple[int, ...]  # sample indices, worst first
+    # (regions covered, samples that covered that many), fewest first; only counts that occurred.
+    regions_histogram: tuple[tuple[int, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,11 +129,15 @@ def summarise(
         extra_travel_hours_p90=percentile(hours, 0.9),
         extra_nights_mean=round(sum(nights) / n, 2),
         extra_nights_p90=percentile(nights, 0.9),
-        fragile_legs=tuple((label, count / n) for label, count in legs.most_common(FRAGILE_SHOWN)),
+        # Ties in label order: a Counter's own order follows set iteration, salted per process.
+        fragile_legs=tuple(
+            (label, count / n) for label, count in sorted(legs.items(), key=lambda kv: (-kv[1], kv[0]))
+        )[:FRAGILE_SHOWN],
         fragile_cities=tuple((c, lost[c] / n, moved[c] / n) for c in cities[:FRAGILE_SHOWN]),
         changes_mean=round(sum(o.changes for o in outcomes) / n, 2),
         violations=sum(o.violations for o in outcomes),
         worst=tuple(o.index for o in sorted(outcomes, key=severity)[:worst]),
+        regions_histogram=tuple(sorted(Counter(o.regions for o in outcomes).items())),
     )
 
 

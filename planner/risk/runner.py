@@ -1,8 +1,10 @@
-"""Run a risk model's samples here or in a local process pool; the outcomes are the same either way."""
+"""Run a risk model's samples here, in a local process pool or on Ray; the outcomes are the same
+whichever engine runs them (sample ``i`` is drawn from the seed and ``i`` alone)."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -40,17 +42,32 @@ def run_samples(
     samples: int,
     seed: int = 0,
     policy: Policy = Policy.REPLAN,
-    workers: int = 1,
+    workers: int | None = 1,
     params: SolverParams | None = None,
     on_sample: Callable[[Outcome], None] | None = None,
+    engine: str = "pool",
+    address: str | None = None,
 ) -> list[Outcome]:
-    """Outcomes of samples 0..samples-1, in index order, with ``workers`` processes (1: here).
+    """Outcomes of samples 0..samples-1, in index order.
+
+    ``engine`` "pool": ``workers`` local processes (1: here; None: this machine's cores). The pool
+    uses the ``spawn`` start method (no state of this process is inherited, so a sample cannot
+    depend on what ran before it here) and is shut down, its processes reaped, on return.
+    ``engine`` "ray": ``workers`` Ray actors on a local Ray runtime started for the run, or on the
+    cluster whose head is at ``address`` (``HOST:PORT``); see :mod:`planner.risk.ray_engine`.
 
     ``on_sample`` is told of each outcome as it is collected (for progress displays).
-
-    The pool uses the ``spawn`` start method (no state of this process is inherited, so a sample
-    cannot depend on what ran before it here) and is shut down, its processes reaped, on return.
     """
+    if engine == "ray":
+        from planner.risk.ray_engine import run_on_ray
+
+        return run_on_ray(scenario, risk, plan, samples, seed, policy, workers, params, on_sample, address)
+    if engine != "pool":
+        raise ValueError(f"unknown engine {engine!r}: use 'pool' or 'ray'")
+    if address is not None:
+        raise ValueError("an address is a Ray cluster's: use engine 'ray' with it")
+    if workers is None:
+        workers = os.cpu_count() or 1
     indices = range(samples)
     if workers <= 1:
         trials = trials_of(scenario, risk)
