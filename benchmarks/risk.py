@@ -1,12 +1,15 @@
 """Monte Carlo replay of the flagship plan under its winter risk model, with 1 and 2 workers.
 
     .venv/bin/python benchmarks/risk.py [--samples 20] [--follow-samples 200] [--seed 0]
+        [--engine pool|ray] [--address HOST:PORT]
 
 Plans the flagship once (not timed), then runs the samples of `planner risk` for each policy with
-one worker (in this process) and with a pool of two (spawned processes, each building the network
-once), checks that both give the same outcomes, and writes the throughput (samples/s), the scaling
-ratio and the reliability figures to benchmarks/risk-results.md with the CPU model and a
-calibration figure of this run.
+one worker (in this process) and with two workers of the engine: a pool of two (spawned
+processes, each building the network once), or with `--engine ray` two Ray actors (each building
+the network once) on a local Ray runtime started for the run (its start is timed too) or on the
+cluster at `--address`; checks that both give the same outcomes, and writes the throughput
+(samples/s), the scaling ratio and the reliability figures to benchmarks/risk-results.md (or
+`--out`) with the CPU model and a calibration figure of this run.
 """
 
 from __future__ import annotations
@@ -32,9 +35,17 @@ SCENARIO = ROOT / "scenarios" / "kazakhstan-winter-2016.yaml"
 RISK = ROOT / "scenarios" / "risk" / "kazakhstan-winter-2016.yaml"
 
 
-def timed(workers: int, samples: int, policy: Policy, **given: object) -> tuple[list[Outcome], float]:
+def timed(
+    workers: int, samples: int, policy: Policy, engine: str = "pool", **given: object
+) -> tuple[list[Outcome], float]:
     started = time.perf_counter()
-    outcomes = run_samples(samples=samples, policy=policy, workers=workers, **given)  # type: ignore[arg-type]
+    outcomes = run_samples(
+        samples=samples,
+        policy=policy,
+        workers=workers,
+        engine=engine,
+        **given,  # type: ignore[arg-type]
+    )
     return outcomes, time.perf_counter() - started
 
 
@@ -55,22 +66,35 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20, help="samples of the replan policy")
     parser.add_argument("--follow-samples", type=int, default=200, help="samples of the follow policy")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--engine", choices=("pool", "ray"), default="pool", help="the engine of the two-worker runs"
+    )
+    parser.add_argument("--address", help="with --engine ray: the Ray cluster's head, HOST:PORT")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "risk-results.md")
     args = parser.parse_args()
+    if args.address is not None and args.engine != "ray":
+        parser.error("--address needs --engine ray")
     machine = describe()
     scenario = load_scenario(SCENARIO)
     risk = load_risk(RISK, scenario)
     plan = baseline(scenario)
     given = {"scenario": scenario, "risk": risk, "plan": plan, "seed": args.seed}
+    two_workers = {"engine": args.engine} | ({"address": args.address} if args.address else {})
+    where = {
+        "pool": "the two spawned processes",
+        "ray": "a local Ray runtime and its two actors" if not args.address else "two actors on the cluster",
+    }[args.engine]
     lines = [
         "# Winter risk: Monte Carlo replay of the flagship plan",
         "",
         f"Machine: {machine}.",
         f"The flagship's plan ({len(plan['seminars'])} cities) under "
         "`scenarios/risk/kazakhstan-winter-2016.yaml`,",
-        f"seed {args.seed}. Wall time of `run_samples` from the loaded scenario; 2 workers include starting",
-        "the two spawned processes and building the network in each. Outcomes with 1 and 2 workers are",
-        "identical (asserted). Extra h: hours on legs against the plan's (negative when cities are dropped).",
+        f"seed {args.seed}, 2 workers on the {args.engine} engine.",
+        "Wall time of `run_samples` from the loaded scenario; 2 workers include starting",
+        f"{where} and building the network in each.",
+        "Outcomes with 1 and 2 workers are identical (asserted). Extra h: hours on legs against the plan's",
+        "(negative when cities are dropped).",
         "",
         "| policy | samples | 1 worker s | samples/s | 2 workers s | samples/s | ratio | regions (95 %) | "
         "P(all 16) | P(back) | extra h mean / p90 |",
@@ -79,7 +103,7 @@ def main() -> None:
     for policy, samples in ((Policy.FOLLOW, args.follow_samples), (Policy.REPLAN, args.samples)):
         one_outcomes, one = timed(1, samples, policy, **given)
         print(f"{policy.value}: 1 worker {one:.1f} s", file=sys.stderr)
-        two_outcomes, two = timed(2, samples, policy, **given)
+        two_outcomes, two = timed(2, samples, policy, **two_workers, **given)
         print(f"{policy.value}: 2 workers {two:.1f} s", file=sys.stderr)
         assert one_outcomes == two_outcomes, "1 and 2 workers disagree"
         assert all(o.violations == 0 for o in one_outcomes)
