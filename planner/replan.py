@@ -37,7 +37,14 @@ from planner.domain import Disruption, DisruptionKind, Mode, Scenario, SolverPar
 from planner.heuristics import greedy_insertion
 from planner.network import TransportNetwork
 from planner.objective import scenario_coverage, scenario_max_coverage_points
-from planner.problem import OutOfTime, Stability, StartState, build_problem, legs_signature
+from planner.problem import (
+    OutOfTime,
+    Stability,
+    StartState,
+    build_problem,
+    journey_still_usable,
+    legs_signature,
+)
 from planner.result import (
     Itinerary,
     ReplannedVersion,
@@ -179,10 +186,18 @@ def replan(
     if progress:
         progress("connections", {})
     ctx = context_for(network, announced, {} if contexts is None else contexts)
-    done, frozen_journeys = _frozen_past(ctx, trip, now_min, previous_overlay)
-    start = _start_state(scenario, axis, ctx, trip, done, frozen_journeys, now_min, position)
-    stability = _stability(scenario, ctx, trip, now_min)
-    problem, result = _solve_the_rest(scenario, network, ctx, start, stability, params, started, progress)
+    # A reported position says where the delegation is: then no connection is taken as under way.
+    under_way = _set_off_and_still_running(ctx, trip, now_min) if position is None else set()
+    while True:
+        done, frozen_journeys = _frozen_past(ctx, trip, now_min, previous_overlay, under_way)
+        start = _start_state(scenario, axis, ctx, trip, done, frozen_journeys, now_min, position)
+        stability = _stability(scenario, ctx, trip, now_min, under_way)
+        problem, result = _solve_the_rest(scenario, network, ctx, start, stability, params, started, progress)
+        if result.itinerary is not None or not under_way:
+            break
+        # Going on with the connection leads to no plan: plan as if the delegation turned back
+        # at now instead (from the city it set off from, as before it left).
+        under_way = set()
     itinerary, whole = _whole_trip(scenario, result, done, frozen_journeys)
     if progress:
         progress("explaining", {})
@@ -229,15 +244,22 @@ def _check_start(
 
 
 def _frozen_past(
-    ctx: SearchContext, trip: PlannedTrip, now_min: int, previous_overlay: Any
+    ctx: SearchContext,
+    trip: PlannedTrip,
+    now_min: int,
+    previous_overlay: Any,
+    under_way: set[int],
 ) -> tuple[tuple[SeminarVisit, ...], tuple[Journey, ...]]:
     """Seminars that started and connections that departed before ``now``, kept as they were
-    (a leg under way lands later if a delay announced since says so)."""
+    (a leg under way lands later if a delay announced since says so).
+
+    The legs ``under_way`` (``_set_off_and_still_running``) are kept too, departed or not.
+    """
     overlay = ctx.overlay
     done = tuple(s for s in trip.seminars if s.start < now_min)
-    frozen_legs: list[Leg] = []
-    for leg in trip.legs:
-        if leg.depart >= now_min:
+    frozen_legs: dict[int, Leg] = {}
+    for number, leg in enumerate(trip.legs):
+        if leg.depart >= now_min and number not in under_way:
             continue
         if leg.run_date is not None:
             extra = overlay.delays.get((leg.service, leg.run_date), 0) - previous_overlay.delays.get(
@@ -245,22 +267,45 @@ def _frozen_past(
             )
             if extra:
                 leg = dataclasses.replace(leg, arrive=leg.arrive + extra)
-        frozen_legs.append(leg)
+        frozen_legs[number] = leg
     frozen_journeys = []
     for indices in trip.connections:
-        legs = [frozen_legs[i] for i in indices if i < len(trip.legs) and trip.legs[i].depart < now_min]
+        legs = [frozen_legs[i] for i in indices if i in frozen_legs]
         if legs:
             frozen_journeys.append(journey_of(ctx, legs))
     return done, tuple(frozen_journeys)
 
 
-def _stability(scenario: Scenario, ctx: SearchContext, trip: PlannedTrip, now_min: int) -> Stability:
-    """What the new plan is measured against: the previous plan's future."""
+def _set_off_and_still_running(ctx: SearchContext, trip: PlannedTrip, now_min: int) -> set[int]:
+    """Indices of the legs of connections left before ``now`` and not yet over, when every leg
+    of the connection still runs as planned under the events now known.
+
+    Such a connection is kept whole: the delegation is at the airport or between two flights, and
+    only the connection's own rest takes it on from there. Rebuilding it from the city centre at
+    ``now`` would add access and check-in times the delegation no longer needs, and could miss
+    the flight it is about to board (a replan would then find no plan where the plan still works).
+    """
+    kept: set[int] = set()
+    for indices in trip.connections:
+        legs = [trip.legs[i] for i in indices if i < len(trip.legs)]
+        if not legs or legs[-1].depart < now_min:
+            continue  # nothing left to board: its legs are past anyway
+        journey = journey_of(ctx, legs)
+        if journey.leave < now_min and journey_still_usable(ctx, journey):
+            kept.update(indices)
+    return kept
+
+
+def _stability(
+    scenario: Scenario, ctx: SearchContext, trip: PlannedTrip, now_min: int, under_way: set[int]
+) -> Stability:
+    """What the new plan is measured against: the previous plan's future (a connection kept
+    whole as under way is part of the past)."""
     future_seminars = {s.city: s.start for s in trip.seminars if s.start >= now_min}
     future_connections = []
     for indices in trip.connections:
         legs = [trip.legs[i] for i in indices]
-        if legs and legs[0].depart >= now_min:
+        if legs and legs[0].depart >= now_min and not under_way.issuperset(indices):
             future_connections.append(journey_of(ctx, legs))
     return Stability(
         seminar_start=future_seminars,

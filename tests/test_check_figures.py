@@ -261,9 +261,9 @@ def headwind() -> Disruption:
 REPLANS: dict[str, tuple[str, Callable[[Plan], tuple[Disruption, ...]], str | None]] = {
     "moved": (BEFORE_DEPARTURE, lambda first: (karaganda_away(),), None),
     "airport closed": (BEFORE_DEPARTURE, lambda first: (akx_closed(first),), None),
-    # Between the two legs of the Karaganda -> Aktobe connection: its drive is frozen, the
-    # flight from Astana is a new connection (a change, though the same flight).
-    "connection split by now": ("2016-01-19T21:00+06:00", lambda first: (), None),
+    # Between the two legs of the Karaganda -> Aktobe connection: the delegation set off on it
+    # and both legs still run, so it is kept whole, as past (not split at now).
+    "connection under way": ("2016-01-19T21:00+06:00", lambda first: (), None),
     "on board a delayed flight": ("2016-01-20T07:10+06:00", lambda first: (headwind(),), None),
     "reported position": ("2016-01-19T12:00+06:00", lambda first: (), "astana"),
 }
@@ -290,18 +290,18 @@ def test_replans_pass_with_their_stability_figures(steppe, replans, name):
 
 
 def test_stability_points_as_documented(replans):
-    """Moving Karaganda costs move_seminar (10) and nothing else; a new connection between two
-    cities costs change_connection (2) even on the same flight."""
+    """Moving Karaganda costs move_seminar (10) and nothing else; a connection under way at now
+    is kept whole and costs nothing."""
     moved, _ = replans["moved"]
     assert [m["city"] for m in moved["diff"]["seminars"]["moved"]] == ["karaganda"]
     assert moved["stability_points"] == 10
-    split, _ = replans["connection split by now"]
-    assert split["diff"]["changes"] == 0 and split["stability_points"] == 2
+    under_way, _ = replans["connection under way"]
+    assert under_way["diff"]["changes"] == 0 and under_way["stability_points"] == 0
 
 
 def test_a_replans_secondary_points_count_only_what_it_planned(steppe, first, replans):
-    """After now only the flights remain to plan: the whole trip's secondary cost is wrong."""
-    new, context = replans["connection split by now"]
+    """After now only what is left to plan counts: the whole trip's secondary cost is wrong."""
+    new, context = replans["connection under way"]
     assert new["coverage"]["secondary_points"] < first["coverage"]["secondary_points"]
     data = copy.deepcopy(new)
     data["coverage"]["secondary_points"] = first["coverage"]["secondary_points"]
@@ -365,3 +365,13 @@ def test_a_replan_adding_a_city(steppe):
     data = copy.deepcopy(new)
     data["diff"]["seminars"]["added"] = []
     assert found(steppe, data, previous=previous, now=now) == {("stability", "diff.seminars.added")}
+
+
+def test_a_connection_under_way_at_now_is_kept_whole(first, replans):
+    """Now falls between its drive and its flight: the version keeps the connection as it was
+    (same legs, one connection), rather than rebuilding the flight from Astana's centre."""
+    under_way, _ = replans["connection under way"]
+    assert [(c["from_city"], c["to_city"], c["legs"]) for c in under_way["connections"]] == [
+        (c["from_city"], c["to_city"], c["legs"]) for c in first["connections"]
+    ]
+    assert under_way["totals"]["travel_hours"] == first["totals"]["travel_hours"]

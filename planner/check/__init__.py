@@ -75,7 +75,7 @@ The objective and its figures (``objective``), judged with the weights of
   leg's as the plan states it where that is within the ``totals`` tolerance of the fare
   or road money recomputed here, else the recomputed one); the sum divided by 60 and
   rounded to 0.01. A replanned version (one stating ``now``) counts only what it
-  planned: the connections whose first leg departs at or after its ``now``. The
+  planned: the connections it leaves for at or after its ``now``. The
   connections' own ``travel_min`` and ``night_min`` are judged under
   ``connection_times`` and ``totals``.
 - INFEASIBLE and TIME_LIMIT (no plan), and a document without an ``objective`` key, are

@@ -207,12 +207,12 @@ def _connection_cost(ctx: Context, conn: Connection, legs: list[Leg]) -> int:
 
 
 def _secondary(ctx: Context) -> int:
-    """The secondary cost (1/60 points) of the connections whose first leg departs from ``since``."""
+    """The secondary cost (1/60 points) of the connections the delegation sets off on from ``since``
+    (those it left for before then, under way or done, are the past the version did not plan)."""
     total = 0
     for conn in ctx.connections:
         legs = ctx.legs_of(conn)
-        first = legs[0].depart if legs else conn.leave
-        if ctx.since is None or first >= ctx.since:
+        if ctx.since is None or conn.leave >= ctx.since:
             total += _connection_cost(ctx, conn, legs)
     return total
 
