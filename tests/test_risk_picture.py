@@ -95,3 +95,22 @@ def test_the_picture_is_the_same_for_the_same_report(
 ) -> None:
     scenario, plan, report = three_cities
     assert risk_svg(scenario, plan, report) == risk_svg(scenario, plan, report)
+
+
+def test_planner_risk_draws_the_report_with_picture(tmp_path, capsys):
+    from planner.cli import main
+    from tests.conftest import SCENARIOS
+
+    three = SCENARIOS / "three-cities.yaml"
+    plan_path = tmp_path / "plan.json"
+    assert main(["plan", str(three), "--out", str(plan_path)]) == 0
+    picture = tmp_path / "out" / "risk.svg"
+    args = ["risk", str(three), str(plan_path), "--samples", "20", "--policy", "follow", "--workers", "1"]
+    assert main([*args, "--picture", str(picture)]) == 0
+    assert f"Picture written to {picture}" in capsys.readouterr().out
+    root = ET.fromstring(picture.read_text("utf-8"))
+    assert root.tag.endswith("svg")
+    wrong = tmp_path / "risk.png"
+    assert main([*args, "--picture", str(wrong)]) == 2
+    err = capsys.readouterr().err
+    assert "--picture" in err and "Traceback" not in err and not wrong.exists()

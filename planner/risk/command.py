@@ -55,7 +55,12 @@ def add_risk_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     risk.add_argument("--worst-out", type=Path, help="folder for the worst samples as what-if files")
     risk.add_argument("--worst", type=int, default=3, help="how many worst samples to write (default 3)")
     risk.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
-    # --- Output options to come (e.g. --picture FILE) go here, above this line. ---
+    risk.add_argument(
+        "--picture",
+        type=Path,
+        metavar="FILE.svg",
+        help="draw the report: regions covered over the samples, fragile legs on the map (SVG)",
+    )
 
 
 def _engine(args: argparse.Namespace) -> tuple[str, str | None]:
@@ -111,6 +116,8 @@ def run_risk(args: argparse.Namespace) -> int:
     from planner.scenario import ScenarioError, load_plan, load_risk, load_scenario, plan_problems
 
     wrong = _bad_numbers(args)
+    if wrong is None and args.picture is not None and args.picture.suffix.lower() != ".svg":
+        wrong = f"--picture {args.picture}: the picture is SVG; give a file name ending in .svg"
     if wrong is not None:
         print(f"error: {wrong}", file=sys.stderr)
         return 2
@@ -168,10 +175,17 @@ def run_risk(args: argparse.Namespace) -> int:
                     worst_timeline(scenario, risk.name, outcome, args.seed, policy.value), "utf-8"
                 )
                 written.append(path)
+    if args.picture:
+        from planner.pictures.reliability import risk_svg
+
+        args.picture.parent.mkdir(parents=True, exist_ok=True)
+        args.picture.write_text(risk_svg(scenario, plan, report), encoding="utf-8")
     if args.json:
         print(json.dumps(report.to_json() | {"worst_files": [str(p) for p in written]}, indent=2))
     else:
         print(format_report(report, {c.id: c.name for c in scenario.cities}))
         for path in written:
             print(f"Worst sample written to {path}")
+        if args.picture:
+            print(f"Picture written to {args.picture}")
     return 1 if report.violations else 0
