@@ -12,6 +12,11 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from planner.domain import Scenario
+    from planner.risk.replay import Outcome
 
 MAX_SAMPLES = 100_000
 MAX_WORKERS = 256
@@ -111,7 +116,7 @@ def run_risk(args: argparse.Namespace) -> int:
     """Exit 0 with the report, 1 if a replayed version fails the checker, 2 on bad input."""
     from planner.risk.ray_engine import RayEngineError
     from planner.risk.replay import Policy
-    from planner.risk.report import format_report, summarise, worst_timeline
+    from planner.risk.report import format_report, summarise
     from planner.risk.runner import run_samples
     from planner.scenario import ScenarioError, load_plan, load_risk, load_scenario, plan_problems
 
@@ -163,18 +168,7 @@ def run_risk(args: argparse.Namespace) -> int:
         print(f"error: {where}", file=sys.stderr)
         return 2
     report = summarise(scenario, plan, outcomes, args.seed, policy.value, worst=args.worst)
-    written: list[Path] = []
-    if args.worst_out:
-        args.worst_out.mkdir(parents=True, exist_ok=True)
-        by_index = {o.index: o for o in outcomes}
-        for index in report.worst:
-            outcome = by_index[index]
-            if outcome.events:  # a sample without events is the plan itself: nothing to replay
-                path = args.worst_out / f"{risk.name}-seed{args.seed}-sample{index}.yaml"
-                path.write_text(
-                    worst_timeline(scenario, risk.name, outcome, args.seed, policy.value), "utf-8"
-                )
-                written.append(path)
+    written = _write_worst(args, scenario, risk.name, outcomes, report.worst, policy.value)
     if args.picture:
         from planner.pictures.reliability import risk_svg
 
@@ -189,3 +183,28 @@ def run_risk(args: argparse.Namespace) -> int:
         if args.picture:
             print(f"Picture written to {args.picture}")
     return 1 if report.violations else 0
+
+
+def _write_worst(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    risk_name: str,
+    outcomes: list[Outcome],
+    worst: tuple[int, ...],
+    policy: str,
+) -> list[Path]:
+    """The worst samples as what-if files in ``--worst-out`` (none without it)."""
+    from planner.risk.report import worst_timeline
+
+    written: list[Path] = []
+    if not args.worst_out:
+        return written
+    args.worst_out.mkdir(parents=True, exist_ok=True)
+    by_index = {o.index: o for o in outcomes}
+    for index in worst:
+        outcome = by_index[index]
+        if outcome.events:  # a sample without events is the plan itself: nothing to replay
+            path = args.worst_out / f"{risk_name}-seed{args.seed}-sample{index}.yaml"
+            path.write_text(worst_timeline(scenario, risk_name, outcome, args.seed, policy), "utf-8")
+            written.append(path)
+    return written
