@@ -28,6 +28,7 @@ from typing import Any
 from planner.connections import KeptContexts
 from planner.domain import Scenario, SolverParams
 from planner.network import TransportNetwork
+from planner.processes import end_with_parent
 from planner.scenario import ScenarioError, events_from_data, scenario_from_data
 
 _NETWORKS_KEPT = 8
@@ -38,28 +39,7 @@ _progress_queue: Any = None
 def _install_progress_queue(queue: Any, server_pid: int) -> None:
     global _progress_queue
     _progress_queue = queue
-    _end_with_parent(server_pid)
-
-
-def _end_with_parent(server_pid: int) -> None:
-    """A solver process ends when the server that started it is gone, even after kill -9.
-
-    A watchdog thread, not the kernel's parent-death signal: that one fires when the
-    *thread* that started the process ends, and the pool starts processes from whichever
-    thread submits work. The server's pid comes from the server itself: a process still
-    starting when the server dies would otherwise read its new parent (init) as the one
-    to watch, and never end.
-    """
-    if os.getppid() != server_pid:
-        os._exit(0)
-
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != server_pid:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+    end_with_parent(server_pid)  # a solver process ends with the server, even after kill -9
 
 
 def _reporter(token: str | None) -> Callable[[str, dict[str, Any]], None] | None:

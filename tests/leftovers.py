@@ -35,7 +35,7 @@ def _stat(pid: str) -> tuple[str, int] | None:
     return fields[0], int(fields[1])
 
 
-def _command(pid: str) -> str:
+def command_line(pid: str) -> str:
     try:
         return (Path("/proc") / pid / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
@@ -56,7 +56,7 @@ def tagged(session: str) -> dict[int, str]:
         stat = _stat(entry.name)
         if stat is None or stat[0] == "Z":
             continue
-        command = _command(entry.name)
+        command = command_line(entry.name)
         if stat[1] == me and any(helper in command for helper in OWN_HELPERS):
             continue
         found[int(entry.name)] = command
@@ -78,3 +78,16 @@ def reap(pids: dict[int, str]) -> None:
     for pid in pids:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    return [
+        int(entry) for entry in os.listdir("/proc") if entry.isdigit() and (_stat(entry) or ("", 0))[1] == pid
+    ]
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for init, which may not reap it)."""
+    stat = _stat(str(pid))
+    return stat is not None and stat[0] != "Z"

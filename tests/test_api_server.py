@@ -25,6 +25,7 @@ from tests.api_support import (
     database_url,
     running_server,
 )
+from tests.leftovers import children_of, running
 
 
 def create_key(database: Path, organisation: str) -> str:
@@ -121,29 +122,6 @@ def test_coordinator_flow_races_and_restart(tmp_path: Path) -> None:
         assert latest["version"] == 2
 
 
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is ``pid`` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (an orphan's zombie waits for init, which may not reap it)."""
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 def test_solver_processes_end_with_the_server(tmp_path: Path, stop: signal.Signals) -> None:
     """kill -9 of the server, or the SIGTERM of a service manager, leaves none of its solver
@@ -151,11 +129,11 @@ def test_solver_processes_end_with_the_server(tmp_path: Path, stop: signal.Signa
     started: list[subprocess.Popen[str]] = []
     with running_server(tmp_path / "planner.sqlite", started=started) as _base:
         server = started[0]
-        children = _children(server.pid)
+        children = children_of(server.pid)
         assert len(children) >= 2, children  # the solver pool, warmed at start
         server.send_signal(stop)
         assert server.wait(timeout=60) is not None
         deadline = time.monotonic() + 30
-        while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        while any(running(pid) for pid in children) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not [pid for pid in children if _running(pid)]
+        assert not [pid for pid in children if running(pid)]

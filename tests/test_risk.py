@@ -397,3 +397,41 @@ def test_a_replan_that_changes_nothing_costs_no_extra_hours(steppe_plan):
         0,
     )
     assert outcome.disrupted_legs == () and outcome.lost_cities == () and outcome.all_regions and outcome.back
+
+
+def test_the_pool_of_planner_risk_ends_with_it_even_after_kill_9(tmp_path):
+    """kill -9 of `planner risk` while its two workers replay samples leaves neither behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.leftovers import children_of, command_line, running
+
+    plan_path = tmp_path / "plan.json"
+    assert main(["plan", str(THREE), "--out", str(plan_path)]) == 0
+    command = [sys.executable, "-m", "planner.cli", "risk", str(THREE), str(plan_path)]
+    risk = subprocess.Popen(
+        [*command, "--samples", "100000", "--workers", "2", "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        workers: list[int] = []
+        while time.monotonic() < deadline:
+            workers = [pid for pid in children_of(risk.pid) if "spawn_main" in command_line(str(pid))]
+            if len(workers) == 2:
+                break
+            time.sleep(0.2)
+        assert len(workers) == 2, "the pool's two workers never started"
+        risk.send_signal(signal.SIGKILL)
+        risk.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in workers if running(pid)]
+    finally:
+        if risk.poll() is None:
+            risk.kill()
+            risk.wait()

@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from planner.domain import Scenario, SolverParams
+from planner.processes import end_with_parent
 from planner.risk.model import RiskModel
 from planner.risk.replay import Outcome, Policy, Replayer
 from planner.risk.sampling import Trials, draw, trials_of
@@ -19,6 +20,7 @@ _WORKER: tuple[Trials, Replayer] | None = None
 
 
 def _start_worker(
+    parent_pid: int,
     scenario: Scenario,
     risk: RiskModel,
     plan: dict[str, Any],
@@ -26,6 +28,7 @@ def _start_worker(
     params: SolverParams | None,
 ) -> None:
     global _WORKER
+    end_with_parent(parent_pid)  # a killed `planner risk` leaves no worker behind
     _WORKER = (trials_of(scenario, risk), Replayer(scenario, plan, policy, params))
 
 
@@ -78,7 +81,7 @@ def run_samples(
         max_workers=workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(scenario, risk, plan, policy, params),
+        initargs=(os.getpid(), scenario, risk, plan, policy, params),
     ) as pool:
         chunk = max(1, samples // (workers * 4))
         return _collected(pool.map(_run_one, [seed] * samples, indices, chunksize=chunk), on_sample)
