@@ -162,18 +162,10 @@ class Backup(PlanPart):
     note: str = _about("What it means for the plan, in words.")
 
 
-class LegOut(PlanPart):
-    """One leg of the itinerary (the members of ``LegMoves`` and more, in the order written)."""
+class LegOut(BackupLeg):
+    """One leg of the itinerary: a backup's leg and its figures (the members of ``LegMoves`` and
+    more, in the order written)."""
 
-    mode: Mode = _about("flight, train, bus or drive.")
-    service: str = _about("Service id (flight or train number), or road id for a drive.")
-    from_: str = _written_as_from("Terminal id boarded, or city id where a drive starts.")
-    to: str = _about("Terminal id left, or city id where a drive ends.")
-    from_city: str = _about("City id the leg leaves.")
-    to_city: str = _about("City id the leg reaches.")
-    depart: LocalTime = _about("Departure, local to the city it leaves.")
-    arrive: LocalTime = _about("Arrival, local to the city it reaches.")
-    run_date: IsoDate | None = _about("Date of the run's first departure (null for a drive).")
     minutes: int = _about("Minutes from departure to arrival.")
     distance_km: Figure = _about("Distance travelled, km.")
     cost: Figure = _about("Price for the whole delegation, in the scenario's currency.")

@@ -78,6 +78,20 @@ def _end_with_pytest() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def run_ray_driver(command: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A Ray driver in a session of its own that the kernel ends when pytest dies."""
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        start_new_session=True,
+        preexec_fn=_end_with_pytest,
+    )
+
+
 def ray_environment(tag: str, temp: Path, token: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -206,16 +220,7 @@ def test_ray_actors_give_the_outcomes_of_the_pool_and_of_one_process(cluster, th
     out = tmp_path / "outcomes.pickle"
     command = [sys.executable, "-c", DRIVER, cluster.address, str(plan_path), str(out), str(SEED)]
     counts = [str(SAMPLES[Policy.REPLAN]), str(SAMPLES[Policy.FOLLOW]), str(THREE), str(RISK)]
-    done = subprocess.run(
-        command + counts,
-        cwd=ROOT,
-        env=cluster.environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        start_new_session=True,
-        preexec_fn=_end_with_pytest,
-    )
+    done = run_ray_driver(command + counts, cluster.environment)
     assert done.returncode == 0, done.stderr
     on_ray = pickle.loads(out.read_bytes())
     for policy, samples in SAMPLES.items():
@@ -238,16 +243,8 @@ def test_cli_on_a_local_ray_runtime_reports_as_the_pool_and_leaves_no_process(ra
     pooled = json.loads(capsys.readouterr().out)
     tag = secrets.token_hex(8)
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "api.cli", *args, "--engine", "ray"],
-            cwd=ROOT,
-            env=ray_environment(tag, ray_home, token),
-            capture_output=True,
-            text=True,
-            timeout=600,
-            start_new_session=True,
-            preexec_fn=_end_with_pytest,
-        )
+        command = [sys.executable, "-m", "api.cli", *args, "--engine", "ray"]
+        done = run_ray_driver(command, ray_environment(tag, ray_home, token))
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout) == pooled  # standard output is the report alone
         assert pooled["samples"] == 8 and pooled["violations"] == 0
@@ -328,25 +325,8 @@ def test_the_service_risk_job_on_the_cluster_reports_as_in_its_own_process(clust
 
     _, _, plan, plan_path = three
     out = tmp_path / "report.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            SERVICE_DRIVER,
-            cluster.address,
-            str(plan_path),
-            str(out),
-            str(THREE),
-            str(RISK),
-        ],
-        cwd=ROOT,
-        env=cluster.environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        start_new_session=True,
-        preexec_fn=_end_with_pytest,
-    )
+    command = [sys.executable, "-c", SERVICE_DRIVER, cluster.address, str(plan_path), str(out)]
+    done = run_ray_driver([*command, str(THREE), str(RISK)], cluster.environment)
     assert done.returncode == 0, done.stderr
     on_ray = json.loads(out.read_text("utf-8"))
     scenario_data = yaml.safe_load(THREE.read_text("utf-8"))
