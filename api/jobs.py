@@ -25,7 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.connections import KeptContexts
+from planner.connections import KeptContexts, SlotMemo
 from planner.domain import Scenario, SolverParams
 from planner.network import TransportNetwork
 from planner.processes import end_with_parent
@@ -60,10 +60,12 @@ def _reporter(token: str | None) -> Callable[[str, dict[str, Any]], None] | None
 class _Loaded:
     """A scenario this worker has loaded: its network, and the search contexts compiled on it,
     owned by the worker (not the network), so that replans of any plan of the scenario under
-    the same events reuse the connection searches."""
+    the same events reuse the connection searches; ``memo`` reuses the searches of leave slots
+    that other events do not touch (planner.connections.memo)."""
 
     scenario: Scenario
     network: TransportNetwork
+    memo: SlotMemo
     contexts: KeptContexts = field(default_factory=dict)
 
 
@@ -99,7 +101,8 @@ def _load(data: dict[str, Any]) -> _Loaded:
         _networks.move_to_end(key)
         return _networks[key]
     scenario = scenario_from_data(data, "scenario")
-    entry = _Loaded(scenario, TransportNetwork.build(scenario))
+    network = TransportNetwork.build(scenario)
+    entry = _Loaded(scenario, network, SlotMemo(network))
     _networks[key] = entry
     while len(_networks) > _NETWORKS_KEPT:
         _networks.popitem(last=False)
@@ -198,6 +201,7 @@ def replan_job(
             progress,
             loaded.contexts,
             backups=True,  # the version a coordinator is given: each future leg with its backup
+            memo=loaded.memo,
         )
     except ReplanError as error:
         field_name, _, message = str(error).partition(": ")

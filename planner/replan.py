@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.calendar import TimeAxis
-from planner.connections import Journey, KeptContexts, Leg, SearchContext, context_for, make_journey
+from planner.connections import (
+    Journey,
+    KeptContexts,
+    Leg,
+    SearchContext,
+    SlotMemo,
+    context_for,
+    make_journey,
+)
 from planner.document import (
     Diff,
     LegChanges,
@@ -159,6 +167,7 @@ def replan(
     progress: ProgressHook | None = None,
     contexts: KeptContexts | None = None,
     backups: bool = False,
+    memo: SlotMemo | None = None,
 ) -> Replanned:
     """Replan from ``now`` given the events announced by then; the past stays as it was.
 
@@ -166,7 +175,9 @@ def replan(
     given, replans under the same events reuse their connection searches. ``backups`` adds each
     future leg's backup to the new version (planner.backups): the versions a coordinator is given
     (``planner replan``, the HTTP service) have them; what-if and risk replays, which only measure
-    a version, skip their cost (about a tenth of a flagship replan).
+    a version, skip their cost (about a tenth of a flagship replan). ``memo`` (of ``network``)
+    reuses the searches of leave slots that the events do not touch from earlier replans under
+    other events (planner.connections.memo); the plan is the same with or without it.
     """
     if now.tzinfo is None:
         raise ReplanError("now: give the time with its UTC offset, e.g. 2016-01-21T21:40+05:00")
@@ -185,7 +196,7 @@ def replan(
 
     if progress:
         progress("connections", {})
-    ctx = context_for(network, announced, {} if contexts is None else contexts)
+    ctx = context_for(network, announced, {} if contexts is None else contexts, memo)
     # A reported position says where the delegation is: then no connection is taken as under way.
     under_way = _set_off_and_still_running(ctx, trip, now_min) if position is None else set()
     while True:

@@ -8,7 +8,7 @@ from itertools import groupby
 from typing import Any
 
 from planner.check import Violation, check_plan
-from planner.connections import KeptContexts
+from planner.connections import KeptContexts, SlotMemo
 from planner.domain import Disruption, DisruptionKind, EventTimeline, Scenario, SolverParams, event_zone
 from planner.network import TransportNetwork
 from planner.replan import replan
@@ -60,10 +60,12 @@ def play(
     params: SolverParams | None = None,
     network: TransportNetwork | None = None,
     on_step: Callable[[Step], None] | None = None,
+    memo: SlotMemo | None = None,
 ) -> Played:
     """Replan at each announcement time from where the current plan has the delegation.
 
-    ``on_step`` is told of each replan as it is done (for progress displays).
+    ``on_step`` is told of each replan as it is done (for progress displays). ``memo`` (of
+    ``network``) carries slot searches over from other timelines (the risk replay's samples).
     """
     network = network or TransportNetwork.build(scenario)
     contexts: KeptContexts = {}  # each replan of the timeline reuses the searches under known events
@@ -85,7 +87,14 @@ def play(
             played.steps.append(Step(at, batch, current, [], kept=True))
         else:
             new = replan(
-                scenario, current, now, tuple(known), params=params, network=network, contexts=contexts
+                scenario,
+                current,
+                now,
+                tuple(known),
+                params=params,
+                network=network,
+                contexts=contexts,
+                memo=memo,
             )
             violations = check_plan(scenario, new.plan, events=tuple(known), previous=current, now=now)
             played.steps.append(Step(at, batch, new.plan, violations))

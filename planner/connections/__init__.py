@@ -34,6 +34,7 @@ from planner.connections.context import CONTEXTS_KEPT, KeptContexts, SearchConte
 from planner.connections.drives import drive_fits, drive_minutes, drive_start, latest_drive_start
 from planner.connections.journeys import journeys_from, leave_time, make_journey, pareto
 from planner.connections.leave_times import departure_leave_times, drive_leave_times, latest_drive_leave_times
+from planner.connections.memo import SlotMemo
 from planner.connections.model import DriveEdge, Journey, Key, Leg, LegSpec, RawPath, RideEdge
 from planner.connections.search import Label, Labels, earliest_arrival, pareto_search
 
@@ -51,6 +52,7 @@ __all__ = [
     "RideEdge",
     "SearchCache",
     "SearchContext",
+    "SlotMemo",
     "build_context",
     "context_for",
     "departure_leave_times",

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from planner.connections.cache import SearchCache
+from planner.connections.memo import SlotMemo
 from planner.connections.model import DriveEdge, RideEdge
 from planner.domain import Disruption, Terminal, TravelRules
 from planner.network import Overlay, Run, TransportNetwork
@@ -37,6 +38,8 @@ class SearchContext:
     terminal_city: dict[str, str] = field(default_factory=dict)
     # What the searches remember; it belongs to this context alone (its keys are edge ids).
     cache: SearchCache = field(default_factory=SearchCache, repr=False, compare=False)
+    # Slot searches remembered across event sets (planner.connections.memo), if the caller keeps them.
+    memo: SlotMemo | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.cache.serve()
@@ -258,7 +261,10 @@ class SearchContext:
 
 
 def build_context(
-    network: TransportNetwork, overlay: Overlay | None = None, cache: SearchCache | None = None
+    network: TransportNetwork,
+    overlay: Overlay | None = None,
+    cache: SearchCache | None = None,
+    memo: SlotMemo | None = None,
 ) -> SearchContext:
     """Compile the network for search under the scenario's rules and an overlay of closures.
 
@@ -282,6 +288,7 @@ def build_context(
         horizon_end=horizon_end,
         home_city=delegation.start_city,
         cache=SearchCache() if cache is None else cache,
+        memo=memo,
     )
 
 
@@ -292,7 +299,10 @@ KeptContexts = dict[tuple[str, ...], SearchContext]
 
 
 def context_for(
-    network: TransportNetwork, events: tuple[Disruption, ...], kept: KeptContexts
+    network: TransportNetwork,
+    events: tuple[Disruption, ...],
+    kept: KeptContexts,
+    memo: SlotMemo | None = None,
 ) -> SearchContext:
     """The network compiled under these events, reused while the same events are in force.
 
@@ -300,13 +310,16 @@ def context_for(
     what-if run one per timeline), not the network, which stays a plain description of the
     scenario. At most CONTEXTS_KEPT are kept, each keeping its searches, so a service
     replanning many plans of a scenario after one closure compiles the network and runs each
-    search once.
+    search once. ``memo`` (of the same network), given, also reuses the searches of slots the
+    events do not touch from contexts under other events.
     """
     contexts = kept
     key = tuple(sorted(event.model_dump_json() for event in events))
     context = contexts.pop(key, None)
     if context is None:
-        context = build_context(network, network.overlay(events), SearchCache(keep_searches=True))
+        if memo is not None and memo.network is not network:
+            raise ValueError("the slot memo belongs to another network")
+        context = build_context(network, network.overlay(events), SearchCache(keep_searches=True), memo)
     contexts[key] = context  # most recently used last
     while len(contexts) > CONTEXTS_KEPT:
         contexts.pop(next(iter(contexts)))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from planner.connections.context import SearchContext
 from planner.connections.drives import drive_minutes
+from planner.connections.memo import SlotFound
 from planner.connections.model import Journey, Leg, LegSpec, RawPath, RideEdge
 from planner.connections.search import Labels, pareto_search, path_specs, postpone_drives
 from planner.domain import Mode
@@ -82,36 +83,76 @@ def journeys_from(
     leave_times = set(leave_times)
     found: dict[str, dict[tuple[object, ...], Journey]] = {}
     # Searches from neighbouring leave times mostly find the same paths. A path seen
-    # before (same edges, same runs or drive starts) gives the same journey and the
-    # same verdict, since leave times only grow, so it is skipped before the costly
-    # part: building legs, postponing drives, counting night minutes.
-    seen: set[RawPath] = set()
-    max_day = ctx.rules.max_travel_min_per_day
-    keep, kept = ctx.cache.keep_searches, ctx.cache.journeys
+    # before (same edges, same runs or drive starts) gives the same journey, so its legs
+    # are built once: building legs, postponing drives, counting night minutes is the
+    # costly part.
+    built: dict[RawPath, tuple[tuple[tuple[str, int], ...], Journey]] = {}
+    memo = ctx.memo
     ordered = sorted(leave_times | set(first_drives))
     for leave_at, leave_before in zip(ordered, [*ordered[1:], None], strict=True):
         only = None if leave_at in leave_times else first_drives[leave_at]
-        labels, paths = _paths_at(ctx, origin, leave_at, leave_before, only)
-        for destination, raw, arrive, index in paths:
-            if raw in seen:
-                continue
-            seen.add(raw)
+        output = None
+        if memo is not None:
+            slot = (origin, leave_at, leave_before, _drive_keys(ctx, only))
+            output = memo.recall(ctx, slot)
+        if output is None:
+            labels, output = _slot_output(ctx, origin, leave_at, leave_before, only, built)
+            if memo is not None:
+                memo.remember(ctx, slot, labels, output)
+        for destination in output.destinations:
+            found.setdefault(destination, {})
+        for destination, signature, journey in output.connections:
+            found[destination].setdefault(signature, journey)  # the first found of equal legs
+    return {dest: pareto(list(js.values())) for dest, js in found.items()}
+
+
+def _drive_keys(ctx: SearchContext, only: frozenset[int] | None) -> frozenset[tuple[str, str, str]] | None:
+    """Drives named by edge id (this context's) as (road, origin, destination), for any context."""
+    if only is None:
+        return None
+    return frozenset((e.road, e.origin, e.destination) for e in map(ctx.drive_by_id.__getitem__, only))
+
+
+def _slot_output(
+    ctx: SearchContext,
+    origin: str,
+    leave_at: int,
+    leave_before: int | None,
+    only: frozenset[int] | None,
+    built: dict[RawPath, tuple[tuple[tuple[str, int], ...], Journey]],
+) -> tuple[Labels, SlotFound]:
+    """The search of one slot: the cities it reached, and the connection of every path it keeps
+    at a city centre that can be in a plan, in the search's order, with its signature (services
+    and departures, roads and starts)."""
+    keep, kept = ctx.cache.keep_searches, ctx.cache.journeys
+    max_day = ctx.rules.max_travel_min_per_day
+    by_signature: dict[tuple[str, tuple[tuple[str, int], ...]], Journey] = {}
+    labels, paths = _paths_at(ctx, origin, leave_at, leave_before, only)
+    destinations: dict[str, None] = {}
+    connections = []
+    for destination, raw, arrive, index in paths:
+        destinations[destination] = None
+        known = built.get(raw)
+        if known is None:
             signature, specs = _legs_of(ctx, origin, labels, raw, index)
-            known = found.setdefault(destination, {})
-            if signature in known:
-                continue
-            journey = kept.get((origin, raw)) if keep else None
+            # The same legs (a signature) reached by another path make the same connection.
+            journey = by_signature.get((destination, signature))
+            if journey is None and keep:
+                journey = kept.get((origin, raw))
             if journey is None:
                 legs = [_leg(ctx, spec) for spec in specs]
                 journey = make_journey(ctx, origin, destination, legs, arrive)
                 if keep:
                     kept[(origin, raw)] = journey
-            # A connection that alone travels more than the limit on some home day can be
-            # in no plan (rule 22); nothing else bounds its length.
-            if journey.leave < leave_at or any(m > max_day for _, m in journey.day_minutes):
-                continue
-            known[signature] = journey
-    return {dest: pareto(list(js.values())) for dest, js in found.items()}
+            by_signature[(destination, signature)] = journey
+            known = built[raw] = (signature, journey)
+        journey = known[1]
+        # A connection leaving before its slot is found again by the slot it leaves in; one that
+        # alone travels more than the limit on some home day can be in no plan (rule 22).
+        if journey.leave < leave_at or any(m > max_day for _, m in journey.day_minutes):
+            continue
+        connections.append((destination, known[0], journey))
+    return labels, SlotFound(tuple(destinations), tuple(connections))
 
 
 def _paths_at(

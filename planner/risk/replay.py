@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from planner.check import check_plan
+from planner.connections import SlotMemo
 from planner.domain import Disruption, EventTimeline, Scenario, SolverParams
 from planner.network import TransportNetwork
 from planner.whatif import without_backups
@@ -71,6 +72,8 @@ class Replayer:
     def __post_init__(self) -> None:
         if self.network is None:
             self.network = TransportNetwork.build(self.scenario)
+        # Slot searches the samples' events do not touch are made once for all samples.
+        self.memo = SlotMemo(self.network)
         # Replays are deterministic: a timeline seen before has the same outcome.
         self._seen: dict[tuple[str, ...], Outcome] = {}
         # "All regions" are the regions the plan covers: what the trip was planned to achieve.
@@ -93,7 +96,7 @@ class Replayer:
         from planner.whatif import play
 
         timeline = EventTimeline(name=f"sample-{index}", scenario=self.scenario.name, events=events)
-        played = play(self.scenario, timeline, self.plan, self.params, network=self.network)
+        played = play(self.scenario, timeline, self.plan, self.params, network=self.network, memo=self.memo)
         changes = sum(1 for step in played.steps if step.changes)
         violations = sum(len(step.violations) for step in played.steps)
         return self._measure(index, events, played.final, changes=changes, violations=violations)
