@@ -56,9 +56,11 @@ def run_json(code: str, *args: str) -> dict[str, float | str | int]:
     return result
 
 
-def describe() -> str:
-    """One line: CPU model, cores, Python, and the calibration figure of this run."""
+def describe(calibration: float | None = None) -> str:
+    """One line: CPU model, cores, Python, and the calibration figure of this run (measured here
+    unless the caller measured it)."""
+    figure = calibration_s() if calibration is None else calibration
     return (
         f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"calibration {calibration_s():.3f} s"
+        f"calibration {figure:.3f} s"
     )

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from machine import describe
+from machine import calibration_s, describe
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,7 +74,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.address is not None and args.engine != "ray":
         parser.error("--address needs --engine ray")
-    machine = describe()
+    calibration = calibration_s()
+    machine = describe(calibration)
     scenario = load_scenario(SCENARIO)
     risk = load_risk(RISK, scenario)
     plan = baseline(scenario)
@@ -100,6 +101,7 @@ def main() -> None:
         "P(all 16) | P(back) | extra h mean / p90 |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    replan_two = 0.0
     for policy, samples in ((Policy.FOLLOW, args.follow_samples), (Policy.REPLAN, args.samples)):
         one_outcomes, one = timed(1, samples, policy, **given)
         print(f"{policy.value}: 1 worker {one:.1f} s", file=sys.stderr)
@@ -109,9 +111,19 @@ def main() -> None:
         assert all(o.violations == 0 for o in one_outcomes)
         report = summarise(scenario, plan, one_outcomes, args.seed, policy.value)
         lines.append(row(policy, samples, one, two, report))
+        if policy is Policy.REPLAN:
+            replan_two = two
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    # The target: 200 replanning samples in under 2 minutes on 2 cores, scaled to this run's samples.
+    target_s = 120 * args.samples / 200
     lines += [
         "",
+        f"Target: {args.samples} replanning samples on 2 workers in under {target_s:.0f} s "
+        f"({target_s / calibration:.0f} calibrations); measured {replan_two:.1f} s "
+        f"({replan_two / calibration:.0f} calibrations, {replan_two / target_s:.2f} of the target): "
+        f"{'met' if replan_two < target_s else 'not met'}.",
+        f"Run by hand as `cd benchmarks && ../.venv/bin/python risk.py --samples {args.samples} "
+        f"--follow-samples {args.follow_samples}`.",
         f"Load average at the end (1, 5, 15 min): {load}: other work on the machine shares its cores.",
     ]
     text = "\n".join(lines) + "\n"

@@ -14,6 +14,8 @@ import random
 import pytest
 
 from planner.connections import (
+    Journey,
+    SearchContext,
     SlotMemo,
     build_context,
     departure_leave_times,
@@ -83,11 +85,11 @@ def _events(scenario: Scenario, rng: random.Random) -> tuple[Disruption, ...]:
     return tuple(events)
 
 
-def _connections(ctx, network: TransportNetwork) -> dict:  # type: ignore[no-untyped-def]
+def _connections(ctx: SearchContext, network: TransportNetwork) -> dict[str, dict[str, list[Journey]]]:
     scenario = network.scenario
     begin, end = trip_window(scenario)
     first, last = network.axis.minutes(begin), network.axis.minutes(end)
-    found = {}
+    found: dict[str, dict[str, list[Journey]]] = {}
     for city in scenario.cities:
         times = {
             first,

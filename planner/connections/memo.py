@@ -180,8 +180,8 @@ def footprint_of(ctx: SearchContext, base: _Base, labels: Labels) -> Footprint:
     cities: dict[str, list[int]] = {}
     terminals: dict[str, list[int]] = {}
     latest = 0
-    for time, *_, key, _leave, _chain in labels.entries:
-        kind, place = key
+    for time, *_, where, _leave, _chain in labels.entries:
+        kind, place = where
         span = (cities if kind == "city" else terminals).setdefault(place, [time, time])
         if time < span[0]:
             span[0] = time

@@ -73,7 +73,7 @@ class Replayer:
         if self.network is None:
             self.network = TransportNetwork.build(self.scenario)
         # Slot searches the samples' events do not touch are made once for all samples.
-        self.memo = SlotMemo(self.network)
+        self.memo: SlotMemo | None = SlotMemo(self.network)
         # Replays are deterministic: a timeline seen before has the same outcome.
         self._seen: dict[tuple[str, ...], Outcome] = {}
         # "All regions" are the regions the plan covers: what the trip was planned to achieve.
