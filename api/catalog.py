@@ -97,6 +97,12 @@ class Catalog:
                     ["scenario", *first.path], "; ".join(str(p) for p in error.problems)
                 ) from None
             name = scenario.name
+        if scenario.teams:
+            # The service stores and replans one team's plans; team plans are `planner plan`'s.
+            raise field_error(
+                ["scenario_name"] if choice.scenario_name is not None else ["scenario", "teams"],
+                "a scenario with teams is planned with `planner plan`; this service plans one team",
+            )
         self._within_limits(scenario)
         name_loc: list[str | int] = (
             ["scenario_name"] if choice.scenario_name is not None else ["scenario", "name"]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.domain import FIRST_YEAR, LAST_YEAR, Scenario, SolverParams, trip_window
+from planner.inputs.problems import TEAM_PLAN_FORMAT
 from planner.risk.command import add_risk_command, run_risk
 from planner.risk.robust_command import add_robust_options, robust_document
 from planner.scenario import (
@@ -97,6 +98,12 @@ def build_parser(more_commands: CommandAdder | None = None) -> argparse.Argument
     export.add_argument("--geojson", type=Path, help="write the GeoJSON file here")
     export.add_argument("--map", type=Path, help="draw the route map here (.svg or .png)")
     export.add_argument("--timeline", type=Path, help="draw the day-by-day timeline here (.svg or .png)")
+    export.add_argument(
+        "--members-ics",
+        type=Path,
+        metavar="DIR",
+        help="a team plan: write one calendar per member into DIR (MEMBER.ics)",
+    )
     return parser
 
 
@@ -161,6 +168,10 @@ def _plan(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     params = _params(scenario, args)
+    if scenario.teams:
+        from planner.team_report import plan_teams_command
+
+        return plan_teams_command(args, scenario, params, _report_rejection)
     trade_off = ""
     if args.robust:
         chosen = robust_document(args, scenario, params)
@@ -179,6 +190,8 @@ def _plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
+        from planner.plan_report import render_plan
+
         print(render_plan(scenario, document))
         if trade_off:
             print(f"\n{trade_off}")
@@ -204,13 +217,23 @@ def _check(args: argparse.Namespace) -> int:
     if data is None:
         return 2
     events = tuple(e for path in args.events for e in load_events(path, scenario).events)
-    violations = check_plan(scenario, data, events=events)
+    if data.get("format") == TEAM_PLAN_FORMAT:
+        from planner.check.teams import check_team_plan
+
+        if events:
+            print("--events: a team plan is checked without events", file=sys.stderr)
+            return 2
+        violations = check_team_plan(scenario, data)
+        seminars = len(data["coverage"]["cities"])
+    else:
+        violations = check_plan(scenario, data, events=events)
+        seminars = len(data.get("seminars", []))
     if violations:
         print(f"{args.plan}: INVALID, {len(violations)} violation(s):")
         for violation in violations:
             print(f"  [{violation.rule}] {violation.where}: {violation.message}")
         return 1
-    print(f"{args.plan}: valid plan for {scenario.name!r} ({len(data.get('seminars', []))} seminars)")
+    print(f"{args.plan}: valid plan for {scenario.name!r} ({seminars} seminars)")
     return 0
 
 
@@ -259,6 +282,14 @@ def _replan(args: argparse.Namespace) -> int:
     previous = _read_plan(args.plan)
     if previous is None:
         return 2
+    if scenario.teams:
+        from planner.team_report import replan_teams_command
+
+        events = tuple(e for path in args.events for e in load_events(path, scenario).events)
+        params = _params(scenario, args)
+        return replan_teams_command(
+            args, scenario, params, previous, events, now, _report_rejection, render_diff
+        )
     problems = plan_problems(scenario, previous, str(args.plan), rules=False)
     if problems:
         raise ScenarioError(problems)
@@ -270,6 +301,8 @@ def _replan(args: argparse.Namespace) -> int:
     violations = check_plan(
         scenario, data, events=new.document.events, previous=previous, now=now, position=args.position
     )
+    from planner.plan_report import render_plan
+
     print(render_plan(scenario, new.document))
     print(render_diff(scenario, new.document))
     if args.out:
@@ -318,6 +351,10 @@ def _whatif(args: argparse.Namespace) -> int:
     if not timelines:
         print("error: no event timelines for this scenario", file=sys.stderr)
         return 2
+    if scenario.teams:
+        from planner.team_report import whatif_teams_command
+
+        return whatif_teams_command(args, scenario, params, timelines)
     # One solve for the undisrupted plan, then one replan per announcement moment.
     steps = 1 + sum(len({str(e.announced_at) for e in t.events}) for t in timelines)
     progress = _progress_bar()
@@ -396,6 +433,11 @@ def _export(args: argparse.Namespace) -> int:
     from planner.document import PlanDocumentError, read_document
     from planner.exports import ExportError, plan_to_geojson, plan_to_ics
 
+    if args.members_ics is not None:
+        from planner.team_report import export_members_command
+
+        team_plan = _read_plan(args.plan)
+        return 2 if team_plan is None else export_members_command(args, team_plan)
     if not (args.ics or args.geojson or args.map or args.timeline):
         print("error: nothing to write: give --ics, --geojson, --map and/or --timeline FILE", file=sys.stderr)
         return 2
@@ -441,105 +483,6 @@ def _export(args: argparse.Namespace) -> int:
             path.write_text(content, encoding="utf-8")
         print(f"{what} of version {version} written to {path}")
     return 0
-
-
-def _clock(text: str) -> str:
-    moment = dt.datetime.fromisoformat(text)
-    # The offset as ISO 8601 gives it (+05, +05:30, +05:45): a half-hour zone is not rounded.
-    offset = int((moment.utcoffset() or dt.timedelta()).total_seconds() // 60)
-    sign = "+" if offset >= 0 else "-"
-    hours, minutes = divmod(abs(offset), 60)
-    return f"{moment:%H:%M} {sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
-
-
-def render_plan(scenario: Scenario, document: PlanDocument) -> str:
-    """A day-by-day table in local times, then totals, coverage and what is left out."""
-    names = {c.id: c.name for c in scenario.cities}
-    solver = document.solver
-    gap = "gap unknown  " if document.gap is None else f"gap {document.gap * 100:.2f}%  "
-    # A plan written before run times were recorded has none.
-    runtime = "" if document.runtime_s is None else f"solve {document.runtime_s:.2f} s  "
-    lines = [
-        f"{scenario.name}: {document.status.value}  objective {document.objective}  "
-        f"bound {document.bound}  {gap}{runtime}"
-        f"(seed {solver.seed}, {solver.workers} worker(s))"
-    ]
-    lines.extend(_day_table(names, document))
-    lines.append("")
-    lines.extend(_plan_summary(names, document))
-    return "\n".join(lines)
-
-
-def _day_table(names: dict[str, str], document: PlanDocument) -> list[str]:
-    """Seminars and legs in time order, each day named on its first line; each leg's backup under it."""
-    from planner.backups import describe
-
-    items: list[tuple[dt.datetime, str]] = []
-    for seminar in document.seminars:
-        items.append(
-            (
-                dt.datetime.fromisoformat(seminar.start),
-                f"{_clock(seminar.start)}-{_clock(seminar.end)[:5]}  SEMINAR in "
-                f"{names[seminar.city]} (regions: {', '.join(seminar.regions)})",
-            )
-        )
-    for leg in document.legs:
-        depart = dt.datetime.fromisoformat(leg.depart)
-        days = (dt.datetime.fromisoformat(leg.arrive).date() - depart.date()).days
-        plus = f" (+{days}d)" if days else ""
-        # The backup on a line of its own under its leg, indented past the day column.
-        backup = f"\n{'':14}  if cancelled: {describe(leg.backup, names)}" if leg.backup else ""
-        items.append(
-            (
-                depart,
-                f"{_clock(leg.depart)} -> {_clock(leg.arrive)}{plus}  {leg.mode.value:<6} "
-                f"{leg.service:<12} {leg.from_} -> {leg.to}  "
-                f"({names[leg.from_city]} -> {names[leg.to_city]}, {leg.distance_km:.0f} km){backup}",
-            )
-        )
-    items.sort(key=lambda item: item[0])
-    lines = []
-    current = None
-    for moment, text in items:
-        day = moment.date()
-        label = f"{day:%a %d %b}" if day != current else ""
-        current = day
-        lines.append(f"  {label:<11} {text}")
-    return lines
-
-
-def _plan_summary(names: dict[str, str], document: PlanDocument) -> list[str]:
-    """Coverage, travel figures, nights, cities left out and warnings."""
-    totals = document.totals
-    coverage = document.coverage
-    regions = len(coverage.regions_covered) + len(coverage.regions_uncovered)
-    lines = [
-        f"Covered {len(coverage.regions_covered)} of {regions} regions "
-        f"with {totals.seminars} seminars ({coverage.points}/{coverage.max_points} points)"
-    ]
-    if coverage.regions_uncovered:
-        lines.append(f"  regions not covered: {', '.join(coverage.regions_uncovered)}")
-    by_mode = ", ".join(f"{mode} {kg:.0f}" for mode, kg in totals.co2_kg_by_mode.items())
-    lines.append(
-        f"Travel {totals.travel_hours:.1f} h door to door "
-        f"({totals.night_travel_hours:.1f} h at night), "
-        f"{totals.distance_km:.0f} km, {totals.cost:,.0f} {totals.currency}, "
-        f"{totals.co2_kg:.0f} kg CO2e ({by_mode})"
-    )
-    if document.nights:
-        where = [
-            f"{dt.date.fromisoformat(night.date):%d %b} "
-            + (names[night.city] if night.city else f"on {night.mode} {night.on}")
-            for night in document.nights
-        ]
-        lines.append("Nights: " + "; ".join(where))
-    if document.uncovered:
-        lines.append("Not covered:")
-        for item in document.uncovered:
-            flag = " (REQUIRED)" if item.required else ""
-            lines.append(f"  {names[item.city]}{flag}: {item.reason.value} - {item.detail}")
-    lines.extend(f"Warning: {warning}" for warning in document.warnings)
-    return lines
 
 
 if __name__ == "__main__":

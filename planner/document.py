@@ -51,6 +51,8 @@ class UncoveredReason(StrEnum):
     UNREACHABLE = "unreachable"  # no connection reaches it and returns in time
     TRADED_OFF = "traded_off"  # possible alone, left out for a better whole plan
     NO_PLAN = "no_plan"  # no plan was found within the time limit, so nothing is covered
+    ANOTHER_TEAM = "another_team"  # a team plan: another team holds it
+    NO_STAFF = "no_staff"  # no team has the members its seminar needs (staffing)
 
 
 def _local_time(text: str) -> str:

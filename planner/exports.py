@@ -343,6 +343,7 @@ def plan_to_ics(
     calendar_id: str | None = None,
     earlier: Sequence[PlanInput] = (),
     stamp: dt.datetime | None = None,
+    title: str | None = None,
 ) -> bytes:
     """The plan as an iCalendar file: one event per seminar and per leg, in local zones.
 
@@ -350,7 +351,8 @@ def plan_to_ics(
     same for every version of one plan (default: the scenario's name). ``earlier`` are the
     previous versions of the plan, oldest first: anything they held that this version does
     not is emitted as cancelled, besides what the plan's own ``diff`` removed (which covers
-    only the version it was based on). ``stamp`` is DTSTAMP (default: now).
+    only the version it was based on). ``stamp`` is DTSTAMP (default: now). ``title`` names the
+    calendar (default: "Delegation trip" and the scenario's name).
     """
     document = _document(plan)
     previous = [_document(version, f"earlier[{number}].") for number, version in enumerate(earlier)]
@@ -367,8 +369,8 @@ def plan_to_ics(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", f"Delegation trip {scenario.name}")
-    calendar.add("x-wr-calname", f"Delegation trip {scenario.name}")
+    calendar.add("name", title or f"Delegation trip {scenario.name}")
+    calendar.add("x-wr-calname", title or f"Delegation trip {scenario.name}")
     calendar.add("x-wr-timezone", home.timezone)
     calendar.add("x-wr-caldesc", f"Plan {scenario.name}, version {version}; times local to each city.")
     # A VTIMEZONE for every zone used, built from zoneinfo for the trip's dates only, so it

@@ -29,19 +29,13 @@ from planner.connections import (
     make_journey,
 )
 from planner.document import (
-    Diff,
-    LegChanges,
     PlanDocument,
     PlanDocumentError,
     Position,
     ReportedPosition,
-    SeminarChanges,
-    SeminarDropped,
-    SeminarKept,
-    SeminarMoved,
     read_document,
 )
-from planner.domain import Disruption, DisruptionKind, Mode, Scenario, SolverParams, event_zone
+from planner.domain import Disruption, Mode, Scenario, SolverParams, event_zone
 from planner.heuristics import greedy_insertion
 from planner.network import TransportNetwork
 from planner.objective import scenario_coverage, scenario_max_coverage_points
@@ -53,22 +47,18 @@ from planner.problem import (
     journey_still_usable,
     legs_signature,
 )
+from planner.replan_diff import diff_plans
 from planner.result import (
     Itinerary,
     ReplannedVersion,
     Result,
     SeminarVisit,
-    UncoveredReason,
-    leg_moves,
 )
 from planner.solve import ProgressHook, plan_without_travel, solve
 
 # The replan's own solve gets this share of the time left after the connection search; the
 # reasons for dropped cities share the rest (a solve that proves optimality early leaves more).
 EXPLAINED_SHARE_OF_SOLVE = 0.85
-# What one dropped city's explanation may take at most, and the least worth starting.
-EXPLANATION_LIMIT_S = 5.0
-MIN_EXPLANATION_S = 0.05
 
 
 class ReplanError(ValueError):
@@ -179,10 +169,71 @@ def replan(
     reuses the searches of leave slots that the events do not touch from earlier replans under
     other events (planner.connections.memo); the plan is the same with or without it.
     """
-    if now.tzinfo is None:
-        raise ReplanError("now: give the time with its UTC offset, e.g. 2016-01-21T21:40+05:00")
     params = params or scenario.solver
     started = time.perf_counter()
+    setup = prepare_replan(scenario, previous, now, events, position, network, contexts, memo, progress)
+    while True:
+        frame = setup.frame()
+        problem, result = _solve_the_rest(
+            scenario, setup.network, setup.ctx, frame.start, frame.stability, params, started, progress
+        )
+        if result.itinerary is not None or not setup.under_way:
+            break
+        # Going on with the connection leads to no plan: plan as if the delegation turned back
+        # at now instead (from the city it set off from, as before it left).
+        setup = dataclasses.replace(setup, under_way=frozenset())
+    return finish_replan(setup, frame, problem, result, params, started, progress, backups)
+
+
+@dataclass(frozen=True)
+class ReplanFrame:
+    """Where the rest of the trip starts: what is done, the connections kept, the start state and
+    what the new plan is measured against."""
+
+    done: tuple[SeminarVisit, ...]
+    frozen: tuple[Journey, ...]
+    start: StartState
+    stability: Stability
+
+
+@dataclass(frozen=True)
+class ReplanSetup:
+    """A replan's inputs read and checked: the previous version, the events announced by ``now``,
+    the network compiled under them, and the connections under way."""
+
+    scenario: Scenario
+    network: TransportNetwork
+    ctx: SearchContext
+    trip: PlannedTrip
+    now_min: int
+    position: str | None
+    announced: tuple[Disruption, ...]
+    new_events: tuple[Disruption, ...]
+    previous_overlay: Any
+    under_way: frozenset[int]
+
+    def frame(self) -> ReplanFrame:
+        scenario, ctx, trip, now_min = self.scenario, self.ctx, self.trip, self.now_min
+        under_way = set(self.under_way)
+        done, frozen = _frozen_past(ctx, trip, now_min, self.previous_overlay, under_way)
+        start = _start_state(scenario, self.network.axis, ctx, trip, done, frozen, now_min, self.position)
+        return ReplanFrame(done, frozen, start, _stability(scenario, ctx, trip, now_min, under_way))
+
+
+def prepare_replan(
+    scenario: Scenario,
+    previous: Mapping[str, Any] | PlanDocument,
+    now: dt.datetime,
+    events: tuple[Disruption, ...] = (),
+    position: str | None = None,
+    network: TransportNetwork | None = None,
+    contexts: KeptContexts | None = None,
+    memo: SlotMemo | None = None,
+    progress: ProgressHook | None = None,
+) -> ReplanSetup:
+    """Read and check a replan's inputs and compile the network under the events announced."""
+    if now.tzinfo is None:
+        raise ReplanError("now: give the time with its UTC offset, e.g. 2016-01-21T21:40+05:00")
     network = network or TransportNetwork.build(scenario)
     axis = network.axis
     now_min = axis.minutes(now)
@@ -199,22 +250,46 @@ def replan(
     ctx = context_for(network, announced, {} if contexts is None else contexts, memo)
     # A reported position says where the delegation is: then no connection is taken as under way.
     under_way = _set_off_and_still_running(ctx, trip, now_min) if position is None else set()
-    while True:
-        done, frozen_journeys = _frozen_past(ctx, trip, now_min, previous_overlay, under_way)
-        start = _start_state(scenario, axis, ctx, trip, done, frozen_journeys, now_min, position)
-        stability = _stability(scenario, ctx, trip, now_min, under_way)
-        problem, result = _solve_the_rest(scenario, network, ctx, start, stability, params, started, progress)
-        if result.itinerary is not None or not under_way:
-            break
-        # Going on with the connection leads to no plan: plan as if the delegation turned back
-        # at now instead (from the city it set off from, as before it left).
-        under_way = set()
-    itinerary, whole = _whole_trip(scenario, result, done, frozen_journeys)
+    return ReplanSetup(
+        scenario,
+        network,
+        ctx,
+        trip,
+        now_min,
+        position,
+        announced,
+        new_events,
+        previous_overlay,
+        frozenset(under_way),
+    )
+
+
+def finish_replan(
+    setup: ReplanSetup,
+    frame: ReplanFrame,
+    problem: Any,
+    result: Result,
+    params: SolverParams,
+    started: float,
+    progress: ProgressHook | None = None,
+    backups: bool = False,
+) -> Replanned:
+    """The new version from the solve of the rest: the whole trip, its diff with reasons, the document."""
+    scenario, network, trip, now_min, position = (
+        setup.scenario,
+        setup.network,
+        setup.trip,
+        setup.now_min,
+        setup.position,
+    )
+    axis = network.axis
+    start = frame.start
+    itinerary, whole = _whole_trip(scenario, result, frame.done, frame.frozen)
     if progress:
         progress("explaining", {})
     explain_until = started + params.time_limit_s
     diff = diff_plans(
-        scenario, axis, trip, itinerary, now_min, whole, new_events, problem, params, explain_until
+        scenario, axis, trip, itinerary, now_min, whole, setup.new_events, problem, params, explain_until
     )
     zone = scenario.city(start.city).zone
     # Every position a coordinator reported, this one included: part of the past, like the legs.
@@ -228,7 +303,7 @@ def replan(
             ReportedPosition(now=axis.iso(minute, scenario.city(city).zone), city=city)
             for minute, city in reported
         ),
-        events=announced,
+        events=setup.announced,
         diff=diff,
         stability_points=result.stability_cost,
     )
@@ -447,135 +522,3 @@ def _start_state(
         covered_regions=covered,
         day_preload=tuple(sorted(preload.items())),
     )
-
-
-def _leg_key(leg: Leg) -> tuple[str, int, str, str]:
-    return (leg.service, leg.depart, leg.from_place, leg.to_place)
-
-
-def _touches(scenario: Scenario, event: Disruption, city: str) -> bool:
-    """Does an event concern a city: its terminals, roads, region, services or itself?"""
-    terminals = {t.id for t in scenario.city(city).terminals}
-    region = scenario.city(city).region
-    if event.city == city or event.terminal in terminals or event.region == region:
-        return True
-    if event.road is not None:
-        road = next(r for r in scenario.roads if r.id == event.road)
-        return city in (road.a, road.b) or region in road.regions
-    if event.service is not None:
-        service = next(s for s in scenario.services if s.id == event.service)
-        return any(stop.terminal in terminals for stop in service.stops)
-    return False
-
-
-def diff_plans(
-    scenario: Scenario,
-    axis: TimeAxis,
-    before: PlannedTrip,
-    after: Itinerary,
-    now_min: int,
-    result: Result,
-    new_events: tuple[Disruption, ...],
-    problem: Any,
-    params: SolverParams,
-    explain_until: float | None = None,
-) -> Diff:
-    """Seminars kept, moved, dropped (with why) and added; legs removed and added.
-
-    A dropped city's reason may need a solve of its own; those end by ``explain_until``
-    (a ``time.perf_counter()`` value), and a reason not examined by then says so.
-    """
-    zones = {c.id: c.zone for c in scenario.cities}
-    names = {c.id: c.name for c in scenario.cities}
-    old = {s.city: s for s in before.seminars if s.start >= now_min}
-    new = {s.city: s for s in after.seminars if s.start >= now_min}
-    kept: list[SeminarKept] = []
-    moved: list[SeminarMoved] = []
-    dropped: list[SeminarDropped] = []
-    reasons = {u.city: u for u in result.uncovered}
-    for city, seminar in old.items():
-        old_start = axis.iso(seminar.start, zones[city])
-        if city in new and new[city].start == seminar.start:
-            kept.append(SeminarKept(city=city, start=old_start))
-        elif city in new:
-            moved.append(
-                SeminarMoved(city=city, old_start=old_start, new_start=axis.iso(new[city].start, zones[city]))
-            )
-        else:
-            why = _why_dropped(
-                scenario, names, city, reasons.get(city), new_events, problem, params, new, explain_until
-            )
-            dropped.append(SeminarDropped(city=city, old_start=old_start, **why))
-    added = [
-        SeminarKept(city=city, start=axis.iso(seminar.start, zones[city]))
-        for city, seminar in new.items()
-        if city not in old
-    ]
-    old_legs = {_leg_key(leg): leg for leg in before.legs if leg.depart >= now_min}
-    new_legs = {_leg_key(leg): leg for leg in after.legs if leg.depart >= now_min}
-    removed = [leg_moves(scenario, axis, leg) for key, leg in old_legs.items() if key not in new_legs]
-    added_legs = [leg_moves(scenario, axis, leg) for key, leg in new_legs.items() if key not in old_legs]
-    return Diff(
-        seminars=SeminarChanges(
-            kept=tuple(kept), moved=tuple(moved), dropped=tuple(dropped), added=tuple(added)
-        ),
-        legs=LegChanges(removed=tuple(removed), added=tuple(added_legs)),
-        changes=len(moved) + len(dropped) + len(added) + len(removed) + len(added_legs),
-    )
-
-
-def _why_dropped(
-    scenario: Scenario,
-    names: dict[str, str],
-    city: str,
-    uncovered: Any,
-    new_events: tuple[Disruption, ...],
-    problem: Any,
-    params: SolverParams,
-    new: dict[str, SeminarVisit],
-    explain_until: float | None = None,
-) -> dict[str, str]:
-    related = [e for e in new_events if _touches(scenario, e, city)]
-    because = f" because of {', '.join(e.id for e in related)}" if related else ""
-    if uncovered is None:
-        return {"reason": "unknown", "detail": "not in the new plan"}
-    if uncovered.reason == UncoveredReason.NO_WINDOW:
-        unavailable = [e for e in related if e.kind == DisruptionKind.CITY_UNAVAILABLE]
-        if unavailable:
-            return {
-                "reason": "unavailable",
-                "detail": f"{names[city]} cannot host a seminar in the time left ({unavailable[0].id})",
-            }
-        return {
-            "reason": "no_window",
-            "detail": f"no working-day slot left in {names[city]} before the trip ends",
-        }
-    if uncovered.reason == UncoveredReason.NO_PLAN:
-        return {"reason": "no_plan", "detail": f"{names[city]}: {uncovered.detail}"}
-    if uncovered.reason == UncoveredReason.UNREACHABLE:
-        return {
-            "reason": "unreachable",
-            "detail": f"{names[city]} cannot be reached and left again before the horizon ends{because}",
-        }
-    # Traded off: what would covering it cost? Solve again with the city required.
-    forced = dataclasses.replace(problem, required=problem.required | {city})
-    budget = min(params.time_limit_s, EXPLANATION_LIMIT_S)
-    if explain_until is not None:
-        budget = min(budget, explain_until - time.perf_counter())
-    if budget < MIN_EXPLANATION_S:
-        return {
-            "reason": "traded_off",
-            "detail": f"{names[city]} could be visited, but not together with the cities chosen; "
-            f"what covering it would cost was not examined within the time limit{because}",
-        }
-    alternative = solve(forced, params.model_copy(update={"time_limit_s": budget}), greedy_insertion(forced))
-    if alternative.itinerary is None:
-        detail = f"{names[city]} can be reached, but no plan holds it together with the rest{because}"
-    else:
-        kept = {s.city for s in alternative.itinerary.seminars}
-        lost = [names[c] for c in new if c not in kept]
-        if lost:
-            detail = f"covering {names[city]} would drop {' and '.join(lost)}{because}"
-        else:
-            detail = f"covering {names[city]} is possible but costs more travel or changes{because}"
-    return {"reason": "traded_off", "detail": detail}

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from planner.domain import EventTimeline, Scenario, disruption_problems
 from planner.inputs import (
     PLAN_FORMAT,
+    TEAM_PLAN_FORMAT,
     FileKind,
     Path_,
     Problem,
@@ -83,11 +84,46 @@ def scenario_from_data(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file (YAML or JSON); raise ScenarioError naming every problem."""
+    """Read a scenario file (YAML or JSON); raise ScenarioError naming every problem.
+
+    A file with ``extends: OTHER.yaml`` (a path beside it) is that scenario with the file's own
+    top-level sections in place of the other's: a variant (more teams, other dates) written as what
+    it changes.
+    """
     data, lines = read_data(path)
+    if isinstance(data, dict) and "extends" in data:
+        data = _extended(Path(path), data, [])
     if file_kind(data) != "scenario":
         raise ScenarioError([Problem(str(path), (), _not_a_scenario(file_kind(data)))])
     return scenario_from_data(data, str(path), lines)
+
+
+def one_team(scenario: Scenario, source: str, command: str) -> Scenario:
+    """The scenario, refused (naming `teams`) for a command that plans one team only."""
+    if scenario.teams:
+        message = f"`planner {command}` plans one team; a scenario with teams is planned with `planner plan`"
+        raise ScenarioError([Problem(source, ("teams",), message)])
+    return scenario
+
+
+def _extended(path: Path, data: dict[str, Any], seen: list[Path]) -> dict[str, Any]:
+    """The data of a scenario file that extends another: the other's sections, then its own."""
+    base = data["extends"]
+    if not isinstance(base, str) or not base:
+        raise ScenarioError(
+            [Problem(str(path), ("extends",), "give the path of the scenario file it extends")]
+        )
+    base_path = (path.parent / base).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ScenarioError([Problem(str(path), ("extends",), f"{base} extends itself in the end")])
+    if not base_path.is_file():
+        raise ScenarioError([Problem(str(path), ("extends",), f"no scenario file {base} beside this one")])
+    base_data, _ = read_data(base_path)
+    if not isinstance(base_data, dict):
+        raise ScenarioError([Problem(str(path), ("extends",), f"{base} is not a scenario file")])
+    if "extends" in base_data:
+        base_data = _extended(base_path, base_data, [*seen, path.resolve()])
+    return {**base_data, **{key: value for key, value in data.items() if key != "extends"}}
 
 
 def _not_a_scenario(kind: FileKind) -> str:
@@ -227,7 +263,7 @@ def load_plan(path: str | Path) -> tuple[dict[str, Any], dict[Path_, int]]:
 
 
 def _format_problems(data: dict[str, Any], source: str, lines: dict[Path_, int]) -> list[Problem]:
-    if data.get("format") != PLAN_FORMAT:
+    if data.get("format") not in (PLAN_FORMAT, TEAM_PLAN_FORMAT):
         given = data.get("format")
         message = (
             "missing: a plan file states `format: delegation-plan/1`"

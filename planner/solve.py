@@ -144,6 +144,43 @@ def explain_uncovered(problem: Problem, covered: set[str], feasible_nodes: set[i
     return uncovered
 
 
+def result_of_arcs(
+    problem: Problem,
+    chosen: list[int] | None,
+    status: SolveStatus,
+    params: SolverParams,
+    runtime_s: float,
+    method: str,
+) -> Result:
+    """The result of an itinerary chosen elsewhere (one team's share of a team plan): its figures
+    computed from the itinerary itself, no bound of its own."""
+    outcome = _Outcome(status, problem, None, chosen)
+    figures = _PlanFigures.of(outcome, fallback=True)
+    return Result(
+        status=status,
+        objective=figures.objective,
+        bound=None,
+        runtime_s=runtime_s,
+        itinerary=figures.itinerary,
+        uncovered=tuple(explain_uncovered(problem, figures.covered, reachable_slots(problem))),
+        coverage_points=figures.points,
+        max_coverage_points=max_coverage_points(problem),
+        covered_regions=figures.regions,
+        secondary_cost=figures.secondary,
+        stability_cost=figures.stability,
+        seed=params.seed,
+        workers=params.workers,
+        time_limit_s=params.time_limit_s,
+        stats={
+            "slots": len(problem.slots),
+            "arcs": len(problem.arcs),
+            "arcs_before_pruning": len(problem.all_arcs),
+        },
+        method=method,
+        objective_terms=figures.terms,
+    )
+
+
 _STATUS = {
     cp_model.OPTIMAL: SolveStatus.OPTIMAL,
     cp_model.FEASIBLE: SolveStatus.FEASIBLE,

@@ -62,8 +62,8 @@ def _hop(problem: Problem, origin: str, destination: str, free: int, deadline: i
     return min(usable, key=lambda j: (journey_cost(j, weights), j.arrive, j.leave))
 
 
-def brute_force(problem: Problem) -> Best | None:
-    """The best (most points, then least secondary cost) itinerary, or None if none."""
+def itineraries(problem: Problem) -> dict[frozenset[str], int]:
+    """Every city set some itinerary holds, with the least secondary cost of holding it."""
     scenario = problem.scenario
     delegation = scenario.delegation
     rules = delegation.rules
@@ -73,16 +73,7 @@ def brute_force(problem: Problem) -> Best | None:
         for s in _slots(scenario, problem.axis.epoch)
         if s[1] >= problem.start_min and s[2] <= problem.end_min
     ]
-    regions = {s.city: scenario.regions_served(s) for s in scenario.seminars}
-    region_weight = {r.id: r.weight for r in scenario.regions}
-    city_weight = {s.city: s.weight for s in scenario.seminars}
-    required = {s.city for s in scenario.seminars if s.required}
-    best: Best | None = None
-    seen_cities: set[str] = set()  # cities of any complete itinerary, required or not
-
-    def points(cities: tuple[str, ...]) -> int:
-        covered = {r for c in cities for r in regions[c]}
-        return sum(region_weight[r] for r in covered) + sum(city_weight[c] for c in cities)
+    found: dict[frozenset[str], int] = {}
 
     def days_ok(day_load: dict[int, int], journey: Journey | None) -> dict[int, int] | None:
         if journey is None:
@@ -95,20 +86,16 @@ def brute_force(problem: Problem) -> Best | None:
         return load
 
     def finish(city: str, free: int, cities: tuple[str, ...], cost: int, load: dict[int, int]) -> None:
-        nonlocal best
         if city == delegation.end_city:
             journey = None
         else:
             journey = _hop(problem, city, delegation.end_city, free, problem.end_min)
             if journey is None or days_ok(load, journey) is None:
                 return
-        seen_cities.update(cities)
-        if not required <= set(cities):
-            return
         total = cost + journey_cost(journey, weights)
-        candidate = Best(points(cities), total, cities)
-        if best is None or (candidate.points, -candidate.cost) > (best.points, -best.cost):
-            best = candidate
+        key = frozenset(cities)
+        if key not in found or total < found[key]:
+            found[key] = total
 
     def walk(
         city: str, free: int, cities: tuple[str, ...], cost: int, load: dict[int, int], at_start: bool
@@ -131,5 +118,27 @@ def brute_force(problem: Problem) -> Best | None:
             walk(slot_city, end, (*cities, slot_city), cost + journey_cost(journey, weights), new_load, False)
 
     walk(delegation.start_city, problem.start_min, (), 0, {}, True)
-    # A required city no itinerary can hold means no plan at all (rule 9).
+    return found
+
+
+def coverage(scenario: Scenario, cities: frozenset[str]) -> int:
+    """Region weights (each once) and seminar weights of the cities."""
+    regions = {r for s in scenario.seminars if s.city in cities for r in scenario.regions_served(s)}
+    return sum(r.weight for r in scenario.regions if r.id in regions) + sum(
+        s.weight for s in scenario.seminars if s.city in cities
+    )
+
+
+def brute_force(problem: Problem) -> Best | None:
+    """The best (most points, then least secondary cost) itinerary, or None if none."""
+    scenario = problem.scenario
+    required = {s.city for s in scenario.seminars if s.required}
+    best: Best | None = None
+    for cities, cost in itineraries(problem).items():
+        # A required city no itinerary can hold means no plan at all (rule 9).
+        if not required <= cities:
+            continue
+        candidate = Best(coverage(scenario, cities), cost, tuple(sorted(cities)))
+        if best is None or (candidate.points, -candidate.cost) > (best.points, -best.cost):
+            best = candidate
     return best

@@ -10,10 +10,10 @@ import datetime as dt
 from typing import Any
 
 from planner.check import check_plan
-from planner.cli import _clock
 from planner.connections import build_context
 from planner.domain import Scenario
 from planner.network import TransportNetwork
+from planner.plan_report import _clock
 from planner.result import SolveStatus, plan_json
 from planner.solve import plan
 from tests.conftest import unhurried

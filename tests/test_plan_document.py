@@ -14,7 +14,11 @@ from tests.golden import GOLDEN
 
 # The golden files have their run times blanked; any number stands in for them.
 _RUN_TIME = 1.25
-GOLDEN_PLANS = sorted(GOLDEN.glob("*.json"))
+# Single plans and replans; a team plan holds one plan per team (read back below).
+GOLDEN_PLANS = sorted(
+    p for p in GOLDEN.glob("*.json") if json.loads(p.read_text()).get("format") == PLAN_FORMAT
+)
+GOLDEN_TEAM_PLANS = sorted(p for p in GOLDEN.glob("*.json") if p not in GOLDEN_PLANS)
 
 
 def _timed(value: Any) -> Any:
@@ -49,6 +53,13 @@ def test_every_golden_plan_reads_back_and_dumps_to_the_same_json(path: Path) -> 
     # Written as the golden files are: key order, integers and floats all count.
     dumped = json.dumps(_blanked(document.to_json()), indent=1, ensure_ascii=False) + "\n"
     assert dumped == text
+
+
+@pytest.mark.parametrize("path", GOLDEN_TEAM_PLANS, ids=lambda path: path.name)
+def test_every_team_of_a_golden_team_plan_reads_back_and_dumps_to_the_same_json(path: Path) -> None:
+    for team in json.loads(path.read_text())["teams"]:
+        document = PlanDocument.model_validate(_timed(team["plan"]))
+        assert _blanked(document.to_json()) == team["plan"]
 
 
 def test_absent_members_stay_absent_and_nulls_stay_null() -> None:

@@ -6,14 +6,16 @@ import datetime as dt
 import itertools
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from planner.connections.cache import SearchCache
-from planner.connections.memo import SlotMemo
 from planner.connections.model import DriveEdge, RideEdge
 from planner.domain import Disruption, Terminal, TravelRules
 from planner.network import Overlay, Run, TransportNetwork
+
+if TYPE_CHECKING:
+    from planner.connections.memo import SlotMemo
 
 _MARGIN_DAYS = 4
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from planner.domain.events import Closure, Disruption
+from planner.domain.people import Budget, Costs, Member, Staffing, Team
 from planner.domain.places import City, Region, Road, Service, Terminal
 from planner.domain.seminars import Calendar, Delegation, Seminar
 from planner.domain.settings import EmissionFactors, Objective, SolverParams
@@ -32,6 +33,13 @@ class Scenario(Frozen):
     objective: Objective = Objective()
     solver: SolverParams = SolverParams()
     emissions: EmissionFactors = EmissionFactors()
+    members: tuple[Member, ...] = Field(default=(), description="The people, for teams and costs.")
+    teams: tuple[Team, ...] = Field(
+        default=(), description="Several teams sharing the seminars; none: one group of delegation.size."
+    )
+    staffing: Staffing = Field(default_factory=Staffing, description="Roles needed at each seminar (teams).")
+    costs: Costs | None = Field(default=None, description="Hotels and per-diems, for the cost figures.")
+    budget: Budget | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -52,6 +60,12 @@ class Scenario(Frozen):
 
     def terminals(self) -> dict[str, Terminal]:
         return {t.id: t for c in self.cities for t in c.terminals}
+
+    def member(self, member_id: str) -> Member:
+        for member in self.members:
+            if member.id == member_id:
+                return member
+        raise KeyError(member_id)
 
     def regions_served(self, seminar: Seminar) -> tuple[str, ...]:
         """The region of the seminar's city first, then the ones it also serves."""

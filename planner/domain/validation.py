@@ -86,6 +86,59 @@ def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], 
                 )
             )
     problems.extend(_trip_problems(scenario))
+    problems.extend(_people_problems(scenario, city_ids))
+    return problems
+
+
+def _people_problems(scenario: Scenario, city_ids: set[str]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Members, teams, staffing and costs: known ids, each member in one team at most, roles that exist."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    members: dict[str, str] = {}
+    for i, member in enumerate(scenario.members):
+        if member.id in members:
+            problems.append((("members", i, "id"), f"duplicate id {member.id!r}"))
+        members[member.id] = member.role
+        since, until = member.available_from, member.available_to
+        if since is not None and until is not None and comparable(since, until) and until <= since:
+            problems.append((("members", i, "available_to"), f"{until} is not after available_from {since}"))
+    roles = set(members.values())
+    teams: set[str] = set()
+    placed: dict[str, str] = {}
+    for i, team in enumerate(scenario.teams):
+        if team.id in teams:
+            problems.append((("teams", i, "id"), f"duplicate id {team.id!r}"))
+        teams.add(team.id)
+        for j, member_id in enumerate(team.members):
+            if member_id not in members:
+                problems.append((("teams", i, "members", j), f"unknown member {member_id!r}"))
+            elif member_id in placed:
+                problems.append(
+                    (("teams", i, "members", j), f"{member_id!r} is already in team {placed[member_id]!r}")
+                )
+            placed.setdefault(member_id, team.id)
+        for field in ("start_city", "end_city"):
+            value = getattr(team, field)
+            if value is not None and value not in city_ids:
+                problems.append((("teams", i, field), f"unknown city {value!r}"))
+    staffing = scenario.staffing
+    rules = [(("staffing", "roles"), staffing.roles)] + [
+        (("staffing", "cities", city), needed) for city, needed in staffing.cities.items()
+    ]
+    for city in staffing.cities:
+        if city not in city_ids:
+            problems.append((("staffing", "cities", city), f"unknown city {city!r}"))
+    for path, needed in rules:
+        for role in needed:
+            if scenario.teams and role not in roles:
+                problems.append(((*path, role), f"no member has the role {role!r}"))
+    costs = scenario.costs
+    if costs is not None:
+        for city in costs.hotel_by_city:
+            if city not in city_ids:
+                problems.append((("costs", "hotel_by_city", city), f"unknown city {city!r}"))
+        for role in costs.per_diem_by_role:
+            if role not in roles:
+                problems.append((("costs", "per_diem_by_role", role), f"no member has the role {role!r}"))
     return problems
 
 

@@ -13,6 +13,7 @@ MAX_ALIAS_VALUES = 10_000
 MAX_DEPTH = 32
 
 PLAN_FORMAT = "delegation-plan/1"
+TEAM_PLAN_FORMAT = "delegation-team-plan/1"  # several teams' plans together (planner.teams)
 FileKind = Literal["scenario", "events", "risk", "plan"]
 
 

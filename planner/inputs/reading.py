@@ -39,7 +39,12 @@ def file_kind(data: Any) -> FileKind:
         return "events"
     if isinstance(data, dict):
         fmt = data.get("format")
-        if (isinstance(fmt, str) and fmt.startswith("delegation-plan")) or {"legs", "status"} <= data.keys():
+        team_plan = isinstance(fmt, str) and fmt.startswith("delegation-team-plan")
+        if (
+            (isinstance(fmt, str) and fmt.startswith("delegation-plan"))
+            or team_plan
+            or {"legs", "status"} <= data.keys()
+        ):
             return "plan"
         # `hazards` is a risk file's key; `events` and `scenario` are an event file's; a
         # scenario has none of them.

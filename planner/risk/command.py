@@ -118,7 +118,7 @@ def run_risk(args: argparse.Namespace) -> int:
     from planner.risk.replay import Policy
     from planner.risk.report import format_report, summarise
     from planner.risk.runner import run_samples
-    from planner.scenario import ScenarioError, load_plan, load_risk, load_scenario, plan_problems
+    from planner.scenario import ScenarioError, load_plan, load_risk, load_scenario, one_team, plan_problems
 
     wrong = _bad_numbers(args)
     if wrong is None and args.picture is not None and args.picture.suffix.lower() != ".svg":
@@ -130,7 +130,7 @@ def run_risk(args: argparse.Namespace) -> int:
     if why_not is not None:
         print(f"error: {why_not}", file=sys.stderr)
         return 2
-    scenario = load_scenario(args.scenario)
+    scenario = one_team(load_scenario(args.scenario), str(args.scenario), "risk")
     risk_path: Path = args.risk_file or args.scenario.parent / "risk" / f"{args.scenario.stem}.yaml"
     if not risk_path.is_file():
         print(f"error: no risk file {risk_path}; give --risk FILE", file=sys.stderr)

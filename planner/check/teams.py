@@ -1,0 +1,162 @@
+"""The checker of a team plan: every team's plan by the single-plan rules, then what holds across teams.
+
+Each team's plan is checked by ``check_plan`` against the team's scenario (planner.teams.
+team_scenario: the scenario with the team's size, cars, start, window and the seminars its
+members may hold), its violations named ``teams.N.plan....``. Across the teams:
+
+- ``teams_share_seminars``: no city holds two seminars; the teams and members are the scenario's;
+- ``teams_staffing``: every seminar is held by a team whose members meet its staffing rule;
+- ``teams_coverage``: the covered regions, cities and points are those of the seminars held, and
+  every seminar city no team holds is listed as uncovered (a required one makes the plan fail);
+- ``teams_costs``: the costs per person, team and in all, and the budget line, recomputed here
+  from the legs and nights (fares shared by the team's members, a hotel per night in a city,
+  per-diems per local date from the first departure to the last arrival).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from planner.check import check_plan
+from planner.check.basics import Violation
+from planner.domain import Disruption, Scenario
+from planner.team_view import team_scenario
+
+TEAM_RULES = ("teams_share_seminars", "teams_staffing", "teams_coverage", "teams_costs")
+
+
+def check_team_plan(
+    scenario: Scenario,
+    plan: dict[str, Any],
+    previous: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> list[Violation]:
+    """Every violation in a team plan (empty: the plan is valid).
+
+    With ``previous`` (the team plan replanned) and ``now``, each team's plan is checked as a
+    replan of that team's previous plan: its past frozen, under the events its version states.
+    """
+    if not isinstance(plan, dict) or not isinstance(plan.get("teams"), list):
+        return [Violation("plan_format", "teams", "a team plan has a `teams` list")]
+    violations: list[Violation] = []
+    known = {team.id: team for team in scenario.teams}
+    listed = [team.get("id") for team in plan["teams"]]
+    if sorted(map(str, listed)) != sorted(known):
+        message = f"the teams are {listed}, the scenario's are {sorted(known)}"
+        violations.append(Violation("teams_share_seminars", "teams", message))
+        return violations
+    holder: dict[str, str] = {}
+    for number, entry in enumerate(plan["teams"]):
+        team = known[entry["id"]]
+        where = f"teams.{number}"
+        members = [m.get("id") for m in entry.get("members", [])]
+        if members != list(team.members):
+            violations.append(
+                Violation(
+                    "teams_share_seminars", f"{where}.members", f"{members} are not {list(team.members)}"
+                )
+            )
+        seen = team_scenario(scenario, team)
+        before = None
+        if previous is not None:
+            before = next((t["plan"] for t in previous.get("teams", []) if t.get("id") == team.id), None)
+        try:
+            events = tuple(Disruption.model_validate(e) for e in entry["plan"].get("events", []))
+        except ValueError:
+            message = "the events of the version are not events of the scenario format"
+            violations.append(Violation("plan_format", f"{where}.plan.events", message))
+            events = ()
+        found = check_plan(seen, entry["plan"], events=events, previous=before, now=now if before else None)
+        for violation in found:
+            violations.append(Violation(violation.rule, f"{where}.plan.{violation.where}", violation.message))
+        roles = Counter(scenario.member(m).role for m in team.members)
+        for index, seminar in enumerate(entry["plan"].get("seminars", [])):
+            city = seminar["city"]
+            if city in holder:
+                message = f"{city} holds a seminar by team {holder[city]} and by team {team.id}"
+                violations.append(
+                    Violation("teams_share_seminars", f"{where}.plan.seminars.{index}", message)
+                )
+            holder.setdefault(city, team.id)
+            short = {r: n for r, n in scenario.staffing.needed(city).items() if roles[r] < n}
+            if short:
+                message = f"team {team.id} lacks {short} for the seminar in {city}"
+                violations.append(Violation("teams_staffing", f"{where}.plan.seminars.{index}", message))
+    violations.extend(_coverage(scenario, plan, holder))
+    if scenario.costs is not None:
+        violations.extend(_costs(scenario, plan))
+    return violations
+
+
+def _coverage(scenario: Scenario, plan: dict[str, Any], holder: dict[str, str]) -> list[Violation]:
+    out = []
+    held = [s for s in scenario.seminars if s.city in holder]
+    regions = sorted({r for s in held for r in scenario.regions_served(s)})
+    points = sum(s.weight for s in held) + sum(r.weight for r in scenario.regions if r.id in regions)
+    coverage = plan.get("coverage", {})
+    expected = {"regions_covered": regions, "cities": sorted(holder), "points": points}
+    for name, value in expected.items():
+        if coverage.get(name) != value:
+            out.append(
+                Violation("teams_coverage", f"coverage.{name}", f"is {coverage.get(name)}, expected {value}")
+            )
+    listed = {u.get("city") for u in plan.get("uncovered", [])}
+    missing = {s.city for s in scenario.seminars} - set(holder)
+    if listed != missing:
+        message = f"lists {sorted(map(str, listed))}, the cities without a seminar are {sorted(missing)}"
+        out.append(Violation("teams_coverage", "uncovered", message))
+    has_plan = plan.get("status") in ("OPTIMAL", "FEASIBLE")
+    for seminar in scenario.seminars:
+        if has_plan and seminar.required and seminar.city not in holder:
+            out.append(
+                Violation("teams_coverage", "uncovered", f"required city {seminar.city} holds no seminar")
+            )
+    return out
+
+
+def _costs(scenario: Scenario, plan: dict[str, Any]) -> list[Violation]:
+    costs = scenario.costs
+    assert costs is not None
+    stated = plan.get("costs") or {}
+    people = {p.get("member"): p for p in stated.get("people", [])}
+    out = []
+    grand = 0.0
+    for entry in plan["teams"]:
+        legs, nights = entry["plan"]["legs"], entry["plan"]["nights"]
+        size = len(entry["members"])
+        fares = sum(float(leg["cost"]) for leg in legs) / size
+        hotels = sum(
+            costs.hotel_by_city.get(n["city"], costs.hotel_per_night) for n in nights if n.get("city")
+        )
+        days = 0
+        if legs:
+            first = dt.datetime.fromisoformat(legs[0]["depart"]).date()
+            days = (dt.datetime.fromisoformat(legs[-1]["arrive"]).date() - first).days + 1
+        for member_id in scenario.teams[[t.id for t in scenario.teams].index(entry["id"])].members:
+            member = scenario.member(member_id)
+            rate = (
+                member.per_diem
+                if member.per_diem is not None
+                else costs.per_diem_by_role.get(member.role, costs.per_diem)
+            )
+            total = fares + hotels + rate * days
+            grand += total
+            mine = people.get(member_id)
+            if mine is None or abs(float(mine.get("total", -1)) - total) > 0.02:
+                got = None if mine is None else mine.get("total")
+                out.append(
+                    Violation(
+                        "teams_costs", f"costs.people.{member_id}", f"total {got}, expected {total:.2f}"
+                    )
+                )
+    if abs(float(stated.get("total", -1)) - grand) > 0.01 * (len(people) + 1):
+        out.append(Violation("teams_costs", "costs.total", f"is {stated.get('total')}, expected {grand:.2f}"))
+    if scenario.budget is not None:
+        budget = stated.get("budget") or {}
+        if budget.get("within") != (grand <= scenario.budget.cap + 0.01):
+            out.append(
+                Violation("teams_costs", "costs.budget.within", f"is {budget.get('within')} for {grand:.2f}")
+            )
+    return out

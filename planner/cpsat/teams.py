@@ -1,0 +1,131 @@
+"""The CP-SAT model of several teams sharing the seminars: one itinerary model's flow per team.
+
+Each team has its own problem (its start, its window, its size in the fares and cars, the
+seminars its members may hold), so its own slot DAG and arcs; the teams are tied only by the
+seminars: a city holds at most one seminar across the teams, a required city exactly one, and a
+region counts once whoever covers it. The objective is the single team's, summed: uncovered
+points first (scaled above any travel cost), then every team's secondary cost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from planner.problem import SINK, SOURCE, Arc, Problem
+
+
+class TeamsModel:
+    """Variables per team and arc, the flow of each team, the seminars shared across teams."""
+
+    def __init__(
+        self,
+        problems: list[Problem],
+        city_points: dict[str, int],
+        city_regions: dict[str, tuple[str, ...]],
+        region_points: dict[str, int],
+        required: frozenset[str],
+        drops: list[dict[str, int]] | None = None,
+        closed: frozenset[str] = frozenset(),
+    ) -> None:
+        """``drops`` (a replan): per team, what not holding each city it had planned costs, in the
+        arcs' units (the team's stability); ``closed``: cities no team may hold (a replan: held
+        already by some team)."""
+        self.problems = problems
+        drops = drops or [{} for _ in problems]
+        self.model = cp_model.CpModel()
+        self.arc_vars = [
+            [self.model.new_bool_var(f"t{t}_arc_{arc.tail}_{arc.head}_{i}") for i, arc in enumerate(p.arcs)]
+            for t, p in enumerate(problems)
+        ]
+        self.visits: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        self.team_visits: list[dict[str, list[cp_model.IntVar]]] = [defaultdict(list) for _ in problems]
+        costs = [arc.cost for p in problems for arc in p.arcs] + [v for d in drops for v in d.values()]
+        self.divisor = math.gcd(*costs) or 1
+        for team, problem in enumerate(problems):
+            self._flow(team, problem)
+        for city in sorted(self.visits):
+            self.model.add_at_most_one(self.visits[city])
+        for city in sorted(closed & set(self.visits)):
+            self.model.add(sum(self.visits[city]) == 0)
+        for city in sorted(required):
+            self.model.add(sum(self.visits.get(city, [])) == 1)
+        self.region_vars: dict[str, cp_model.IntVar] = {}
+        serving: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        for city, regions in city_regions.items():
+            for region in regions:
+                serving[region].extend(self.visits.get(city, []))
+        for region in sorted(serving):
+            covered = self.model.new_bool_var(f"covers_{region}")
+            self.model.add(covered <= sum(serving[region]))
+            self.region_vars[region] = covered
+        coverage = sum(self.region_vars[r] * region_points[r] for r in self.region_vars) + sum(
+            var * city_points.get(city, 0) for city, variables in self.visits.items() for var in variables
+        )
+        self.max_points = sum(city_points.values()) + sum(
+            region_points[r] for r in {r for rs in city_regions.values() for r in rs}
+        )
+        # One coverage point outweighs any travel and change: every team's worst itinerary cost
+        # and every drop penalty, summed.
+        worst = sum(self._worst(p) for p in problems) + sum(v for d in drops for v in d.values())
+        self.scale = worst // self.divisor + 1
+        terms: list[cp_model.LinearExpr] = [
+            var * (arc.cost // self.divisor)
+            for p, variables in zip(problems, self.arc_vars, strict=True)
+            for arc, var in zip(p.arcs, variables, strict=True)
+            if arc.cost
+        ]
+        for team, penalties in enumerate(drops):
+            for city, penalty in sorted(penalties.items()):
+                held = self.team_visits[team].get(city, [])
+                weight = penalty // self.divisor
+                terms.append(cp_model.LinearExpr.constant(weight) - weight * sum(held))
+        secondary = sum(terms, cp_model.LinearExpr.constant(0))
+        self.model.minimize(self.scale * (self.max_points - coverage) + secondary)
+
+    @staticmethod
+    def _worst(problem: Problem) -> int:
+        """Above the secondary cost of any itinerary of the problem: its dearest arcs, one per stop."""
+        stops = len({problem.slot(a.head).city for a in problem.arcs if a.head not in (SOURCE, SINK)}) + 1
+        return sum(sorted((a.cost for a in problem.arcs), reverse=True)[:stops])
+
+    def _flow(self, team: int, problem: Problem) -> None:
+        """The single-team rules on the team's own DAG: one path from its start to its end, at
+        most one seminar per city, its daily travel limit."""
+        variables = self.arc_vars[team]
+        into: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        out_of: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for arc, var in zip(problem.arcs, variables, strict=True):
+            out_of[arc.tail].append(var)
+            into[arc.head].append(var)
+            if arc.head not in (SOURCE, SINK):
+                self.visits[problem.slot(arc.head).city].append(var)
+                self.team_visits[team][problem.slot(arc.head).city].append(var)
+        self.model.add(sum(out_of[SOURCE]) == 1)
+        self.model.add(sum(into[SINK]) == 1)
+        for slot in problem.slots:
+            self.model.add(sum(into[slot.node]) == sum(out_of[slot.node]))
+            self.model.add(sum(into[slot.node]) <= 1)
+        per_day: dict[int, list[tuple[cp_model.IntVar, int]]] = defaultdict(list)
+        for arc, var in zip(problem.arcs, variables, strict=True):
+            for day, minutes in arc.day_minutes:
+                per_day[day].append((var, minutes))
+        for day, terms in sorted(per_day.items()):
+            if day in problem.binding_days:
+                self.model.add(sum(var * m for var, m in terms) <= problem.limit_on(day))
+
+    def add_hint(self, plans: list[set[Arc]], covered: set[str]) -> None:
+        """Hint a whole team plan (each team's arcs, the regions covered): CP-SAT's first solution."""
+        for problem, variables, wanted in zip(self.problems, self.arc_vars, plans, strict=True):
+            for arc, var in zip(problem.arcs, variables, strict=True):
+                self.model.add_hint(var, arc in wanted)
+        for region, var in self.region_vars.items():
+            self.model.add_hint(var, region in covered)
+
+    def chosen(self, solver: cp_model.CpSolver) -> list[list[int]]:
+        """The arcs (indices into each team's problem) of the solution, per team."""
+        return [
+            [i for i, var in enumerate(variables) if solver.boolean_value(var)] for variables in self.arc_vars
+        ]

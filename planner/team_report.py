@@ -1,0 +1,220 @@
+"""A team plan as coordinators read it: each team's day-by-day table, then the costs per person."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from planner.check.basics import Violation
+from planner.document import PlanDocument
+from planner.domain import Disruption, EventTimeline, Scenario, SolverParams
+from planner.inputs.problems import TEAM_PLAN_FORMAT
+from planner.plan_report import render_plan
+from planner.scenario import load_scenario
+from planner.team_view import team_scenario
+
+
+def render_team_plan(scenario: Scenario, document: dict[str, Any]) -> str:
+    """The whole team plan: status, each team's plan, what no team holds, the costs."""
+    names = {c.id: c.name for c in scenario.cities}
+    coverage = document["coverage"]
+    regions = len(coverage["regions_covered"]) + len(coverage["regions_uncovered"])
+    gap = ""
+    objective, bound = document["objective"], document["bound"]
+    if objective and bound is not None:
+        gap = f"  gap {(objective - bound) / abs(objective) * 100:.2f}%"
+    lines = [
+        f"{scenario.name}: {document['status']}  objective {document['objective']}  "
+        f"bound {document['bound']}{gap}  ({len(document['teams'])} teams, seed "
+        f"{document['solver']['seed']}, {document['solver']['workers']} worker(s))",
+        f"Together: {len(coverage['cities'])} seminars, {len(coverage['regions_covered'])} of {regions} "
+        f"regions ({coverage['points']}/{coverage['max_points']} points)",
+    ]
+    teams = {team.id: team for team in scenario.teams}
+    for entry in document["teams"]:
+        who = ", ".join(f"{m['name']} ({m['role']})" for m in entry["members"])
+        lines += ["", f"== Team {entry['name']}: {who}; {entry['vehicles']} car(s)"]
+        seen = team_scenario(scenario, teams[entry["id"]])
+        lines.append(render_plan(seen, PlanDocument.model_validate(entry["plan"])))
+    if document["uncovered"]:
+        lines += ["", "No team holds:"]
+        for item in document["uncovered"]:
+            flag = " (REQUIRED)" if item["required"] else ""
+            lines.append(f"  {names[item['city']]}{flag}: {item['reason']} - {item['detail']}")
+    costs = document.get("costs")
+    if costs:
+        lines += ["", *render_costs(scenario, costs)]
+    return "\n".join(lines)
+
+
+def member_calendars(scenario: Scenario, document: dict[str, Any]) -> dict[str, bytes]:
+    """One iCalendar file per member (by member id): the member's team plan, in a calendar of the
+    member's own whose UIDs carry the member's id and stay the same across versions of the plan."""
+    from planner.exports import plan_to_ics
+
+    teams = {team.id: team for team in scenario.teams}
+    calendars = {}
+    for entry in document["teams"]:
+        seen = team_scenario(scenario, teams[entry["id"]])
+        for member in entry["members"]:
+            calendars[member["id"]] = plan_to_ics(
+                seen,
+                entry["plan"],
+                calendar_id=f"{scenario.name}/{member['id']}",
+                title=f"{member['name']}: delegation trip {scenario.name} ({entry['name']})",
+            )
+    return calendars
+
+
+def render_costs(scenario: Scenario, costs: dict[str, Any]) -> list[str]:
+    """Per person (fares, hotels, per-diems), per team and in all, and the budget."""
+    currency = costs["currency"]
+    lines = [
+        f"Costs ({currency})      team    fares        hotels (nights)    per-diems (days)   total",
+    ]
+    for person in costs["people"]:
+        member = scenario.member(person["member"])
+        lines.append(
+            f"  {member.name[:20]:<20} {person['team']:<7} {person['fares']:>11,.0f}  "
+            f"{person['hotels']:>11,.0f} ({person['hotel_nights']:>2})  "
+            f"{person['per_diems']:>11,.0f} ({person['days']:>2})  {person['total']:>12,.0f}"
+        )
+    names = {c.id: c.name for c in scenario.cities}
+    for stay in costs.get("stays", []):
+        lines.append(
+            f"  hotel  {stay['team']:<7} {names[stay['city']]:<16} in {stay['check_in']} out "
+            f"{stay['check_out']}  {stay['nights']} night(s) x {stay['rooms']} room(s) at {stay['rate']:,.0f}"
+        )
+    for team in costs["teams"]:
+        lines.append(f"  team {team['team']} ({team['members']} people): {team['total']:,.0f}")
+    lines.append(f"  all: {costs['total']:,.0f} {currency}")
+    budget = costs.get("budget")
+    if budget:
+        verdict = "within" if budget["within"] else "OVER"
+        lines.append(
+            f"  budget {budget['cap']:,.0f}: {verdict} ({abs(budget['left']):,.0f} "
+            f"{'left' if budget['within'] else 'over'})"
+        )
+    return lines
+
+
+def plan_teams_command(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    params: SolverParams,
+    report: Callable[[list[Violation]], None],
+) -> int:
+    """`planner plan` on a scenario with teams: the team plan, checked, as a table or JSON."""
+    from planner.check.teams import check_team_plan
+    from planner.teams import plan_teams, teams_plan_json
+
+    if args.robust:
+        print("--robust: robust planning is for one team; this scenario has teams", file=sys.stderr)
+        return 2
+    data = teams_plan_json(scenario, plan_teams(scenario, params))
+    violations = check_team_plan(scenario, data)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(render_team_plan(scenario, data))
+        if args.out:
+            print(f"\nPlan written to {args.out}")
+    if violations:
+        report(violations)
+        return 1
+    return 0 if data["status"] not in ("INFEASIBLE", "TIME_LIMIT") else 1
+
+
+def export_members_command(args: argparse.Namespace, plan: dict[str, Any]) -> int:
+    """`planner export TEAM-PLAN --members-ics DIR --scenario FILE`: a calendar per member."""
+    if plan.get("format") != TEAM_PLAN_FORMAT or args.scenario is None:
+        print("error: --members-ics: give a team plan and its --scenario FILE", file=sys.stderr)
+        return 2
+    if args.ics or args.geojson or args.map or args.timeline:
+        print("error: --members-ics: give it alone (the other outputs are for one plan)", file=sys.stderr)
+        return 2
+    scenario = load_scenario(args.scenario)
+    if plan.get("scenario") != scenario.name or not scenario.teams:
+        print(
+            f"error: --scenario: the plan is for {plan.get('scenario')!r}, not {scenario.name!r}",
+            file=sys.stderr,
+        )
+        return 2
+    args.members_ics.mkdir(parents=True, exist_ok=True)
+    for member_id, calendar in member_calendars(scenario, plan).items():
+        path = args.members_ics / f"{member_id}.ics"
+        path.write_bytes(calendar)
+        print(f"Calendar of {scenario.member(member_id).name}: {path}")
+    return 0
+
+
+def replan_teams_command(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    params: SolverParams,
+    previous: dict[str, Any],
+    events: tuple[Disruption, ...],
+    now: dt.datetime,
+    report: Callable[[list[Violation]], None],
+    render_diff: Callable[[Scenario, PlanDocument], str],
+) -> int:
+    """`planner replan` of a team plan: every team from now, each team's diff, checked."""
+    from planner.check.teams import check_team_plan
+    from planner.team_replan import replan_teams
+
+    if args.position is not None:
+        print("--position: a team plan is replanned from where its plans have each team", file=sys.stderr)
+        return 2
+    if previous.get("format") != TEAM_PLAN_FORMAT:
+        print(f"error: {args.plan}: a scenario with teams is replanned from its team plan", file=sys.stderr)
+        return 2
+    data = replan_teams(scenario, previous, now, events, params)
+    violations = check_team_plan(scenario, data, previous=previous, now=now)
+    print(render_team_plan(scenario, data))
+    teams = {team.id: team for team in scenario.teams}
+    for entry in data["teams"]:
+        seen = team_scenario(scenario, teams[entry["id"]])
+        print(f"\n== Team {entry['name']}: changes")
+        print(render_diff(seen, PlanDocument.model_validate(entry["plan"])))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"\nVersion {data['version']} written to {args.out}")
+    if violations:
+        report(violations)
+        return 1
+    return 0
+
+
+def whatif_teams_command(
+    args: argparse.Namespace, scenario: Scenario, params: SolverParams, timelines: list[EventTimeline]
+) -> int:
+    """`planner whatif` on a scenario with teams: the team plan, then each timeline played through."""
+    from planner.team_whatif import play_teams, team_story, team_table
+    from planner.teams import plan_teams, teams_plan_json
+
+    first = teams_plan_json(scenario, plan_teams(scenario, params))
+    print(
+        f"Undisrupted team plan: {first['status']}, {len(first['coverage']['regions_covered'])} regions, "
+        f"{len(first['coverage']['cities'])} cities, {len(first['teams'])} teams\n"
+    )
+    runs = [play_teams(scenario, timeline, first, params) for timeline in timelines]
+    failures = 0
+    for played in runs:
+        print("\n".join(team_story(scenario, played)))
+        print()
+        failures += sum(len(step.violations) for step in played.steps)
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            for step in played.steps:
+                path = args.out / f"{played.timeline.name}.v{step.plan['version']}.json"
+                path.write_text(json.dumps(step.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(team_table(first, runs))
+    return 1 if failures else 0

@@ -1,0 +1,293 @@
+"""Several teams sharing the seminars: each team's problem, one joint CP-SAT model, the team plan.
+
+A team travels as one group for the whole trip, from its start city to its end city within its
+window, paying fares for its members and driving in its own cars; it may hold a seminar only where
+its members meet the scenario's staffing rule. Each team's share of the plan is an ordinary plan
+of the team's scenario (the scenario seen by that team: its size, cars, start, window and the
+seminars it may hold, none of them required on its own), so everything a single plan has (the
+checker, the exports) applies to it; the team plan adds what holds across the teams.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from planner.costs import trip_costs
+from planner.cpsat.teams import TeamsModel
+from planner.document import UncoveredReason
+from planner.domain import Scenario, SolverParams
+from planner.domain.people import Team
+from planner.heuristics import greedy_insertion
+from planner.inputs.problems import TEAM_PLAN_FORMAT
+from planner.network import TransportNetwork
+from planner.objective import scenario_max_coverage_points
+from planner.problem import SINK, SOURCE, Arc, Problem, build_problem
+from planner.result import Result, SolveStatus, plan_json
+from planner.solve import cp_solver, result_of_arcs
+from planner.team_view import team_scenario
+
+_STATUS = {
+    cp_model.OPTIMAL: SolveStatus.OPTIMAL,
+    cp_model.FEASIBLE: SolveStatus.FEASIBLE,
+    cp_model.INFEASIBLE: SolveStatus.INFEASIBLE,
+}
+
+
+@dataclass(frozen=True)
+class TeamShare:
+    """One team's part of the plan."""
+
+    team: Team
+    scenario: Scenario  # the team's scenario
+    problem: Problem
+    result: Result
+
+
+@dataclass(frozen=True)
+class TeamsOutcome:
+    status: SolveStatus
+    objective: int | None
+    bound: int | None
+    runtime_s: float
+    shares: tuple[TeamShare, ...]
+    params: SolverParams
+    stats: dict[str, float]
+
+
+class _Solutions(cp_model.CpSolverSolutionCallback):
+    """Tells ``on_solution`` (seconds since the solve began, objective, bound) of each better plan."""
+
+    def __init__(self, on_solution: Callable[[float, int, int], None], started: float) -> None:
+        super().__init__()
+        self.on_solution = on_solution
+        self.started = started
+
+    def on_solution_callback(self) -> None:
+        seconds = time.perf_counter() - self.started
+        self.on_solution(seconds, round(self.objective_value), round(self.best_objective_bound))
+
+
+def plan_teams(
+    scenario: Scenario,
+    params: SolverParams | None = None,
+    on_solution: Callable[[float, int, int], None] | None = None,
+) -> TeamsOutcome:
+    """The best plan for the scenario's teams together, by the single-team objective summed.
+
+    ``on_solution`` hears of each better plan CP-SAT finds (for benchmarks and progress)."""
+    if not scenario.teams:
+        raise ValueError("teams: the scenario has no teams")
+    params = params or scenario.solver
+    started = time.perf_counter()
+    network = TransportNetwork.build(scenario)
+    scenarios = [team_scenario(scenario, team) for team in scenario.teams]
+    problems = []
+    # Teams that see the scenario alike (same size, cars, start, window and seminars) share one
+    # problem: its connection search is the costly part.
+    alike: dict[str, Problem] = {}
+    for seen in scenarios:
+        key = seen.model_copy(update={"name": scenario.name}).model_dump_json()
+        problem = alike.get(key)
+        if problem is None:
+            problem = build_problem(seen, network=TransportNetwork.build(seen))
+            # Each team's own daily limit, exactly: the arcs kept where it can bind.
+            problem = alike[key] = problem.exact() if problem.binding_days else problem
+        problems.append(problem)
+    built = time.perf_counter() - started
+    seminars = scenario.seminars
+    model = TeamsModel(
+        problems,
+        city_points={s.city: s.weight for s in seminars},
+        city_regions={s.city: scenario.regions_served(s) for s in seminars},
+        region_points={r.id: r.weight for r in scenario.regions},
+        required=frozenset(s.city for s in seminars if s.required),
+    )
+    del network
+    model.add_hint(*greedy_teams(problems))
+    solver = cp_solver(params, max(0.01, params.time_limit_s - built))
+    code = solver.solve(model.model, _Solutions(on_solution, started) if on_solution else None)
+    status = _STATUS.get(code, SolveStatus.TIME_LIMIT)
+    runtime = time.perf_counter() - started
+    chosen = model.chosen(solver) if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) else None
+    shares = []
+    for index, (team, seen, problem) in enumerate(zip(scenario.teams, scenarios, problems, strict=True)):
+        if chosen is None:
+            result = result_of_arcs(problem, None, status, params, runtime, "teams")
+        else:
+            # A team's share is the best for the teams together, not for the team alone: its own
+            # plan claims no optimality (the team plan's status says what was proven).
+            result = result_of_arcs(problem, chosen[index], SolveStatus.FEASIBLE, params, runtime, "teams")
+            result = dataclasses.replace(
+                result, warnings=(f"one team's share of a team plan ({status.value} for the teams together)",)
+            )
+        shares.append(TeamShare(team, seen, problem, result))
+    objective = round(solver.objective_value) if chosen is not None else None
+    bound = None
+    if chosen is not None:
+        bound = min(round(solver.best_objective_bound), objective) if objective is not None else None
+    return TeamsOutcome(
+        status=status,
+        objective=objective,
+        bound=bound,
+        runtime_s=runtime,
+        shares=tuple(shares),
+        params=params,
+        stats={"build_s": round(built, 4), "cp_sat_wall_s": round(solver.wall_time, 4)},
+    )
+
+
+def greedy_teams(
+    problems: list[Problem], taken: set[str] | None = None, covered: set[str] | None = None
+) -> tuple[list[set[Arc]], set[str]]:
+    """A first team plan, team by team: each team's greedy insertion over the cities and regions
+    the teams before it left (a start for CP-SAT, as the single team's greedy plan is); ``taken``
+    and ``covered`` are cities and regions held already (a replan)."""
+    plans: list[set[Arc]] = []
+    taken = set(taken or ())
+    covered = set(covered or ())
+    for problem in problems:
+        rest = dataclasses.replace(
+            problem,
+            arcs=[
+                a for a in problem.arcs if a.head in (SOURCE, SINK) or problem.slot(a.head).city not in taken
+            ],
+            city_regions={
+                c: tuple(r for r in rs if r not in covered) for c, rs in problem.city_regions.items()
+            },
+        )
+        found = greedy_insertion(rest)
+        arcs = set(found.arcs) if found is not None else set()
+        plans.append(arcs)
+        cities = {problem.slot(a.head).city for a in arcs if a.head not in (SOURCE, SINK)}
+        taken |= cities
+        covered |= {r for c in cities for r in problem.city_regions.get(c, ())}
+    return plans, covered
+
+
+@dataclass(frozen=True)
+class TeamDocumentHeader:
+    """What a team plan says of its solve, and of its version when it is a replan."""
+
+    status: SolveStatus
+    objective: int | None
+    bound: int | None
+    runtime_s: float
+    params: SolverParams
+    stats: dict[str, float]
+    version: int = 1
+    based_on: int | None = None
+    now: str | None = None
+
+
+def teams_plan_json(scenario: Scenario, outcome: TeamsOutcome) -> dict[str, Any]:
+    """The team plan as JSON (see ``team_plan_document``)."""
+    header = TeamDocumentHeader(
+        outcome.status, outcome.objective, outcome.bound, outcome.runtime_s, outcome.params, outcome.stats
+    )
+    shares = [
+        (share.team, share.scenario, plan_json(share.scenario, share.problem.axis, share.result))
+        for share in outcome.shares
+    ]
+    return team_plan_document(scenario, header, shares)
+
+
+def team_plan_document(
+    scenario: Scenario, header: TeamDocumentHeader, shares: list[tuple[Team, Scenario, dict[str, Any]]]
+) -> dict[str, Any]:
+    """The team plan as JSON: each team's plan (an ordinary plan of its scenario), what is covered
+    across the teams, what is left out and why, and the costs per person, team and in all."""
+    held: dict[str, str] = {}
+    for team, _, plan in shares:
+        for seminar in plan["seminars"]:
+            held[seminar["city"]] = team.id
+    teams = []
+    for team, seen, plan in shares:
+        # A city another team holds is not this team's loss: say so.
+        for uncovered in plan["uncovered"]:
+            other = held.get(uncovered["city"])
+            if other is not None:
+                uncovered["reason"] = UncoveredReason.ANOTHER_TEAM.value
+                uncovered["detail"] = f"team {other} holds it"
+        teams.append(
+            {
+                "id": team.id,
+                "name": team.name or team.id,
+                "members": [
+                    {"id": m.id, "name": m.name, "role": m.role} for m in map(scenario.member, team.members)
+                ],
+                "size": seen.delegation.size,
+                "vehicles": seen.delegation.vehicles,
+                "plan": plan,
+            }
+        )
+    plans = [plan for *_, plan in shares]
+    covered = sorted({r for plan in plans for r in plan["coverage"]["regions_covered"]})
+    points = sum(s.weight for s in scenario.seminars if s.city in held) + sum(
+        r.weight for r in scenario.regions if r.id in covered
+    )
+    document: dict[str, Any] = {
+        "format": TEAM_PLAN_FORMAT,
+        "scenario": scenario.name,
+        "version": header.version,
+        "based_on": header.based_on,
+        "now": header.now,
+        "status": header.status.value,
+        "objective": header.objective,
+        "bound": header.bound,
+        "runtime_s": round(header.runtime_s, 3),
+        "solver": {
+            "seed": header.params.seed,
+            "workers": header.params.workers,
+            "time_limit_s": header.params.time_limit_s,
+            **header.stats,
+        },
+        "coverage": {
+            "points": points,
+            "max_points": scenario_max_coverage_points(scenario),
+            "regions_covered": covered,
+            "regions_uncovered": sorted(r.id for r in scenario.regions if r.id not in covered),
+            "cities": sorted(held),
+        },
+        "uncovered": _uncovered(scenario, plans, held),
+        "teams": teams,
+    }
+    document["costs"] = trip_costs(scenario, teams) if scenario.costs is not None else None
+    return document
+
+
+def _uncovered(scenario: Scenario, plans: list[dict[str, Any]], held: dict[str, str]) -> list[dict[str, Any]]:
+    """Each seminar city no team holds, with the most hopeful reason any team gives."""
+    order = [
+        UncoveredReason.TRADED_OFF.value,
+        UncoveredReason.NO_PLAN.value,
+        UncoveredReason.UNREACHABLE.value,
+        UncoveredReason.NO_WINDOW.value,
+    ]
+    left = []
+    for seminar in scenario.seminars:
+        if seminar.city in held:
+            continue
+        reasons = [
+            u
+            for plan in plans
+            for u in plan["uncovered"]
+            if u["city"] == seminar.city and u["reason"] in order
+        ]
+        name = scenario.city(seminar.city).name
+        if not reasons:
+            entry = {
+                "city": seminar.city,
+                "reason": UncoveredReason.NO_STAFF.value,
+                "detail": f"no team has the members a seminar in {name} needs",
+            }
+        else:
+            best = min(reasons, key=lambda u: order.index(u["reason"]))
+            entry = {"city": seminar.city, "reason": best["reason"], "detail": best["detail"]}
+        left.append({**entry, "required": seminar.required})
+    return left
