@@ -27,9 +27,9 @@ from planner.objective import drop_penalties
 from planner.problem import Problem, build_problem
 from planner.replan import ReplanError, finish_replan, prepare_replan
 from planner.result import SolveStatus
-from planner.solve import cp_solver, result_of_arcs
+from planner.solve import result_of_arcs
 from planner.team_view import team_scenario
-from planner.teams import TeamDocumentHeader, greedy_teams, team_plan_document
+from planner.teams import TeamDocumentHeader, greedy_teams, solve_teams, team_plan_document
 
 _STATUS = {
     cp_model.OPTIMAL: SolveStatus.OPTIMAL,
@@ -77,11 +77,9 @@ def replan_teams(
         drops=[drop_penalties(p) for p in problems],
         closed=frozenset(done),
     )
-    model.add_hint(*greedy_teams(problems, taken=done, covered=covered))
-    solver = cp_solver(params, max(0.01, params.time_limit_s - (time.perf_counter() - started)))
-    code = solver.solve(model.model)
-    status = _STATUS.get(code, SolveStatus.TIME_LIMIT)
-    chosen = model.chosen(solver) if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) else None
+    first = greedy_teams(problems, taken=done, covered=covered)
+    solved = solve_teams(model, first, params, started, tuple(left))
+    status, chosen = solved.status, solved.chosen
     runtime = time.perf_counter() - started
     shares = []
     for index, (entry, seen, setup, frame, problem) in enumerate(prepared):
@@ -94,15 +92,13 @@ def replan_teams(
             )
         new = finish_replan(setup, frame, problem, result, params, started)
         shares.append((teams[entry["id"]], seen, new.plan))
-    objective = round(solver.objective_value) if chosen is not None else None
-    bound = min(round(solver.best_objective_bound), objective) if objective is not None else None
     header = TeamDocumentHeader(
         status=status,
-        objective=objective,
-        bound=bound,
+        objective=solved.objective,
+        bound=solved.bound,
         runtime_s=time.perf_counter() - started,
         params=params,
-        stats={"cp_sat_wall_s": round(solver.wall_time, 4)},
+        stats={"cp_sat_wall_s": solved.wall_s},
         version=int(previous.get("version", 1)) + 1,
         based_on=int(previous.get("version", 1)),
         now=now.isoformat(),

@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 from planner.costs import trip_costs
 from planner.cpsat.teams import TeamsModel
 from planner.document import UncoveredReason
-from planner.domain import Scenario, SolverParams
+from planner.domain import Scenario, Seminar, SolverParams
 from planner.domain.people import Team
 from planner.heuristics import greedy_insertion
 from planner.inputs.problems import TEAM_PLAN_FORMAT
@@ -85,7 +85,6 @@ def plan_teams(
         raise ValueError("teams: the scenario has no teams")
     params = params or scenario.solver
     started = time.perf_counter()
-    network = TransportNetwork.build(scenario)
     scenarios = [team_scenario(scenario, team) for team in scenario.teams]
     problems = []
     # Teams that see the scenario alike (same size, cars, start, window and seminars) share one
@@ -108,13 +107,9 @@ def plan_teams(
         region_points={r.id: r.weight for r in scenario.regions},
         required=frozenset(s.city for s in seminars if s.required),
     )
-    del network
-    model.add_hint(*greedy_teams(problems))
-    solver = cp_solver(params, max(0.01, params.time_limit_s - built))
-    code = solver.solve(model.model, _Solutions(on_solution, started) if on_solution else None)
-    status = _STATUS.get(code, SolveStatus.TIME_LIMIT)
+    solved = solve_teams(model, greedy_teams(problems), params, started, scenario.seminars, on_solution)
+    status, chosen = solved.status, solved.chosen
     runtime = time.perf_counter() - started
-    chosen = model.chosen(solver) if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) else None
     shares = []
     for index, (team, seen, problem) in enumerate(zip(scenario.teams, scenarios, problems, strict=True)):
         if chosen is None:
@@ -127,19 +122,63 @@ def plan_teams(
                 result, warnings=(f"one team's share of a team plan ({status.value} for the teams together)",)
             )
         shares.append(TeamShare(team, seen, problem, result))
-    objective = round(solver.objective_value) if chosen is not None else None
-    bound = None
-    if chosen is not None:
-        bound = min(round(solver.best_objective_bound), objective) if objective is not None else None
     return TeamsOutcome(
         status=status,
-        objective=objective,
-        bound=bound,
+        objective=solved.objective,
+        bound=solved.bound,
         runtime_s=runtime,
         shares=tuple(shares),
         params=params,
-        stats={"build_s": round(built, 4), "cp_sat_wall_s": round(solver.wall_time, 4)},
+        stats={"build_s": round(built, 4), "cp_sat_wall_s": solved.wall_s},
     )
+
+
+@dataclass(frozen=True)
+class SolvedTeams:
+    status: SolveStatus
+    chosen: list[list[int]] | None  # arc indices per team; None: no plan
+    objective: int | None
+    bound: int | None
+    wall_s: float
+
+
+def solve_teams(
+    model: TeamsModel,
+    first: tuple[list[set[Arc]], set[str]],
+    params: SolverParams,
+    started: float,
+    seminars: tuple[Seminar, ...],
+    on_solution: Callable[[float, int, int], None] | None = None,
+) -> SolvedTeams:
+    """CP-SAT on the team model from a first plan, within what is left of the limit; anytime: when
+    CP-SAT ends with no plan of its own, the first plan is the answer (FEASIBLE, no bound) if every
+    team has an itinerary in it and it holds every required city."""
+    model.add_hint(*first)
+    solver = cp_solver(params, max(0.01, params.time_limit_s - (time.perf_counter() - started)))
+    code = solver.solve(model.model, _Solutions(on_solution, started) if on_solution else None)
+    status = _STATUS.get(code, SolveStatus.TIME_LIMIT)
+    wall = round(solver.wall_time, 4)
+    if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        chosen = model.chosen(solver)
+        objective = round(solver.objective_value)
+        return SolvedTeams(
+            status, chosen, objective, min(round(solver.best_objective_bound), objective), wall
+        )
+    plans, _ = first
+    required = {s.city for s in seminars if s.required}
+    held = {
+        p.slot(a.head).city
+        for p, arcs in zip(model.problems, plans, strict=True)
+        for a in arcs
+        if a.head not in (SOURCE, SINK)
+    }
+    if status == SolveStatus.TIME_LIMIT and all(plans) and required <= held:
+        chosen = [
+            [i for i, arc in enumerate(p.arcs) if arc in arcs]
+            for p, arcs in zip(model.problems, plans, strict=True)
+        ]
+        return SolvedTeams(SolveStatus.FEASIBLE, chosen, model.value(chosen), None, wall)
+    return SolvedTeams(status, None, None, None, wall)
 
 
 def greedy_teams(

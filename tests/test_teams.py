@@ -267,3 +267,34 @@ def test_a_team_leaves_when_its_last_member_is_free():
     data["members"][0]["available_to"] = "2016-01-18T08:00"
     with pytest.raises(ValueError, match=r"members\.0\.available_to|available_to"):
         Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_team_solve_stopped_at_once_still_answers_with_a_plan(seed):
+    """Anytime: with almost no deterministic time, the answer is a plan (CP-SAT's or the greedy
+    first plan, FEASIBLE with no bound), checked, its objective the model's score of it."""
+    scenario = with_teams(unhurried(tiny_scenario(seed)), seed)
+    full = plan_teams(scenario)
+    if full.status.value != "OPTIMAL" or full.objective is None:
+        return
+    hurried = scenario.solver.model_copy(update={"deterministic_limit": 1e-6})
+    outcome = plan_teams(scenario, hurried)
+    assert outcome.status.value in ("FEASIBLE", "OPTIMAL")
+    assert outcome.objective is not None and outcome.objective >= full.objective
+    document = teams_plan_json(scenario, outcome)
+    assert check_team_plan(scenario, document) == []
+
+
+def test_a_larger_team_solve_stopped_at_once_still_answers_with_a_checked_plan():
+    from planner.synthetic import synthetic_scenario
+
+    data = synthetic_scenario(10, 7, seed=2).model_dump(mode="json")
+    data.update(copy.deepcopy(PEOPLE))
+    data["teams"].append({"id": "c", "members": ["u1"]})
+    data["teams"][0]["members"].remove("u1")
+    data["staffing"] = {"roles": {}}
+    scenario = Scenario.model_validate(data)
+    hurried = scenario.solver.model_copy(update={"deterministic_limit": 1e-6, "time_limit_s": 3600})
+    outcome = plan_teams(scenario, hurried)
+    assert outcome.status.value in ("FEASIBLE", "OPTIMAL") and outcome.objective is not None
+    assert check_team_plan(scenario, teams_plan_json(scenario, outcome)) == []

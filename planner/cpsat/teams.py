@@ -35,6 +35,7 @@ class TeamsModel:
         already by some team)."""
         self.problems = problems
         drops = drops or [{} for _ in problems]
+        self._points = (city_points, city_regions, region_points, drops)
         self.model = cp_model.CpModel()
         self.arc_vars = [
             [self.model.new_bool_var(f"t{t}_arc_{arc.tail}_{arc.head}_{i}") for i, arc in enumerate(p.arcs)]
@@ -123,6 +124,27 @@ class TeamsModel:
                 self.model.add_hint(var, arc in wanted)
         for region, var in self.region_vars.items():
             self.model.add_hint(var, region in covered)
+
+    def value(self, chosen: list[list[int]]) -> int:
+        """The objective of a team plan given by its arcs (indices per team), as the model scores it."""
+        city_points, city_regions, region_points, drops = self._points
+        held_by = [
+            {p.slot(p.arcs[i].head).city for i in arcs if p.arcs[i].head not in (SOURCE, SINK)}
+            for p, arcs in zip(self.problems, chosen, strict=True)
+        ]
+        held = set().union(*held_by)
+        regions = {r for city in held for r in city_regions.get(city, ())}
+        points = sum(city_points.get(c, 0) for c in held) + sum(region_points[r] for r in regions)
+        secondary = sum(
+            p.arcs[i].cost // self.divisor
+            for p, arcs in zip(self.problems, chosen, strict=True)
+            for i in arcs
+        )
+        for team, penalties in enumerate(drops):
+            secondary += sum(
+                penalty // self.divisor for c, penalty in penalties.items() if c not in held_by[team]
+            )
+        return self.scale * (self.max_points - points) + secondary
 
     def chosen(self, solver: cp_model.CpSolver) -> list[list[int]]:
         """The arcs (indices into each team's problem) of the solution, per team."""
