@@ -184,19 +184,9 @@ def _plan(args: argparse.Namespace) -> int:
         document = result.to_document(scenario, problem.axis, network=network)
     data = document.to_json()
     violations = check_plan(scenario, data)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    if args.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-    else:
-        from planner.plan_report import render_plan
+    from planner.plan_report import render_plan, show_plan
 
-        print(render_plan(scenario, document))
-        if trade_off:
-            print(f"\n{trade_off}")
-        if args.out:
-            print(f"\nPlan written to {args.out}")
+    show_plan(args, data, lambda: render_plan(scenario, document) + (f"\n\n{trade_off}" if trade_off else ""))
     if violations:
         _report_rejection(violations)
         return 1

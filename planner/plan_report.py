@@ -3,7 +3,11 @@ coverage and what is left out."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
 
 from planner.document import PlanDocument
 from planner.domain import Scenario
@@ -106,3 +110,17 @@ def _plan_summary(names: dict[str, str], document: PlanDocument) -> list[str]:
             lines.append(f"  {names[item.city]}{flag}: {item.reason.value} - {item.detail}")
     lines.extend(f"Warning: {warning}" for warning in document.warnings)
     return lines
+
+
+def show_plan(args: argparse.Namespace, data: dict[str, Any], table: Callable[[], str]) -> None:
+    """`planner plan`'s output: the plan JSON written to ``--out``, then printed (``--json``) or
+    shown as its table."""
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    print(table())
+    if args.out:
+        print(f"\nPlan written to {args.out}")

@@ -181,7 +181,8 @@ def result_of_arcs(
     )
 
 
-_STATUS = {
+# CP-SAT's answer as a plan status (anything else, UNKNOWN, is TIME_LIMIT).
+CP_STATUS = {
     cp_model.OPTIMAL: SolveStatus.OPTIMAL,
     cp_model.FEASIBLE: SolveStatus.FEASIBLE,
     cp_model.INFEASIBLE: SolveStatus.INFEASIBLE,
@@ -255,8 +256,8 @@ def _run(
     code = solver.solve(model.model, _Reporter(progress) if progress else None)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [i for i, var in enumerate(model.arc_vars) if solver.boolean_value(var)]
-        return _Outcome(_STATUS[code], problem, solver, chosen)
-    return _Outcome(_STATUS.get(code, SolveStatus.TIME_LIMIT), problem, solver, None)
+        return _Outcome(CP_STATUS[code], problem, solver, chosen)
+    return _Outcome(CP_STATUS.get(code, SolveStatus.TIME_LIMIT), problem, solver, None)
 
 
 def solve(

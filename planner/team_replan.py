@@ -13,12 +13,9 @@ new plan is an ordinary replanned version with its diff and reasons.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 from typing import Any
-
-from ortools.sat.python import cp_model
 
 from planner.cpsat.teams import TeamsModel
 from planner.domain import Disruption, Scenario, SolverParams
@@ -26,16 +23,8 @@ from planner.inputs.problems import TEAM_PLAN_FORMAT
 from planner.objective import drop_penalties
 from planner.problem import Problem, build_problem
 from planner.replan import ReplanError, finish_replan, prepare_replan
-from planner.result import SolveStatus
-from planner.solve import result_of_arcs
 from planner.team_view import team_scenario
-from planner.teams import TeamDocumentHeader, greedy_teams, solve_teams, team_plan_document
-
-_STATUS = {
-    cp_model.OPTIMAL: SolveStatus.OPTIMAL,
-    cp_model.FEASIBLE: SolveStatus.FEASIBLE,
-    cp_model.INFEASIBLE: SolveStatus.INFEASIBLE,
-}
+from planner.teams import TeamDocumentHeader, greedy_teams, solve_teams, team_plan_document, team_result
 
 
 def replan_teams(
@@ -83,13 +72,7 @@ def replan_teams(
     runtime = time.perf_counter() - started
     shares = []
     for index, (entry, seen, setup, frame, problem) in enumerate(prepared):
-        if chosen is None:
-            result = result_of_arcs(problem, None, status, params, runtime, "teams")
-        else:
-            result = result_of_arcs(problem, chosen[index], SolveStatus.FEASIBLE, params, runtime, "teams")
-            result = dataclasses.replace(
-                result, warnings=(f"one team's share of a team plan ({status.value} for the teams together)",)
-            )
+        result = team_result(problem, None if chosen is None else chosen[index], status, params, runtime)
         new = finish_replan(setup, frame, problem, result, params, started)
         shares.append((teams[entry["id"]], seen, new.plan))
     header = TeamDocumentHeader(

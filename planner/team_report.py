@@ -13,7 +13,7 @@ from planner.check.basics import Violation
 from planner.document import PlanDocument
 from planner.domain import Disruption, EventTimeline, Scenario, SolverParams
 from planner.inputs.problems import TEAM_PLAN_FORMAT
-from planner.plan_report import render_plan
+from planner.plan_report import render_plan, show_plan
 from planner.scenario import load_scenario
 from planner.team_view import team_scenario
 
@@ -117,15 +117,7 @@ def plan_teams_command(
         return 2
     data = teams_plan_json(scenario, plan_teams(scenario, params))
     violations = check_team_plan(scenario, data)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    if args.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-    else:
-        print(render_team_plan(scenario, data))
-        if args.out:
-            print(f"\nPlan written to {args.out}")
+    show_plan(args, data, lambda: render_team_plan(scenario, data))
     if violations:
         report(violations)
         return 1

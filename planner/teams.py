@@ -29,14 +29,8 @@ from planner.network import TransportNetwork
 from planner.objective import scenario_max_coverage_points
 from planner.problem import SINK, SOURCE, Arc, Problem, build_problem
 from planner.result import Result, SolveStatus, plan_json
-from planner.solve import cp_solver, result_of_arcs
+from planner.solve import CP_STATUS, cp_solver, result_of_arcs
 from planner.team_view import team_scenario
-
-_STATUS = {
-    cp_model.OPTIMAL: SolveStatus.OPTIMAL,
-    cp_model.FEASIBLE: SolveStatus.FEASIBLE,
-    cp_model.INFEASIBLE: SolveStatus.INFEASIBLE,
-}
 
 
 @dataclass(frozen=True)
@@ -112,15 +106,7 @@ def plan_teams(
     runtime = time.perf_counter() - started
     shares = []
     for index, (team, seen, problem) in enumerate(zip(scenario.teams, scenarios, problems, strict=True)):
-        if chosen is None:
-            result = result_of_arcs(problem, None, status, params, runtime, "teams")
-        else:
-            # A team's share is the best for the teams together, not for the team alone: its own
-            # plan claims no optimality (the team plan's status says what was proven).
-            result = result_of_arcs(problem, chosen[index], SolveStatus.FEASIBLE, params, runtime, "teams")
-            result = dataclasses.replace(
-                result, warnings=(f"one team's share of a team plan ({status.value} for the teams together)",)
-            )
+        result = team_result(problem, None if chosen is None else chosen[index], status, params, runtime)
         shares.append(TeamShare(team, seen, problem, result))
     return TeamsOutcome(
         status=status,
@@ -156,7 +142,7 @@ def solve_teams(
     model.add_hint(*first)
     solver = cp_solver(params, max(0.01, params.time_limit_s - (time.perf_counter() - started)))
     code = solver.solve(model.model, _Solutions(on_solution, started) if on_solution else None)
-    status = _STATUS.get(code, SolveStatus.TIME_LIMIT)
+    status = CP_STATUS.get(code, SolveStatus.TIME_LIMIT)
     wall = round(solver.wall_time, 4)
     if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         chosen = model.chosen(solver)
@@ -179,6 +165,19 @@ def solve_teams(
         ]
         return SolvedTeams(SolveStatus.FEASIBLE, chosen, model.value(chosen), None, wall)
     return SolvedTeams(status, None, None, None, wall)
+
+
+def team_result(
+    problem: Problem, chosen: list[int] | None, status: SolveStatus, params: SolverParams, runtime_s: float
+) -> Result:
+    """One team's result in a team plan: its arcs' figures. A team's share is the best for the
+    teams together, not for the team alone, so its own plan claims no optimality (FEASIBLE, no
+    bound); the team plan's status says what was proven."""
+    if chosen is None:
+        return result_of_arcs(problem, None, status, params, runtime_s, "teams")
+    result = result_of_arcs(problem, chosen, SolveStatus.FEASIBLE, params, runtime_s, "teams")
+    warning = f"one team's share of a team plan ({status.value} for the teams together)"
+    return dataclasses.replace(result, warnings=(warning,))
 
 
 def greedy_teams(
