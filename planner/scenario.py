@@ -91,8 +91,7 @@ def load_scenario(path: str | Path) -> Scenario:
     it changes.
     """
     data, lines = read_data(path)
-    if isinstance(data, dict) and "extends" in data:
-        data = _extended(Path(path), data, [])
+    data = extended(path, data)
     if file_kind(data) != "scenario":
         raise ScenarioError([Problem(str(path), (), _not_a_scenario(file_kind(data)))])
     return scenario_from_data(data, str(path), lines)
@@ -104,6 +103,13 @@ def one_team(scenario: Scenario, source: str, command: str) -> Scenario:
         message = f"`planner {command}` plans one team; a scenario with teams is planned with `planner plan`"
         raise ScenarioError([Problem(source, ("teams",), message)])
     return scenario
+
+
+def extended(path: str | Path, data: Any) -> Any:
+    """A scenario file's data with what it ``extends`` filled in (other data as it is)."""
+    if isinstance(data, dict) and "extends" in data:
+        return _extended(Path(path), data, [])
+    return data
 
 
 def _extended(path: Path, data: dict[str, Any], seen: list[Path]) -> dict[str, Any]:

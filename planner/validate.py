@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
-from planner.inputs import Path_
+from planner.domain import Scenario
+from planner.inputs import TEAM_PLAN_FORMAT, Path_
 from planner.scenario import (
     Problem,
     ScenarioError,
     events_from_data,
+    extended,
     load_scenario,
     plan_problems,
     read_input,
@@ -25,7 +28,7 @@ def validate(args: argparse.Namespace) -> int:
     source = str(args.file)
     kind, data, lines = read_input(args.file)
     if kind == "scenario":
-        scenario = scenario_from_data(data, source, lines)
+        scenario = scenario_from_data(extended(args.file, data), source, lines)
         calendar = scenario.calendar
         print(f"{args.file}: valid scenario {scenario.name!r}")
         print(
@@ -34,6 +37,8 @@ def validate(args: argparse.Namespace) -> int:
             f"{len(scenario.roads)} roads, {len(scenario.closures)} closures"
         )
         print(f"  {calendar.horizon_days} days from {calendar.start_date:%a %d %b %Y}")
+        if scenario.teams:
+            print(f"  {len(scenario.teams)} teams of {len(scenario.members)} members")
         return 0
     named = data.get("scenario") if isinstance(data, dict) else None
     scenario_path = args.scenario or bundled_scenario(source, kind, named)
@@ -51,6 +56,8 @@ def validate(args: argparse.Namespace) -> int:
         for event in timeline.events:
             print(f"  {event.id}: {event.kind.value}, announced {event.announced_at.isoformat()}")
         return 0
+    if isinstance(data, dict) and data.get("format") == TEAM_PLAN_FORMAT:
+        return _validate_team_plan(args, scenario, data, scenario_path)
     problems = plan_problems(scenario, data, source, lines)
     if problems:
         raise ScenarioError(problems)
@@ -58,6 +65,26 @@ def validate(args: argparse.Namespace) -> int:
         f"{args.file}: valid plan (version {data.get('version', 1)}, {data.get('status')}) for "
         f"{scenario.name!r} ({scenario_path}): {len(data.get('seminars', []))} seminars, "
         f"{len(data.get('legs', []))} legs"
+    )
+    return 0
+
+
+def _validate_team_plan(
+    args: argparse.Namespace, scenario: Scenario, data: dict[str, Any], scenario_path: Path
+) -> int:
+    """A team plan, by the team checker; each violation a problem naming its field."""
+    from planner.check.teams import check_team_plan
+
+    source = str(args.file)
+    violations = check_team_plan(scenario, data)
+    if violations:
+        raise ScenarioError(
+            [Problem(source, tuple(v.where.split(".")), f"[{v.rule}] {v.message}") for v in violations]
+        )
+    print(
+        f"{args.file}: valid team plan (version {data.get('version', 1)}, {data.get('status')}) for "
+        f"{scenario.name!r} ({scenario_path}): {len(data['teams'])} teams, "
+        f"{len(data['coverage']['cities'])} seminars"
     )
     return 0
 

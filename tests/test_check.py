@@ -90,6 +90,14 @@ def test_shipped_scenario_plans_are_valid(path):
     scenario = scenario.model_copy(
         update={"solver": scenario.solver.model_copy(update={"time_limit_s": limit})}
     )
+    if scenario.teams:
+        # A team scenario is planned as teams (one team's plan of it would ignore its people).
+        from planner.check.teams import check_team_plan
+        from planner.teams import plan_teams, teams_plan_json
+
+        hurried = scenario.solver.model_copy(update={"time_limit_s": min(limit, 20.0)})
+        assert check_team_plan(scenario, teams_plan_json(scenario, plan_teams(scenario, hurried))) == []
+        return
     data = make_plan(scenario)
     assert check_plan(scenario, data) == []
 

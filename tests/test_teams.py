@@ -298,3 +298,21 @@ def test_a_larger_team_solve_stopped_at_once_still_answers_with_a_checked_plan()
     outcome = plan_teams(scenario, hurried)
     assert outcome.status.value in ("FEASIBLE", "OPTIMAL") and outcome.objective is not None
     assert check_team_plan(scenario, teams_plan_json(scenario, outcome)) == []
+
+
+def test_planner_validate_reads_variants_and_team_plans(tmp_path, capsys):
+    from planner.cli import main
+
+    scenario_file = SCENARIOS / "three-cities-two-teams.yaml"
+    assert main(["validate", str(scenario_file)]) == 0
+    assert "2 teams of 4 members" in capsys.readouterr().out
+    plan_file = tmp_path / "plan.json"
+    assert main(["plan", str(scenario_file), "--time-limit", "3600", "--out", str(plan_file)]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(plan_file), "--scenario", str(scenario_file)]) == 0
+    assert "valid team plan" in capsys.readouterr().out
+    data = json.loads(plan_file.read_text(encoding="utf-8"))
+    data["coverage"]["points"] += 1
+    plan_file.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["validate", str(plan_file), "--scenario", str(scenario_file)]) == 2
+    assert "coverage.points" in capsys.readouterr().err
