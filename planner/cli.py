@@ -291,13 +291,12 @@ def _replan(args: argparse.Namespace) -> int:
     violations = check_plan(
         scenario, data, events=new.document.events, previous=previous, now=now, position=args.position
     )
-    from planner.plan_report import render_plan
+    from planner.plan_report import render_plan, write_json
 
     print(render_plan(scenario, new.document))
     print(render_diff(scenario, new.document))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(args.out, data)
         print(f"\nVersion {new.document.version} written to {args.out}")
     if violations:
         _report_rejection(violations)
@@ -325,6 +324,7 @@ def render_diff(scenario: Scenario, document: PlanDocument) -> str:
 
 
 def _whatif(args: argparse.Namespace) -> int:
+    from planner.plan_report import write_json
     from planner.whatif import baseline, comparison, format_table, play, story
 
     scenario = load_scenario(args.scenario)
@@ -371,7 +371,7 @@ def _whatif(args: argparse.Namespace) -> int:
                 if step.kept:
                     continue  # the version it kept is written by the step that made it, or is v1
                 path = args.out / f"{timeline.name}.v{step.plan['version']}.json"
-                path.write_text(json.dumps(step.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+                write_json(path, step.plan)
     print(format_table(comparison(first, runs)))
     return 1 if failures else 0
 

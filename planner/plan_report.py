@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from planner.document import PlanDocument
@@ -112,12 +113,17 @@ def _plan_summary(names: dict[str, str], document: PlanDocument) -> list[str]:
     return lines
 
 
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """A plan (or any document) as the JSON file the planner writes: indented, UTF-8, one newline."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def show_plan(args: argparse.Namespace, data: dict[str, Any], table: Callable[[], str]) -> None:
     """`planner plan`'s output: the plan JSON written to ``--out``, then printed (``--json``) or
     shown as its table."""
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(args.out, data)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return

@@ -156,13 +156,31 @@ def result_of_arcs(
     computed from the itinerary itself, no bound of its own."""
     outcome = _Outcome(status, problem, None, chosen)
     figures = _PlanFigures.of(outcome, fallback=True)
+    uncovered = explain_uncovered(problem, figures.covered, reachable_slots(problem))
+    return _result(problem, problem, figures, status, params, runtime_s, uncovered, method)
+
+
+def _result(
+    problem: Problem,
+    solved: Problem,
+    figures: _PlanFigures,
+    status: SolveStatus,
+    params: SolverParams,
+    runtime_s: float,
+    uncovered: list[Uncovered],
+    method: str,
+    warnings: tuple[str, ...] = (),
+    stats: dict[str, float] | None = None,
+) -> Result:
+    """The Result of a plan's figures; ``solved`` is the problem the plan was found in (the exact
+    variant of ``problem`` when the daily limit binds)."""
     return Result(
         status=status,
         objective=figures.objective,
-        bound=None,
+        bound=figures.bound,
         runtime_s=runtime_s,
         itinerary=figures.itinerary,
-        uncovered=tuple(explain_uncovered(problem, figures.covered, reachable_slots(problem))),
+        uncovered=tuple(uncovered),
         coverage_points=figures.points,
         max_coverage_points=max_coverage_points(problem),
         covered_regions=figures.regions,
@@ -171,10 +189,12 @@ def result_of_arcs(
         seed=params.seed,
         workers=params.workers,
         time_limit_s=params.time_limit_s,
+        warnings=warnings,
         stats={
             "slots": len(problem.slots),
-            "arcs": len(problem.arcs),
+            "arcs": len(solved.arcs),
             "arcs_before_pruning": len(problem.all_arcs),
+            **(stats or {}),
         },
         method=method,
         objective_terms=figures.terms,
@@ -304,31 +324,12 @@ def solve(
             )
             for u in uncovered
         ]
-    return Result(
-        status=status,
-        objective=figures.objective,
-        bound=figures.bound,
-        runtime_s=runtime,
-        itinerary=figures.itinerary,
-        uncovered=tuple(uncovered),
-        coverage_points=figures.points,
-        max_coverage_points=max_coverage_points(problem),
-        covered_regions=figures.regions,
-        secondary_cost=figures.secondary,
-        stability_cost=figures.stability,
-        seed=params.seed,
-        workers=params.workers,
-        time_limit_s=params.time_limit_s,
-        warnings=tuple(warnings),
-        stats={
-            "slots": len(problem.slots),
-            "arcs": len(outcome.problem.arcs),
-            "arcs_before_pruning": len(problem.all_arcs),
-            "solve_s": round(runtime, 4),
-            "cp_sat_wall_s": round(solver.wall_time, 4) if solver is not None else 0.0,
-        },
-        method=path,
-        objective_terms=figures.terms,
+    stats = {
+        "solve_s": round(runtime, 4),
+        "cp_sat_wall_s": round(solver.wall_time, 4) if solver is not None else 0.0,
+    }
+    return _result(
+        problem, outcome.problem, figures, status, params, runtime, uncovered, path, tuple(warnings), stats
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +12,7 @@ from planner.check.basics import Violation
 from planner.document import PlanDocument
 from planner.domain import Disruption, EventTimeline, Scenario, SolverParams
 from planner.inputs.problems import TEAM_PLAN_FORMAT
-from planner.plan_report import render_plan, show_plan
+from planner.plan_report import render_plan, show_plan, write_json
 from planner.scenario import load_scenario
 from planner.team_view import team_scenario
 
@@ -176,8 +175,7 @@ def replan_teams_command(
         print(f"\n== Team {entry['name']}: changes")
         print(render_diff(seen, PlanDocument.model_validate(entry["plan"])))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(args.out, data)
         print(f"\nVersion {data['version']} written to {args.out}")
     if violations:
         report(violations)
@@ -207,6 +205,6 @@ def whatif_teams_command(
             args.out.mkdir(parents=True, exist_ok=True)
             for step in played.steps:
                 path = args.out / f"{played.timeline.name}.v{step.plan['version']}.json"
-                path.write_text(json.dumps(step.plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+                write_json(path, step.plan)
     print(team_table(first, runs))
     return 1 if failures else 0

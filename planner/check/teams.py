@@ -119,6 +119,7 @@ def _coverage(scenario: Scenario, plan: dict[str, Any], holder: dict[str, str]) 
 def _costs(scenario: Scenario, plan: dict[str, Any]) -> list[Violation]:
     costs = scenario.costs
     assert costs is not None
+    teams = {team.id: team for team in scenario.teams}
     stated = plan.get("costs") or {}
     people = {p.get("member"): p for p in stated.get("people", [])}
     out = []
@@ -134,7 +135,7 @@ def _costs(scenario: Scenario, plan: dict[str, Any]) -> list[Violation]:
         if legs:
             first = dt.datetime.fromisoformat(legs[0]["depart"]).date()
             days = (dt.datetime.fromisoformat(legs[-1]["arrive"]).date() - first).days + 1
-        for member_id in scenario.teams[[t.id for t in scenario.teams].index(entry["id"])].members:
+        for member_id in teams[entry["id"]].members:
             member = scenario.member(member_id)
             rate = (
                 member.per_diem

@@ -94,6 +94,8 @@ class SearchContext:
             elif kind == "ride":
                 self._add_ride(tail[1], head[1], data)
         self.drive_by_id = {id(edge): edge for edge in self.drive_edges.values()}
+        # Rides by (service, board, alight): how footprints of remembered searches name them.
+        self.ride_by_key = {(r.service, r.board, r.alight): r for rides in self.rides.values() for r in rides}
         self.lead = {t.id: t.access_min + t.check_in_min for t in self._terminals.values()}
 
     def _add_ride(self, board: str, alight: str, data: dict[str, Any]) -> None:

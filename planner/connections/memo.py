@@ -188,14 +188,13 @@ def footprint_of(ctx: SearchContext, base: _Base, labels: Labels) -> Footprint:
         elif time > span[1]:
             span[1] = time
         latest = max(latest, time)
-    compiled = {(r.service, r.board, r.alight): r for rides in ctx.rides.values() for r in rides}
     # Nothing after the horizon can be used: a run found there is refused like no run at all, and
     # no drive may end after it.
     horizon = ctx.horizon_end
     rides: dict[RideKey, tuple[int, int]] = {}
     for terminal, (first, last) in terminals.items():
         for key in base.rides_from.get(terminal, ()):
-            ride = compiled.get(key)
+            ride = ctx.ride_by_key.get(key)
             answer = horizon
             if ride is not None:
                 index = bisect_left(ride.departs, last)
