@@ -77,6 +77,7 @@ class Catalog:
             start_date=scenario.calendar.start_date,
             horizon_days=scenario.calendar.horizon_days,
             timelines=list(self.timelines(scenario)),
+            teams=[team.id for team in scenario.teams],
         )
 
     def choose(self, choice: ScenarioChoice) -> ChosenScenario:
@@ -97,12 +98,6 @@ class Catalog:
                     ["scenario", *first.path], "; ".join(str(p) for p in error.problems)
                 ) from None
             name = scenario.name
-        if scenario.teams:
-            # The service stores and replans one team's plans; team plans are `planner plan`'s.
-            raise field_error(
-                ["scenario_name"] if choice.scenario_name is not None else ["scenario", "teams"],
-                "a scenario with teams is planned with `planner plan`; this service plans one team",
-            )
         self._within_limits(scenario)
         name_loc: list[str | int] = (
             ["scenario_name"] if choice.scenario_name is not None else ["scenario", "name"]
@@ -112,6 +107,15 @@ class Catalog:
             raise field_error(name_loc, problem)
         _printable_names(scenario)
         return ChosenScenario(name, scenario, scenario.model_dump(mode="json", exclude_defaults=True))
+
+    @staticmethod
+    def one_team(choice: ScenarioChoice, scenario: Scenario, what: str) -> None:
+        """422 for a scenario with teams where ``what`` plans one team only."""
+        if scenario.teams:
+            raise field_error(
+                ["scenario_name"] if choice.scenario_name is not None else ["scenario", "teams"],
+                f"a scenario with teams: {what} is for one team; use `planner {what}` on the team scenario",
+            )
 
     def _within_limits(self, scenario: Scenario) -> None:
         limits = self.settings

@@ -142,6 +142,8 @@ def plan_job(scenario_data: dict[str, Any], options: dict[str, Any], token: str 
     scenario, network = loaded.scenario, loaded.network
     params = _params(scenario, options)
     progress = _reporter(token)
+    if scenario.teams:
+        return _team_plan_job(scenario, params, progress, began)
     problem, result = plan(scenario, params, network=network, progress=progress)
     data = plan_json(scenario, problem.axis, result, network)  # with each leg's backup
     if progress:
@@ -150,17 +152,51 @@ def plan_job(scenario_data: dict[str, Any], options: dict[str, Any], token: str 
     return PlanOutcome(data, violations, seconds=time.perf_counter() - began)
 
 
+def _team_plan_job(
+    scenario: Scenario,
+    params: SolverParams,
+    progress: Callable[[str, dict[str, Any]], None] | None,
+    began: float,
+) -> PlanOutcome:
+    """Version 1 of a team plan: every team at once (planner.teams), checked by the team checker."""
+    from planner.check.teams import check_team_plan
+    from planner.teams import plan_teams, teams_plan_json
+
+    solutions = 0
+
+    def solution(elapsed_s: float, objective: int, bound: int) -> None:
+        nonlocal solutions
+        solutions += 1
+        if progress is not None:
+            details = {"solutions": solutions, "objective": objective, "bound": bound}
+            progress("solving", {**details, "elapsed_s": round(elapsed_s, 2)})
+
+    if progress:
+        progress("connections", {})
+    data = teams_plan_json(scenario, plan_teams(scenario, params, on_solution=solution))
+    if progress:
+        progress("checking", {})
+    violations = [str(v) for v in check_team_plan(scenario, data)]
+    return PlanOutcome(data, violations, seconds=time.perf_counter() - began)
+
+
+def _check(scenario: Scenario, plan_data: dict[str, Any]) -> list[str]:
+    from planner.check import check_plan
+    from planner.check.teams import check_team_plan
+
+    if scenario.teams:
+        return [str(v) for v in check_team_plan(scenario, plan_data)]
+    return [str(v) for v in check_plan(scenario, plan_data)]
+
+
 def check_job(scenario_data: dict[str, Any], plan_data: dict[str, Any]) -> PlanOutcome:
     """An existing version-1 plan (made elsewhere), accepted only if the checker passes it."""
-    from planner.check import check_plan
-
     began = time.perf_counter()
     try:
         scenario = _load(scenario_data).scenario
     except ScenarioError as error:
         return PlanOutcome(error=_scenario_error(error, ("scenario",)))
-    violations = [str(v) for v in check_plan(scenario, plan_data)]
-    return PlanOutcome(plan_data, violations, seconds=time.perf_counter() - began)
+    return PlanOutcome(plan_data, _check(scenario, plan_data), seconds=time.perf_counter() - began)
 
 
 def replan_job(
@@ -187,6 +223,8 @@ def replan_job(
         problem = error.problems[0]
         return PlanOutcome(error=JobError(problem.path, "; ".join(p.message for p in error.problems)))
     now = dt.datetime.fromisoformat(now_iso)
+    if scenario.teams:
+        return _team_replan_job(scenario, previous, now, events, _params(scenario, options), token, began)
     try:
         progress = _reporter(token)
         params = _params(scenario, options)
@@ -216,6 +254,37 @@ def replan_job(
         scenario, new.plan, events=in_force, previous=previous, now=now, position=position
     )
     return PlanOutcome(new.plan, [str(v) for v in violations], seconds=time.perf_counter() - began)
+
+
+def _team_replan_job(
+    scenario: Scenario,
+    previous: dict[str, Any],
+    now: Any,
+    events: tuple[Any, ...],
+    params: SolverParams,
+    token: str | None,
+    began: float,
+) -> PlanOutcome:
+    """The next version of a team plan: every team from ``now``, checked against its past."""
+    from planner.check.teams import check_team_plan
+    from planner.replan import ReplanError
+    from planner.team_replan import replan_teams
+
+    progress = _reporter(token)
+    if progress:
+        progress("connections", {})
+    try:
+        new = replan_teams(scenario, previous, now, events, params)
+    except ReplanError as error:
+        field_name, _, message = str(error).partition(": ")
+        known = field_name in {"now", "plan"}
+        return PlanOutcome(
+            error=JobError((field_name if known else "plan",), message if known else str(error))
+        )
+    if progress:
+        progress("checking", {})
+    violations = [str(v) for v in check_team_plan(scenario, new, previous=previous, now=now)]
+    return PlanOutcome(new, violations, seconds=time.perf_counter() - began)
 
 
 def whatif_job(

@@ -8,11 +8,12 @@ as ``planner.document.PlanDocument`` so that OpenAPI lists every field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from planner.document import PlanDocument
+from planner.team_document import TeamPlanDocument
 
 
 class Body(BaseModel):
@@ -119,8 +120,10 @@ class VersionSummary(BaseModel):
         description="OPTIMAL or FEASIBLE for a stored version; QUEUED, SOLVING or FAILED for one "
         "being computed."
     )
-    seminars: int = Field(description="Seminars held in this version.")
-    changes: int = Field(description="Changes against the previous version (0 for version 1).")
+    seminars: int = Field(description="Seminars held in this version (by every team).")
+    changes: int = Field(
+        description="Changes against the previous version (0 for version 1), summed over the teams."
+    )
     events: list[dict[str, Any]] = Field(description="The events reported with this version.")
     progress: dict[str, Any] | None = Field(
         default=None,
@@ -136,10 +139,12 @@ class PlanVersionOut(VersionSummary):
     """A version of a plan with the plan JSON."""
 
     id: str = Field(description="The plan's id.")
-    plan: PlanDocument | None = Field(
+    plan: Annotated[PlanDocument | TeamPlanDocument, Field(discriminator="format")] | None = Field(
         description="None until the version is stored. The plan document (format delegation-plan/1): "
         "seminars, legs, nights, totals, coverage, "
-        "uncovered cities with reasons, diff against the previous version; times local with offsets."
+        "uncovered cities with reasons, diff against the previous version; times local with offsets. "
+        "For a scenario with teams, the team plan document (format delegation-team-plan/1): each team "
+        "with its members and its own plan document, coverage across the teams, costs."
     )
 
 
@@ -201,6 +206,9 @@ class ScenarioSummary(BaseModel):
     start_date: dt.date = Field(description="First day of the horizon.")
     horizon_days: int = Field(description="Days in the horizon.")
     timelines: list[str] = Field(description="Bundled what-if timelines for this scenario.")
+    teams: list[str] = Field(
+        default_factory=list, description="Team ids, when the delegation travels as several teams."
+    )
 
 
 class ScenarioOut(ScenarioSummary):

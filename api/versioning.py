@@ -20,16 +20,20 @@ from api.errors import field_error
 from api.jobs import PlanOutcome, PoolBusy
 from api.pending import PendingVersion
 from api.storage import StaleVersion, VersionInfo
-from planner.document import PlanDocument, PlanDocumentError, SolveStatus, read_document
+from planner.document import PlanDocument, PlanDocumentError, SolveStatus
+from planner.inputs.problems import TEAM_PLAN_FORMAT
+from planner.team_document import TeamPlanDocument, read_any_document
 
 logger = logging.getLogger("api.versioning")
 
 _GOOD = {SolveStatus.OPTIMAL, SolveStatus.FEASIBLE}
 
 
-def stored_document(plan: dict[str, Any]) -> PlanDocument:
-    """A stored plan as its document. Every plan is validated before it is stored (planned,
-    replanned or imported), so a failure here is a fault of the server, not of the request."""
+def stored_document(plan: dict[str, Any]) -> PlanDocument | TeamPlanDocument:
+    """A stored plan (or team plan) as its document. Every plan is validated before it is stored
+    (planned, replanned or imported), so a failure here is a fault of the server, not of the request."""
+    if plan.get("format") == TEAM_PLAN_FORMAT:
+        return TeamPlanDocument.model_validate(plan)
     return PlanDocument.model_validate(plan)
 
 
@@ -48,7 +52,7 @@ def usable_plan(outcome: PlanOutcome, time_limit_s: float) -> dict[str, Any]:
             },
         )
     try:
-        document = read_document(plan)
+        document = read_any_document(plan)
     except PlanDocumentError as error:
         # Only an imported plan can get here (the planner writes documents): bad input.
         raise field_error(["plan"], f"not a plan document: {error}") from None

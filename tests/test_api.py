@@ -127,16 +127,6 @@ def test_bad_scenario_names_the_field_and_stores_nothing(client: TestClient) -> 
     assert response.status_code == 422
     assert "exactly one" in response.text
 
-    # Team plans are `planner plan`'s: a scenario with teams is refused, by name or inline.
-    response = client.post("/v1/plans", json={"scenario_name": "three-cities-two-teams"}, headers=ACME)
-    assert response.status_code == 422 and "teams" in response.text
-    assert response.json()["detail"][0]["loc"] == ["body", "scenario_name"]
-    with_teams = inline_three_cities()
-    with_teams["members"] = [{"id": "t", "name": "Trainer", "role": "trainer"}]
-    with_teams["teams"] = [{"id": "a", "members": ["t"]}]
-    response = client.post("/v1/plans", json={"scenario": with_teams}, headers=ACME)
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "scenario", "teams"]
     assert plan_count(client) == before
 
 
@@ -290,7 +280,7 @@ def test_pictures_of_a_version(client: TestClient) -> None:
 def test_scenarios(client: TestClient) -> None:
     listed = {s["name"]: s for s in client.get("/v1/scenarios", headers=ACME).json()}
     assert {"kazakhstan-winter-2016", "three-cities", "south-loop"} <= set(listed)
-    assert "three-cities-two-teams" not in listed  # team scenarios are planned by the CLI
+    assert listed["three-cities-two-teams"]["teams"] == ["east", "west"]
     flagship = listed["kazakhstan-winter-2016"]
     assert flagship["cities"] == 16 and "aktau-airport-closed" in flagship["timelines"]
     one = client.get("/v1/scenarios/three-cities", headers=ACME).json()
@@ -346,7 +336,15 @@ def test_openapi_shows_the_plan_documents_fields(client: TestClient) -> None:
         return set(components[name]["properties"])
 
     plan = components["PlanVersionOut"]["properties"]["plan"]
-    assert {"$ref": "#/components/schemas/PlanDocument"} in plan["anyOf"]
+    documents = next(choice for choice in plan["anyOf"] if "oneOf" in choice)
+    # Told apart by their format: a one-team plan or a team plan.
+    assert documents["discriminator"]["propertyName"] == "format"
+    assert documents["discriminator"]["mapping"] == {
+        "delegation-plan/1": "#/components/schemas/PlanDocument",
+        "delegation-team-plan/1": "#/components/schemas/TeamPlanDocument",
+    }
+    assert {"teams", "costs", "coverage", "uncovered"} <= fields("TeamPlanDocument")
+    assert {"members", "plan", "size", "vehicles"} <= fields("TeamOut")
     assert {"format", "version", "status", "seminars", "legs", "coverage", "solver", "diff"} <= fields(
         "PlanDocument"
     )

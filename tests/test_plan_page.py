@@ -223,3 +223,50 @@ def test_plan_page_says_wrong_key_and_keeps_the_key_for_the_tab_only(server: str
 
     assert elsewhere == []
     assert policy_violations(console) == [] and not [m for m in console if m.startswith("page error")]
+
+
+def test_plan_page_switches_between_teams(server: str) -> None:
+    browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    created = httpx.post(
+        f"{server}/v1/plans", json={"scenario_name": "three-cities-two-teams"}, headers=ACME, timeout=120
+    )
+    assert created.status_code == 201, created.text
+    plan = created.json()["plan"]
+    by_id = {team["id"]: team for team in plan["teams"]}
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page, elsewhere, console = offline_page(browser, server)
+        page.goto(f"{server}/plans/{created.json()['id']}")
+        page.fill("#key", ACME_KEY)
+        page.click("#key-entry button")
+        page.wait_for_selector("body[data-version='1']", timeout=30_000)
+        assert "2 teams" in page.inner_text("#summary")
+        assert page.locator("#teams button").count() == 2
+        for team_id in ("west", "east"):
+            team = by_id[team_id]
+            page.click(f"#teams button[data-team='{team_id}']")
+            assert page.get_attribute(f"#teams button[data-team='{team_id}']", "aria-pressed") == "true"
+            assert team["name"] in page.inner_text("#days-team")
+            table = page.inner_text("#days")
+            for seminar in team["plan"]["seminars"]:
+                assert f"Seminar in {seminar['city_name']}" in table
+            others = [s for t in plan["teams"] if t["id"] != team_id for s in t["plan"]["seminars"]]
+            for seminar in others:
+                assert f"Seminar in {seminar['city_name']}" not in table
+            members = page.inner_text("#team-members")
+            assert all(member["name"] in members for member in team["members"])
+        costs = page.inner_text("#costs")
+        assert "In all:" in costs and "KZT" in costs and "within the budget" in costs
+        # A member's own calendar downloads with the tab's key.
+        with page.expect_download() as download:
+            page.locator("#team-members button").first.click()
+        saved = tmp_ics = download.value.path()
+        assert saved is not None and Path(tmp_ics).read_bytes().startswith(b"BEGIN:VCALENDAR")
+        page.screenshot(path=str(ARTIFACTS / "plan-page-teams.png"), full_page=True)
+        browser.close()
+
+    assert elsewhere == []
+    assert policy_violations(console) == [] and not [m for m in console if m.startswith("page error")]

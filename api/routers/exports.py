@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
+from fastapi import Path as FastApiPath
 
 from api.deps import OwnerDep, Services, ServicesDep
-from api.errors import ERROR_RESPONSES, not_found
+from api.errors import ERROR_RESPONSES, input_error, not_found
 from api.routers.plans import PlanId, VersionNumber
 from api.storage import PlanInfo, VersionInfo
+from planner.domain import Scenario
 from planner.exports import plan_to_geojson, plan_to_ics
+from planner.inputs.problems import TEAM_PLAN_FORMAT
+from planner.team_view import team_scenario
 
 router = APIRouter(prefix="/v1/plans", tags=["exports"], responses=ERROR_RESPONSES)
 
@@ -84,19 +88,51 @@ def _file_name(info: PlanInfo, number: int, suffix: str) -> str:
     return f'attachment; filename="{stem}-v{number}.{suffix}"'
 
 
+_TEAM = Query(
+    default=None,
+    max_length=64,
+    description="A team plan: the team whose itinerary to give (required for a team plan).",
+)
+
+
+def _team_part(
+    scenario: Scenario, plan: dict[str, Any], team_id: str | None
+) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario and plan to draw: the plan itself, or one team's view and plan of a team plan."""
+    if plan.get("format") != TEAM_PLAN_FORMAT:
+        if team_id is not None:
+            raise input_error(["query", "team"], "this plan has no teams; leave team out")
+        return scenario, plan
+    teams = {team.id: team for team in scenario.teams}
+    if team_id is None:
+        raise input_error(["query", "team"], f"a team plan: name one of its teams ({', '.join(teams)})")
+    entry = next((t for t in plan["teams"] if t["id"] == team_id), None)
+    if entry is None or team_id not in teams:
+        raise input_error(["query", "team"], f"no team {team_id!r} in this plan; have {', '.join(teams)}")
+    return team_scenario(scenario, teams[team_id]), entry["plan"]
+
+
 @router.get(
     "/{plan_id}/versions/{number}/itinerary.ics",
     response_class=Response,
     responses=_ICS_RESPONSE,
     summary="One version of a plan as a calendar file (iCalendar)",
 )
-def itinerary_ics(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep) -> Response:
+def itinerary_ics(
+    plan_id: PlanId,
+    number: VersionNumber,
+    services: ServicesDep,
+    owner: OwnerDep,
+    team: str | None = _TEAM,
+) -> Response:
     info, version, earlier = _version_with_history(services, plan_id, number, owner.organisation)
+    scenario, plan = _team_part(services.catalog.stored(info.scenario), version.plan, team)
     calendar = plan_to_ics(
-        services.catalog.stored(info.scenario),
-        version.plan,
-        calendar_id=plan_id,  # the same for every version of this plan, different for every other plan
-        earlier=[v.plan for v in earlier],
+        scenario,
+        plan,
+        # the same for every version of this plan (and team), different for every other plan
+        calendar_id=plan_id if team is None else f"{plan_id}/{team}",
+        earlier=[_team_part(services.catalog.stored(info.scenario), v.plan, team)[1] for v in earlier],
         stamp=version.created_at,  # so the same version is always the same file
     )
     return Response(
@@ -112,11 +148,58 @@ def itinerary_ics(plan_id: PlanId, number: VersionNumber, services: ServicesDep,
     responses=_GEOJSON_RESPONSE,
     summary="One version of a plan as a map (GeoJSON)",
 )
-def route_geojson(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep) -> Response:
+def route_geojson(
+    plan_id: PlanId,
+    number: VersionNumber,
+    services: ServicesDep,
+    owner: OwnerDep,
+    team: str | None = _TEAM,
+) -> Response:
     info, version, _ = _version_with_history(services, plan_id, number, owner.organisation)
-    collection = plan_to_geojson(services.catalog.stored(info.scenario), version.plan)
+    scenario, plan = _team_part(services.catalog.stored(info.scenario), version.plan, team)
+    collection = plan_to_geojson(scenario, plan)
     return Response(
         json.dumps(collection, ensure_ascii=False),
         media_type=GEOJSON_MEDIA_TYPE,
         headers={"Content-Disposition": _file_name(info, number, "geojson")},
+    )
+
+
+@router.get(
+    "/{plan_id}/versions/{number}/members/{member_id}.ics",
+    response_class=Response,
+    responses=_ICS_RESPONSE,
+    summary="A member's own calendar of a team plan version (iCalendar)",
+)
+def member_ics(
+    plan_id: PlanId,
+    number: VersionNumber,
+    member_id: Annotated[str, FastApiPath(min_length=1, max_length=64, description="A member's id.")],
+    services: ServicesDep,
+    owner: OwnerDep,
+) -> Response:
+    """The itinerary of the member's team, in a calendar of the member's own: each person subscribes
+    to theirs. UIDs carry the plan and member ids and stay the same across versions."""
+    info, version, earlier = _version_with_history(services, plan_id, number, owner.organisation)
+    scenario = services.catalog.stored(info.scenario)
+    if version.plan.get("format") != TEAM_PLAN_FORMAT:
+        raise input_error(["path", "plan_id"], "this plan has no teams: use itinerary.ics")
+    holder = next((t for t in version.plan["teams"] if member_id in {m["id"] for m in t["members"]}), None)
+    if holder is None:
+        raise not_found(f"member {member_id!r} of plan {plan_id!r}")
+    seen, plan = _team_part(scenario, version.plan, holder["id"])
+    name = next(m["name"] for m in holder["members"] if m["id"] == member_id)
+    calendar = plan_to_ics(
+        seen,
+        plan,
+        calendar_id=f"{plan_id}/{member_id}",
+        earlier=[_team_part(scenario, v.plan, holder["id"])[1] for v in earlier],
+        stamp=version.created_at,
+        title=f"{name}: delegation trip {scenario.name} ({holder['name']})",
+    )
+    stem = _file_name(info, number, "ics").removesuffix('.ics"')
+    return Response(
+        calendar,
+        media_type=ICS_MEDIA_TYPE,
+        headers={"Content-Disposition": f'{stem}-{re.sub(r"[^A-Za-z0-9._-]+", "-", member_id)}.ics"'},
     )

@@ -24,6 +24,7 @@ from api.schemas import CreatePlan, PlanSummary, PlanVersionOut, ReplanRequest, 
 from api.storage import KeyOwner, PlanInfo, VersionInfo
 from api.versioning import launch, stale, stored_document, usable_plan, wait_for
 from planner.document import PlanDocument
+from planner.team_document import TeamPlanDocument
 
 router = APIRouter(
     prefix="/v1/plans", tags=["plans"], responses=ERROR_RESPONSES, route_class=CheckedBodyRoute
@@ -38,7 +39,11 @@ PlanId = Annotated[str, Path(min_length=1, max_length=64, description="The plan'
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version number, from 1.")]
 
 
-def _summary(version: VersionInfo, document: PlanDocument) -> dict[str, Any]:
+def _summary(version: VersionInfo, document: PlanDocument | TeamPlanDocument) -> dict[str, Any]:
+    if isinstance(document, TeamPlanDocument):
+        seminars, changes = document.seminar_count, document.changes
+    else:
+        seminars, changes = len(document.seminars), document.diff.changes if document.diff else 0
     return {
         "version": version.number,
         "kind": version.kind,
@@ -47,8 +52,8 @@ def _summary(version: VersionInfo, document: PlanDocument) -> dict[str, Any]:
         "created_at": version.created_at,
         "created_by": version.created_by,
         "status": document.status.value,
-        "seminars": len(document.seminars),
-        "changes": document.diff.changes if document.diff else 0,
+        "seminars": seminars,
+        "changes": changes,
         "events": list(version.events),
     }
 
@@ -276,6 +281,10 @@ def replan_plan(
             if problem is not None:
                 raise field_error(["events", index, name], problem)
     near_the_trip(scenario, body.now, ["now"])
+    if body.position is not None and scenario.teams:
+        raise field_error(
+            ["position"], "a team plan is replanned from where each team's plan has it; leave position out"
+        )
     if body.position is not None and body.position not in {c.id for c in scenario.cities}:
         raise field_error(["position"], f"unknown city {body.position!r}")
     previous = services.store.version(plan_id, body.base_version)

@@ -205,6 +205,11 @@ def start_risk(
             "the reliability report is of a plan made before departure (version 1)",
         )
     scenario = services.catalog.stored(info.scenario)
+    if scenario.teams:
+        raise input_error(
+            ["path", "plan_id"],
+            "a team plan: the reliability report is of one team's plan; this plan's scenario has teams",
+        )
     risk_data = _risk_data(services, info, scenario, body.risk)
     options = services.catalog.solver_options(SolveOptions(), scenario)
     pending = PendingRisk(

@@ -16,9 +16,8 @@ router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"], responses=ERROR_R
 @router.get("", response_model=list[ScenarioSummary], summary="List the bundled scenarios")
 def list_scenarios(services: ServicesDep, _owner: OwnerDep) -> list[ScenarioSummary]:
     catalog = services.catalog
-    # Scenarios with teams are planned with `planner plan`, not here.
     loaded = [(name, catalog.require(name)) for name in catalog.names()]
-    return [catalog.summary(name, scenario) for name, scenario in loaded if not scenario.teams]
+    return [catalog.summary(name, scenario) for name, scenario in loaded]
 
 
 @router.get("/{name}", response_model=ScenarioOut, summary="One bundled scenario, in full")

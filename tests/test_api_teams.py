@@ -1,0 +1,171 @@
+"""Team plans over HTTP: planned, stored, read, replanned and exported per team and per member,
+with the real solver pool and a real database; every stored version passes the team checker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import icalendar
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from planner.check.teams import check_team_plan
+from planner.domain import Scenario
+from planner.scenario import load_scenario
+from tests.api_support import ACME, RIVAL, ROOT, api_settings
+
+TWO_TEAMS = "three-cities-two-teams"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = api_settings(tmp_path_factory.mktemp("api-teams"))
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def first(client: TestClient) -> dict[str, Any]:
+    response = client.post("/v1/plans", json={"scenario_name": TWO_TEAMS}, headers=ACME)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def scenario() -> Scenario:
+    return load_scenario(ROOT / "scenarios" / f"{TWO_TEAMS}.yaml")
+
+
+def plan_count(client: TestClient) -> int:
+    return len(client.get("/v1/plans", headers=ACME, params={"limit": 500}).json())
+
+
+def test_a_team_scenario_is_listed_with_its_teams(client: TestClient) -> None:
+    listed = {s["name"]: s for s in client.get("/v1/scenarios", headers=ACME).json()}
+    assert listed[TWO_TEAMS]["teams"] == ["east", "west"]
+    assert listed["three-cities"]["teams"] == []
+
+
+def test_a_team_plan_is_planned_stored_and_checked(client: TestClient, first: dict[str, Any]) -> None:
+    plan = first["plan"]
+    assert plan["format"] == "delegation-team-plan/1" and first["version"] == 1
+    assert first["status"] == plan["status"] == "OPTIMAL"
+    assert [team["id"] for team in plan["teams"]] == ["east", "west"]
+    assert first["seminars"] == sum(len(team["plan"]["seminars"]) for team in plan["teams"]) == 3
+    assert plan["costs"]["currency"] == "KZT" and plan["costs"]["budget"]["within"]
+    assert check_team_plan(scenario(), plan) == []
+    again = client.get(f"/v1/plans/{first['id']}", headers=ACME).json()
+    assert again["plan"] == plan  # stored as planned
+    summary = next(p for p in client.get("/v1/plans", headers=ACME).json() if p["id"] == first["id"])
+    assert summary["status"] == "OPTIMAL" and summary["scenario_name"] == TWO_TEAMS
+    assert client.get(f"/v1/plans/{first['id']}", headers=RIVAL).status_code == 404
+
+
+def test_the_openapi_schema_names_both_documents(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert {"PlanDocument", "TeamPlanDocument", "TeamOut"} <= set(schemas)
+
+
+def _flight_cancelled(plan: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+    """An event cancelling the first flight of a team that flies, announced 5 h before it."""
+    flying = next(t for t in plan["teams"] if any(leg["mode"] == "flight" for leg in t["plan"]["legs"]))
+    flight = next(leg for leg in flying["plan"]["legs"] if leg["mode"] == "flight")
+    now = (dt.datetime.fromisoformat(flight["depart"]) - dt.timedelta(hours=5)).isoformat()
+    event = {
+        "id": "flight-off",
+        "kind": "service_cancelled",
+        "service": flight["service"],
+        "announced_at": now,
+        "start": f"{flight['run_date']}T00:00",
+        "end": f"{flight['run_date']}T23:59",
+    }
+    return event, now, flying["id"]
+
+
+def test_a_team_plan_is_replanned_per_team(client: TestClient, first: dict[str, Any]) -> None:
+    event, now, hit = _flight_cancelled(first["plan"])
+    plan_id = first["id"]
+    # A team plan is replanned from where each team is: a single position is refused, nothing stored.
+    response = client.post(
+        f"/v1/plans/{plan_id}/replan",
+        json={"base_version": 1, "now": now, "events": [event], "position": "astana"},
+        headers=ACME,
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "position"]
+    assert [v["version"] for v in client.get(f"/v1/plans/{plan_id}/versions", headers=ACME).json()] == [1]
+
+    response = client.post(
+        f"/v1/plans/{plan_id}/replan", json={"base_version": 1, "now": now, "events": [event]}, headers=ACME
+    )
+    assert response.status_code == 201, response.text
+    second = response.json()
+    plan = second["plan"]
+    assert second["version"] == plan["version"] == 2 and plan["based_on"] == 1
+    assert check_team_plan(scenario(), plan, previous=first["plan"], now=dt.datetime.fromisoformat(now)) == []
+    by_id = {team["id"]: team["plan"] for team in plan["teams"]}
+    assert by_id[hit]["stability_points"] > 0 and by_id[hit]["events"]
+    others = [team_id for team_id in by_id if team_id != hit]
+    assert all(by_id[team_id]["stability_points"] == 0 for team_id in others)
+    assert second["changes"] == sum(p["diff"]["changes"] for p in by_id.values()) > 0
+
+
+def test_calendars_per_team_and_per_member(client: TestClient, first: dict[str, Any]) -> None:
+    base = f"/v1/plans/{first['id']}/versions/1"
+    # A team plan's itinerary is one team's: the team must be named, and exist.
+    response = client.get(f"{base}/itinerary.ics", headers=ACME)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "team"]
+    assert client.get(f"{base}/itinerary.ics", params={"team": "north"}, headers=ACME).status_code == 422
+    east = next(t for t in first["plan"]["teams"] if t["id"] == "east")
+    response = client.get(f"{base}/itinerary.ics", params={"team": "east"}, headers=ACME)
+    assert response.status_code == 200
+    calendar = icalendar.Calendar.from_ical(response.content)
+    summaries = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
+    assert len(summaries) == len(east["plan"]["seminars"]) + len(east["plan"]["legs"])
+
+    member = east["members"][0]["id"]
+    response = client.get(f"{base}/members/{member}.ics", headers=ACME)
+    assert response.status_code == 200 and member in response.headers["content-disposition"]
+    mine = icalendar.Calendar.from_ical(response.content)
+    uids = {str(e["UID"]) for e in mine.walk("VEVENT")}
+    assert uids and all(member in uid for uid in uids)  # each person's calendar is their own
+    assert len(uids) == len(summaries)
+    assert client.get(f"{base}/members/nobody.ics", headers=ACME).status_code == 404
+    assert client.get(f"{base}/members/{member}.ics", headers=RIVAL).status_code == 404
+
+    geojson = client.get(f"{base}/route.geojson", params={"team": "east"}, headers=ACME)
+    assert geojson.status_code == 200
+    lines = [f for f in json.loads(geojson.text)["features"] if f["geometry"]["type"] == "LineString"]
+    assert len(lines) == len(east["plan"]["legs"])
+
+
+def test_a_team_plan_is_imported_only_if_the_checker_passes_it(
+    client: TestClient, first: dict[str, Any]
+) -> None:
+    plan = first["plan"]
+    response = client.post("/v1/plans", json={"scenario_name": TWO_TEAMS, "plan": plan}, headers=ACME)
+    assert response.status_code == 201, response.text
+    assert response.json()["kind"] == "imported"
+    before = plan_count(client)
+    tampered = json.loads(json.dumps(plan))
+    tampered["costs"]["total"] = 1.0
+    response = client.post("/v1/plans", json={"scenario_name": TWO_TEAMS, "plan": tampered}, headers=ACME)
+    assert response.status_code == 422 and "checker" in response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "plan"]
+    assert plan_count(client) == before
+
+
+def test_what_if_and_risk_are_refused_for_teams_naming_the_field(
+    client: TestClient, first: dict[str, Any]
+) -> None:
+    before = plan_count(client)
+    response = client.post("/v1/whatif", json={"scenario_name": TWO_TEAMS}, headers=ACME)
+    assert response.status_code == 422 and "teams" in response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "scenario_name"]
+    response = client.post(f"/v1/plans/{first['id']}/versions/1/risk", json={}, headers=ACME)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["path", "plan_id"]
+    assert plan_count(client) == before
