@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from planner.domain import DisruptionKind, Scenario, event_zone
 from planner.pictures.drawing import local_text
-from planner.pictures.plan_view import PlanView
+from planner.pictures.plan_view import PlanView, TeamPlanView
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def _aware(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-def in_force(scenario: Scenario, plan: PlanView) -> list[InForce]:
+def in_force(scenario: Scenario, plan: PlanView | TeamPlanView) -> list[InForce]:
     """The scenario's closures and known disruptions and the plan's events, each once, by start."""
     found: dict[tuple[str, str], InForce] = {}
     for closure in scenario.closures:

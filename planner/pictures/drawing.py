@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import matplotlib
 from matplotlib.backend_bases import RendererBase
@@ -16,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from planner.domain import Mode, Scenario
-from planner.pictures.plan_view import PlanView
+from planner.pictures.plan_view import PlanView, TeamPlanView, TeamShown
 
 MODE_COLOURS: dict[str, str] = {
     # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies, and none
@@ -36,6 +37,18 @@ HOME_LAND_COLOUR = "#fdfcf9"
 BORDER_COLOUR = "#c9c4b4"
 SEA_COLOUR = "#e8f0f7"
 DISRUPTION_HATCH_COLOUR = "#e89090"
+
+# A team plan's pictures colour each team, in the plan's order of teams (so a team keeps its colour
+# from version to version): Okabe-Ito again, without the red kept for closures and the yellow
+# that is hard to see on white. Beyond five teams the colours repeat; each team's letter tells
+# them apart. The mode is then told by the line's style.
+TEAM_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9")
+MODE_LINE_STYLES: dict[str, Any] = {
+    Mode.FLIGHT.value: "solid",
+    Mode.TRAIN.value: (0, (5, 2)),
+    Mode.BUS.value: (0, (1, 1.6)),
+    Mode.DRIVE.value: (0, (5, 1.6, 1, 1.6)),
+}
 
 NOTE_LINE_IN = 0.2  # height of one line of the closures and disruptions key
 
@@ -65,19 +78,27 @@ class Drawing:
     classes: dict[str, str]  # element id -> SVG class
 
 
-Draw = Callable[[Scenario, PlanView], Drawing]
+View = TypeVar("View")  # what a picture reads of a plan: a PlanView, or a TeamPlanView
+Draw = Callable[[Scenario, View], Drawing]
 
 
-def svg_document(draw: Draw, scenario: Scenario, plan: PlanView) -> str:
+@contextmanager
+def drawing_style() -> Iterator[None]:
+    """The pictures' settings, for one picture at a time (drawing, measuring and saving it)."""
     with _RENDERING, matplotlib.rc_context(_STYLE):
+        yield
+
+
+def svg_document(draw: Draw[View], scenario: Scenario, plan: View) -> str:
+    with drawing_style():
         drawing = draw(scenario, plan)
         buffer = io.StringIO()
         drawing.figure.savefig(buffer, format="svg", metadata=_SVG_METADATA)
     return _with_classes(buffer.getvalue(), drawing.classes)
 
 
-def png_image(draw: Draw, scenario: Scenario, plan: PlanView, dpi: int) -> bytes:
-    with _RENDERING, matplotlib.rc_context(_STYLE):
+def png_image(draw: Draw[View], scenario: Scenario, plan: View, dpi: int) -> bytes:
+    with drawing_style():
         drawing = draw(scenario, plan)
         buffer = io.BytesIO()
         drawing.figure.savefig(buffer, format="png", dpi=dpi, metadata=_PNG_METADATA)
@@ -157,3 +178,46 @@ def draw_key(figure: Figure, lines: list[str], left: float, block_in: float, hei
             left + 0.15 / figure.get_figwidth(), y, line, fontsize=8, va="bottom", color=CLOSURE_COLOUR
         )
         text.set_gid(f"disruption-note-{index + 1}")
+
+
+# --- Teams --------------------------------------------------------------------------------
+
+
+def team_colour(index: int) -> str:
+    """The colour of the plan's ``index``-th team (from 0)."""
+    return TEAM_COLOURS[index % len(TEAM_COLOURS)]
+
+
+def team_letter(index: int) -> str:
+    """The letter naming the ``index``-th team on the pictures: A, B, ... Z, then AA, AB, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def team_heading(index: int, team: TeamShown) -> str:
+    """``A  East team — 2 members: Trainer A (trainer), Ministry official A (ministry)``."""
+    who = ", ".join(f"{m.name} ({m.role})" for m in team.members)
+    count = f"{len(team.members)} member{'s' if len(team.members) != 1 else ''}"
+    return f"{team_letter(index)}  {team.name} — {count}: {who}"
+
+
+def team_title(scenario: Scenario, plan: TeamPlanView, what: str) -> str:
+    """``what`` with ``{teams}`` standing for the number of teams: ``routes of {teams} teams``."""
+    return f"{scenario.name}: {what.format(teams=len(plan.teams))}, version {plan.version}"
+
+
+def team_summary(scenario: Scenario, plan: TeamPlanView) -> str:
+    """What the teams do together: seminars and regions, and travel summed over the teams."""
+    seminars = sum(len(team.plan.seminars) for team in plan.teams)
+    covered = plan.coverage.covered
+    parts = [plan.status, f"{seminars} seminars", f"{covered} of {covered + plan.coverage.uncovered} regions"]
+    totals = [team.plan.totals for team in plan.teams if team.plan.totals is not None]
+    hours, km = sum(t.travel_hours for t in totals), sum(t.distance_km for t in totals)
+    parts.append(f"{hours:.1f} h travel, {km:,.0f} km summed over the teams")
+    if plan.now is not None and plan.based_on is not None:
+        parts.append(f"replanned from version {plan.based_on} at {local_text(plan.now)}")
+    return ";  ".join(parts)

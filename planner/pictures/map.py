@@ -124,7 +124,7 @@ def _map_area(scenario: Scenario) -> _Area:
 
 def draw_map(scenario: Scenario, plan: PlanView) -> Drawing:
     area = _map_area(scenario)
-    projection, x0, x1, y0, y1 = area.projection, area.x0, area.x1, area.y0, area.y1
+    projection = area.projection
     items = in_force(scenario, plan)
     notes = disruption_lines(scenario, items)
     notes_in = NOTE_LINE_IN * (len(notes) + 1) + 0.1 if notes else 0.1
@@ -139,21 +139,27 @@ def draw_map(scenario: Scenario, plan: PlanView) -> Drawing:
             area.height_in / height_in,
         )
     )
-    axes.set_xlim(x0, x1)
-    axes.set_ylim(y0, y1)
-    axes.set_facecolor(SEA_COLOUR if _outlines() else "white")
     classes: dict[str, str] = {}
-
-    _draw_outlines(axes, projection, scenario)
-    _draw_graticule(axes, projection, x0, x1, y0, y1)
-    _draw_scale_bar(axes, x0, x1, y0, y1)
-    _draw_roads(axes, projection, scenario, items, classes)
+    draw_background(axes, area, scenario, items, classes)
     placer = Placer(axes, renderer, [], [])
     _draw_legs(axes, renderer, projection, scenario, plan, placer, classes)
     _draw_cities(axes, projection, scenario, plan, items, placer, classes)
     _draw_map_legend(figure, scenario, notes_in + _LEGEND_IN, height_in)
     _draw_map_texts(figure, scenario, plan, notes, height_in)
     return Drawing(figure, classes)
+
+
+def draw_background(
+    axes: Axes, area: _Area, scenario: Scenario, items: list[InForce], classes: dict[str, str]
+) -> None:
+    """What every map shows under the plan: land and sea, the graticule, the scale and the roads."""
+    axes.set_xlim(area.x0, area.x1)
+    axes.set_ylim(area.y0, area.y1)
+    axes.set_facecolor(SEA_COLOUR if _outlines() else "white")
+    _draw_outlines(axes, area.projection, scenario)
+    _draw_graticule(axes, area.projection, area.x0, area.x1, area.y0, area.y1)
+    _draw_scale_bar(axes, area.x0, area.x1, area.y0, area.y1)
+    _draw_roads(axes, area.projection, scenario, items, classes)
 
 
 def _draw_roads(
@@ -300,10 +306,25 @@ def _draw_cities(
     classes: dict[str, str],
 ) -> None:
     held = {s.city: s.start for s in plan.seminars}
-    closed_terminals, closure_numbers = _closed_terminals(scenario, items)
     order = _label_order(scenario, held)
     for city in order:
         _draw_city_mark(axes, projection, scenario, city, held, placer, classes)
+    draw_closed_terminals(axes, projection, scenario, items, placer, classes)
+    for city in order:
+        _place_city_label(projection, scenario, city, held, placer)
+    label_closed_terminals(projection, scenario, items, placer)
+
+
+def draw_closed_terminals(
+    axes: Axes,
+    projection: _Projection,
+    scenario: Scenario,
+    items: list[InForce],
+    placer: Placer,
+    classes: dict[str, str],
+) -> None:
+    """A red cross on each city with a closed terminal (its label follows the cities' labels)."""
+    closed_terminals, _numbers = _closed_terminals(scenario, items)
     for terminal_city, terminals in sorted(closed_terminals.items()):
         city = scenario.city(terminal_city)
         x, y = projection(city.lat, city.lon)
@@ -313,8 +334,13 @@ def _draw_cities(
             classes[f"closed-terminal-{terminal}"] = "closure closed-terminal"
             axes.add_line(cross)
         placer.occupy_point(x, y, 8)
-    for city in order:
-        _place_city_label(projection, scenario, city, held, placer)
+
+
+def label_closed_terminals(
+    projection: _Projection, scenario: Scenario, items: list[InForce], placer: Placer
+) -> None:
+    """Each closed terminal named, with the numbers of its closures in the key."""
+    closed_terminals, closure_numbers = _closed_terminals(scenario, items)
     for terminal_city, terminals in sorted(closed_terminals.items()):
         city = scenario.city(terminal_city)
         x, y = projection(city.lat, city.lon)

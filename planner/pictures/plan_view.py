@@ -3,6 +3,8 @@
 The pictures draw stored plan versions. The JSON is read as a ``PlanDocument``, so a plan
 the planner would not have written fails here, before anything is drawn, with a
 ``PlanDocumentError`` (a ``ValueError``) naming the first wrong field, e.g. ``legs[0].depart``.
+A team plan (``delegation-team-plan/1``) is read the same way: each team's ``plan`` as a plan
+document, a wrong field named from the top, e.g. ``teams[1].plan.legs[0].depart``.
 """
 
 from __future__ import annotations
@@ -10,12 +12,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from planner.document import LegOut, NightOut, PlanDocument, SeminarOut, read_document
+from planner.document import LegOut, NightOut, PlanDocument, PlanDocumentError, SeminarOut, read_document
 from planner.domain import Disruption
+from planner.inputs.problems import TEAM_PLAN_FORMAT
 
-PlanInput = Mapping[str, Any] | PlanDocument  # a plan JSON as read from a file or the store, or its document
+
+class JsonDocument(Protocol):
+    """A typed plan document of either format, as the HTTP layer may hold one."""
+
+    @property
+    def format(self) -> str: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+# A plan or team plan JSON as read from a file or the store, or its typed document.
+PlanInput = Mapping[str, Any] | PlanDocument | JsonDocument
 
 
 def instant(text: str) -> dt.datetime:
@@ -80,6 +94,10 @@ class PlanView:
 def read_plan(plan: PlanInput) -> PlanView:
     """What the map and the timeline show of a plan; ``PlanDocumentError`` names a wrong field."""
     document = read_document(plan)
+    return _plan_view(document)
+
+
+def _plan_view(document: PlanDocument) -> PlanView:
     return PlanView(
         version=document.version,
         status=document.status.value,
@@ -124,3 +142,100 @@ def _night(night: NightOut) -> NightSpent:
         city=night.city,
         in_transit=bool(night.in_transit),
     )
+
+
+# --- Team plans ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberShown:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class TeamShown:
+    id: str
+    name: str
+    members: tuple[MemberShown, ...]
+    plan: PlanView  # the team's own plan, of its view of the scenario
+
+
+@dataclass(frozen=True)
+class TeamPlanView:
+    version: int
+    status: str
+    teams: tuple[TeamShown, ...]  # in the plan's order, which gives each team its colour
+    coverage: Coverage
+    events: tuple[Disruption, ...]  # every team's events, each once
+    now: dt.datetime | None
+    based_on: int | None
+
+
+def is_team_plan(plan: PlanInput) -> bool:
+    """True for a team plan (``delegation-team-plan/1``), as JSON or as a typed document."""
+    found = plan.get("format") if isinstance(plan, Mapping) else getattr(plan, "format", None)
+    return bool(found == TEAM_PLAN_FORMAT)
+
+
+def read_team_plan(plan: PlanInput) -> TeamPlanView:
+    """What the team pictures show of a team plan; ``PlanDocumentError`` names a wrong field."""
+    data = plan if isinstance(plan, Mapping) else plan.to_json()
+    if data.get("format") != TEAM_PLAN_FORMAT:
+        raise PlanDocumentError("format", f"expected {TEAM_PLAN_FORMAT!r}")
+    entries = _field(data, "teams", list, "")
+    if not entries:
+        raise PlanDocumentError("teams", "expected at least one team")
+    teams = tuple(_team(entry, f"teams[{index}]") for index, entry in enumerate(entries))
+    coverage = _field(data, "coverage", Mapping, "")
+    covered = _field(coverage, "regions_covered", list, "coverage")
+    uncovered = _field(coverage, "regions_uncovered", list, "coverage")
+    events: dict[tuple[str, str], Disruption] = {}
+    for team in teams:
+        for event in team.plan.events:
+            events.setdefault((event.id, event.start.isoformat()), event)
+    now = data.get("now")
+    based_on = data.get("based_on")
+    return TeamPlanView(
+        version=_field(data, "version", int, ""),
+        status=_field(data, "status", str, ""),
+        teams=teams,
+        coverage=Coverage(len(covered), len(uncovered)),
+        events=tuple(events.values()),
+        now=instant(now) if isinstance(now, str) else None,
+        based_on=based_on if isinstance(based_on, int) else None,
+    )
+
+
+def _team(entry: Any, where: str) -> TeamShown:
+    if not isinstance(entry, Mapping):
+        raise PlanDocumentError(where, "expected an object")
+    members = tuple(
+        MemberShown(
+            _field(m, "name", str, f"{where}.members[{i}]"), _field(m, "role", str, f"{where}.members[{i}]")
+        )
+        for i, m in enumerate(_field(entry, "members", list, where))
+    )
+    plan = _field(entry, "plan", Mapping, where)
+    try:
+        document = read_document(plan)
+    except PlanDocumentError as error:
+        inner = "" if error.where == "plan" else f".{error.where}"
+        raise PlanDocumentError(f"{where}.plan{inner}", error.message) from None
+    return TeamShown(
+        id=_field(entry, "id", str, where),
+        name=_field(entry, "name", str, where),
+        members=members,
+        plan=_plan_view(document),
+    )
+
+
+def _field(data: Any, key: str, kind: type, where: str) -> Any:
+    """``data[key]`` when it is of ``kind``; else ``PlanDocumentError`` naming ``where.key``."""
+    name = f"{where}.{key}" if where else key
+    if not isinstance(data, Mapping) or key not in data:
+        raise PlanDocumentError(name, "missing")
+    value = data[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise PlanDocumentError(name, f"expected {kind.__name__ if kind is not Mapping else 'an object'}")
+    return value

@@ -47,11 +47,29 @@ def _hours(moment: dt.datetime) -> float:
 
 @dataclass(frozen=True)
 class _Days:
-    """The rows of the timeline: home-zone calendar days from the calendar's first."""
+    """The rows of the timeline: home-zone calendar days from the calendar's first.
+
+    In a team plan's timeline, one team's group of rows: from ``first_row`` down, its elements'
+    ids and classes naming the team."""
 
     home: ZoneInfo
     first_day: dt.date
     rows: int
+    first_row: int = 0
+    team: str | None = None
+
+    def row(self, day: dt.date) -> int:
+        return self.first_row + (day - self.first_day).days
+
+    def shows(self, row: int) -> bool:
+        return self.first_row <= row < self.first_row + self.rows
+
+    def gid(self, kind: str, *rest: object) -> str:
+        """``<kind>-<rest>``, or ``<kind>-<team>-<rest>`` in a team's group."""
+        return "-".join([kind, *([self.team] if self.team else []), *map(str, rest)])
+
+    def css(self, classes: str) -> str:
+        return f"{classes} team-{self.team}" if self.team else classes
 
     def segments(self, start: dt.datetime, end: dt.datetime) -> Iterator[tuple[int, float, float]]:
         """(row, from hour, to hour) of each day an interval touches, rows outside the timeline too."""
@@ -61,11 +79,11 @@ class _Days:
             begin = _hours(local_start) if day == local_start.date() else 0.0
             finish = _hours(local_end) if day == local_end.date() else 24.0
             if finish > begin:
-                yield (day - self.first_day).days, begin, finish
+                yield self.row(day), begin, finish
             day += dt.timedelta(days=1)
 
     def shown_segments(self, start: dt.datetime, end: dt.datetime) -> list[tuple[int, float, float]]:
-        return [s for s in self.segments(start, end) if 0 <= s[0] < self.rows]
+        return [s for s in self.segments(start, end) if self.shows(s[0])]
 
     def dates(self) -> list[dt.date]:
         return [self.first_day + dt.timedelta(days=i) for i in range(self.rows)]
@@ -99,7 +117,7 @@ def draw_timeline(scenario: Scenario, plan: PlanView) -> Drawing:
             days.rows * _ROW_IN / height_in,
         )
     )
-    _set_up_axes(axes, scenario, days)
+    _set_up_axes(axes, scenario, [days], days.rows)
     classes: dict[str, str] = {}
     _draw_day_rows(axes, days)
     _draw_nights(axes, scenario, plan, days, classes)
@@ -108,24 +126,27 @@ def draw_timeline(scenario: Scenario, plan: PlanView) -> Drawing:
     _draw_seminars(axes, renderer, scenario, plan, days, occupied, classes)
     _draw_legs(axes, renderer, scenario, plan, days, occupied, classes)
     _draw_now(axes, plan, days)
-    _draw_timeline_texts(figure, scenario, plan, days, height_in, legend_in)
+    heading = title(scenario, plan, "day by day")
+    _draw_timeline_texts(figure, heading, summary(scenario, plan), days.rows, height_in, legend_in)
     _draw_timeline_legend(figure, key_in, height_in)
     draw_key(figure, key, _LEFT_IN / _WIDTH_IN, key_in, height_in)
     return Drawing(figure, classes)
 
 
-def _set_up_axes(axes: Axes, scenario: Scenario, days: _Days) -> None:
-    """Hours across, one row per day down, weekends' dates in another colour."""
+def _set_up_axes(axes: Axes, scenario: Scenario, groups: list[_Days], rows: int) -> None:
+    """Hours across, one row per day down (in each group of days), weekends' dates in another colour."""
     home_city = scenario.city(scenario.delegation.start_city)
-    dates = days.dates()
-    offsets = sorted({offset_text(dt.datetime.combine(d, dt.time(12), tzinfo=days.home)) for d in dates})
+    home = groups[0].home
+    dates = [day for days in groups for day in days.dates()]
+    offsets = sorted({offset_text(dt.datetime.combine(d, dt.time(12), tzinfo=home)) for d in dates})
     axes.set_xlim(0, 24)
-    axes.set_ylim(days.rows - 0.5, -0.5)
+    axes.set_ylim(rows - 0.5, -0.5)
     axes.set_xticks(range(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)])
     axes.set_xticks(range(25), minor=True)
     axes.tick_params(axis="x", labelsize=8, top=True, labeltop=True, colors="#444444")
     axes.tick_params(axis="y", length=0, labelsize=9)
-    axes.set_yticks(range(days.rows), [f"{d:%a} {d.day} {d:%b}" for d in dates])
+    ticks = [days.first_row + index for days in groups for index in range(days.rows)]
+    axes.set_yticks(ticks, [f"{d:%a} {d.day} {d:%b}" for d in dates])
     for label, day in zip(axes.get_yticklabels(), dates, strict=True):
         if day.weekday() >= 5:
             label.set_color("#9a6a00")
@@ -136,12 +157,13 @@ def _set_up_axes(axes: Axes, scenario: Scenario, days: _Days) -> None:
 
 
 def _draw_day_rows(axes: Axes, days: _Days) -> None:
-    for row, day in enumerate(days.dates()):
-        if row % 2:
+    for index, day in enumerate(days.dates()):
+        row = days.first_row + index
+        if index % 2:
             stripe = Rectangle((0, row - 0.5), 24, 1, fc="#fafafa", ec="none", zorder=0)
             axes.add_patch(stripe)
         separator = Line2D([0, 24], [row + 0.5, row + 0.5], color="#cfcfcf", lw=0.6, zorder=0.6)
-        separator.set_gid(f"day-{day.isoformat()}")
+        separator.set_gid(days.gid("day", day.isoformat()))
         axes.add_line(separator)
 
 
@@ -158,10 +180,10 @@ def _draw_seminars(
         start, end = seminar.start, seminar.end
         name = seminar.city_name or scenario.city(seminar.city).name
         text = f"{name}\n{start:%H:%M}-{end:%H:%M} {offset_text(start)}"
-        gid = f"seminar-{seminar.city}"
-        classes[gid] = "seminar"
+        gid = days.gid("seminar", seminar.city)
+        classes[gid] = days.css("seminar")
         for part, (row, begin, finish) in enumerate(days.segments(start, end)):
-            if not 0 <= row < days.rows:
+            if not days.shows(row):
                 continue
             bar = Rectangle(
                 (begin, row - _BAR), finish - begin, 2 * _BAR, fc=SEMINAR_COLOUR, ec="none", zorder=4
@@ -195,8 +217,8 @@ def _draw_legs(
 ) -> None:
     for index, leg in enumerate(plan.legs):
         colour = MODE_COLOURS.get(leg.mode, "#000000")
-        gid = f"leg-{index}"
-        classes[gid] = f"leg mode-{leg.mode}"
+        gid = days.gid("leg", index)
+        classes[gid] = days.css(f"leg mode-{leg.mode}")
         segments = days.shown_segments(leg.depart, leg.arrive)
         for part, (row, begin, finish) in enumerate(segments):
             bar = Rectangle(
@@ -227,22 +249,23 @@ def _draw_now(axes: Axes, plan: PlanView, days: _Days) -> None:
     if plan.now is None:
         return
     now = plan.now
-    row, hour = (now.astimezone(days.home).date() - days.first_day).days, _hours(now.astimezone(days.home))
-    if 0 <= row < days.rows:
+    row, hour = days.row(now.astimezone(days.home).date()), _hours(now.astimezone(days.home))
+    if days.shows(row):
         marker = Line2D([hour, hour], [row - 0.5, row + 0.5], color="#111111", lw=1.6, zorder=7)
-        marker.set_gid("now")
+        marker.set_gid(days.gid("now"))
         axes.add_line(marker)
         note = f" replanned {now:%H:%M} {offset_text(now)}"
         axes.text(hour, row + 0.47, note, fontsize=6.5, va="bottom", ha="left", zorder=7, bbox=_HALO)
 
 
 def _draw_timeline_texts(
-    figure: Figure, scenario: Scenario, plan: PlanView, days: _Days, height_in: float, legend_in: float
+    figure: Figure, heading: str, summary_text: str, rows: int, height_in: float, legend_in: float
 ) -> None:
+    """The title and summary over the timeline, and the heading of the nights' margin."""
     figure.text(
         _LEFT_IN / _WIDTH_IN,
         1 - 0.28 / height_in,
-        title(scenario, plan, "day by day"),
+        heading,
         fontsize=13,
         fontweight="bold",
         va="center",
@@ -250,14 +273,14 @@ def _draw_timeline_texts(
     figure.text(
         _LEFT_IN / _WIDTH_IN,
         1 - 0.52 / height_in,
-        summary(scenario, plan),
+        summary_text,
         fontsize=9,
         color="#444444",
         va="center",
     )
     figure.text(
         1 - (_RIGHT_IN - 0.3) / _WIDTH_IN,
-        (legend_in + days.rows * _ROW_IN + 0.2) / height_in,
+        (legend_in + rows * _ROW_IN + 0.2) / height_in,
         "night in",
         fontsize=8.5,
         fontweight="bold",
@@ -357,15 +380,15 @@ def _draw_nights(
         end = dt.datetime.combine(
             day + dt.timedelta(days=1), dt.time(end_min // 60, end_min % 60), tzinfo=home
         )
-        gid = f"night-{day.isoformat()}"
-        classes[gid] = "night"
+        gid = days.gid("night", day.isoformat())
+        classes[gid] = days.css("night")
         for part, (row, first, last) in enumerate(days.segments(begin, end)):
-            if 0 <= row < days.rows:
+            if days.shows(row):
                 band = Rectangle((first, row - 0.5), last - first, 1, fc=NIGHT_COLOUR, ec="none", zorder=1)
                 band.set_gid(gid if part == 0 else f"{gid}-continued")
                 axes.add_patch(band)
-        row = (day - days.first_day).days
-        if not 0 <= row < days.rows:
+        row = days.row(day)
+        if not days.shows(row):
             continue
         if entry.on:
             where = f"on {entry.mode or ''} {entry.on}".replace("  ", " ")
@@ -391,7 +414,7 @@ def _draw_disruptions(
     """
     starts: dict[tuple[int, float], list[int]] = {}
     for number, item in enumerate(items, 1):
-        gid = f"disruption-{item.id}"
+        gid = days.gid("disruption", item.id)
         segments = days.shown_segments(item.start, item.end)
         for part, (row, begin, finish) in enumerate(segments):
             band = Rectangle(
@@ -406,7 +429,7 @@ def _draw_disruptions(
             )
             band_id = gid if part == 0 else f"{gid}-{part + 1}"
             band.set_gid(band_id)
-            classes[band_id] = f"disruption kind-{item.kind.value}"
+            classes[band_id] = days.css(f"disruption kind-{item.kind.value}")
             axes.add_patch(band)
         if segments and segments[0][1] > 0:
             row, begin, _finish = segments[0]

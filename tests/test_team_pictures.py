@@ -1,0 +1,308 @@
+"""Pictures of a team plan: each team's legs in its own colour on the map, a group of days per team
+on the timeline, labels clear of each other and of the marks, and `planner export` drawing both."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ET
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pytest
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+
+from planner.cli import main
+from planner.document import PlanDocumentError
+from planner.domain import Disruption, Scenario
+from planner.pictures import (
+    TEAM_COLOURS,
+    render_map_png,
+    render_map_svg,
+    render_timeline_png,
+    render_timeline_svg,
+)
+from planner.pictures.drawing import Drawing, drawing_style
+from planner.pictures.plan_view import read_team_plan
+from planner.pictures.team_map import draw_team_map
+from planner.pictures.team_timeline import draw_team_timeline
+from planner.synthetic import synthetic_scenario, tiny_scenario
+from planner.team_replan import replan_teams
+from planner.teams import plan_teams, teams_plan_json
+from tests.conftest import SCENARIOS, load, unhurried
+from tests.test_pictures import PNG_SIGNATURE, groups, png_size, styles, texts
+from tests.test_teams import with_teams
+
+TWO_TEAMS = SCENARIOS / "three-cities-two-teams.yaml"
+
+
+def team_plan(scenario: Scenario) -> dict[str, Any]:
+    return teams_plan_json(scenario, plan_teams(scenario))
+
+
+def synthetic_teams(name: str) -> Scenario:
+    """Two teams on a synthetic instance where both travel: tiny-3 by flight, train and car with a
+    road closure; tiny-11 with one team's legs crowding around its start; dense-14 with 14 cities
+    and 13 legs, whose leg numbers meet unless they move along their arrows."""
+    kind, seed = name.split("-")
+    if kind == "tiny":
+        return with_teams(unhurried(tiny_scenario(int(seed))), int(seed))
+    return with_teams(unhurried(synthetic_scenario(14, 5, 1, flights_per_day=1)), 1)
+
+
+@pytest.fixture(scope="module")
+def two_teams() -> tuple[Scenario, dict[str, Any]]:
+    scenario = load(TWO_TEAMS)
+    return scenario, team_plan(scenario)
+
+
+@pytest.fixture(scope="module", params=["three-cities-two-teams", "tiny-3", "tiny-11", "dense-14"])
+def scenario_and_plan(request, two_teams) -> tuple[Scenario, dict[str, Any]]:
+    if request.param == "three-cities-two-teams":
+        return two_teams
+    scenario = synthetic_teams(request.param)
+    plan = team_plan(scenario)
+    assert all(team["plan"]["legs"] for team in plan["teams"]), "every team travels"
+    return scenario, plan
+
+
+_drawn: dict[tuple[int, str], str] = {}
+
+
+def svg_of(render: Any, scenario: Scenario, plan: dict[str, Any]) -> str:
+    key = (id(plan), render.__name__)
+    if key not in _drawn:
+        _drawn[key] = render(scenario, plan)
+    return _drawn[key]
+
+
+def drawn(draw: Any, scenario: Scenario, plan: dict[str, Any]) -> tuple[Drawing, Any]:
+    """The figure before it is saved, and the renderer its boxes are measured with."""
+    with drawing_style():
+        drawing = draw(scenario, read_team_plan(plan))
+        return drawing, drawing.figure.canvas.get_renderer()
+
+
+def test_each_team_has_its_colour_on_its_legs_and_no_other(scenario_and_plan):
+    scenario, plan = scenario_and_plan
+    found = groups(svg_of(render_map_svg, scenario, plan))
+    for index, team in enumerate(plan["teams"]):
+        mine = TEAM_COLOURS[index]
+        others = [c for c in TEAM_COLOURS[: len(plan["teams"])] if c != mine]
+        for number, leg in enumerate(team["plan"]["legs"]):
+            element = found[f"leg-{team['id']}-{number}"]
+            assert element.attrib["class"] == f"leg team-{team['id']} mode-{leg['mode']}"
+            style = styles(element)
+            assert f"stroke: {mine}" in style
+            assert not any(colour in style for colour in others)
+            # The mode is the line's style: a flight solid, the others dashed or dotted.
+            assert ("stroke-dasharray" in style) is (leg["mode"] != "flight")
+            badge = found[f"leg-{team['id']}-{number}-number"]
+            assert texts(badge) == [f"{'AB'[index]}{number + 1}"]
+    legs = sum(len(team["plan"]["legs"]) for team in plan["teams"])
+    assert len([i for i in found if re.fullmatch(r"leg-[\w-]+-\d+", i)]) == legs
+
+
+def test_seminar_cities_are_marked_in_the_colour_of_the_team_holding_them(scenario_and_plan):
+    scenario, plan = scenario_and_plan
+    found = groups(svg_of(render_map_svg, scenario, plan))
+    for index, team in enumerate(plan["teams"]):
+        for seminar in team["plan"]["seminars"]:
+            mark = found[f"city-{seminar['city']}"]
+            assert {"visited", f"team-{team['id']}"} <= set(mark.attrib["class"].split())
+            assert f"fill: {TEAM_COLOURS[index]}" in styles(mark)
+            label = " ".join(texts(found[f"label-{seminar['city']}"]))
+            assert seminar["city_name"] in label and f"({'AB'[index]})" in label
+
+
+def test_the_legend_names_every_team_with_its_members_and_colour(scenario_and_plan):
+    scenario, plan = scenario_and_plan
+    found = groups(svg_of(render_map_svg, scenario, plan))
+    legend = found["team-legend"]
+    for index, team in enumerate(plan["teams"]):
+        line = " ".join(texts(found[f"team-legend-{team['id']}"]))
+        assert line.startswith(f"{'AB'[index]}  {team['name']} — {len(team['members'])} members: ")
+        assert all(f"{m['name']} ({m['role']})" in line for m in team["members"])
+        assert f"stroke: {TEAM_COLOURS[index]}" in styles(legend)
+    assert all(mode in " ".join(texts(found["legend"])) for mode in ("flight", "train", "bus", "drive"))
+
+
+def _boxes(drawing: Drawing, renderer: Any) -> tuple[dict[str, Bbox], dict[str, Bbox]]:
+    """The map's labels and leg numbers, and its city, start and closure marks, by id."""
+    axes = drawing.figure.axes[0]
+    labels = {
+        gid: t.get_window_extent(renderer)
+        for t in axes.texts
+        if isinstance(t, Text)
+        and re.fullmatch(r"label-.*|.*-number|closed-terminal-.*-label", gid := t.get_gid() or "")
+    }
+    marks = {
+        gid: line.get_window_extent(renderer)
+        for line in axes.lines
+        if isinstance(line, Line2D)
+        and re.fullmatch(r"(city|start-end|closed-terminal)-.*", gid := line.get_gid() or "")
+    }
+    return labels, marks
+
+
+def _intersect(a: Bbox, b: Bbox) -> bool:
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5
+
+
+def test_labels_and_leg_numbers_clear_each_other_and_the_marks(scenario_and_plan):
+    scenario, plan = scenario_and_plan
+    drawing, renderer = drawn(draw_team_map, scenario, plan)
+    labels, marks = _boxes(drawing, renderer)
+    assert {f"city-{city.id}" for city in scenario.cities} <= set(marks)
+    assert sum(1 for gid in labels if gid.endswith("-number")) == sum(
+        len(t["plan"]["legs"]) for t in plan["teams"]
+    )
+    clashes = [
+        (a, b) for (a, box_a), (b, box_b) in combinations(labels.items(), 2) if _intersect(box_a, box_b)
+    ]
+    clashes += [
+        (a, b) for a, box_a in labels.items() for b, box_b in marks.items() if _intersect(box_a, box_b)
+    ]
+    assert clashes == []
+
+
+def test_the_timeline_has_a_group_of_days_per_team_holding_its_own_bars(scenario_and_plan):
+    scenario, plan = scenario_and_plan
+    found = groups(svg_of(render_timeline_svg, scenario, plan))
+    drawing, _renderer = drawn(draw_team_timeline, scenario, plan)
+    axes = drawing.figure.axes[0]
+    rows: dict[str, set[float]] = {}
+    for index, team in enumerate(plan["teams"]):
+        heading = found[f"team-{team['id']}"]
+        assert heading.attrib["class"] == f"team-heading team-{team['id']}"
+        assert texts(heading)[0].startswith(f"{'AB'[index]}  {team['name']} — ")
+        assert f"fill: {TEAM_COLOURS[index]}" in styles(found[f"team-{team['id']}-rows"])
+        days = [line for line in axes.lines if (line.get_gid() or "").startswith(f"day-{team['id']}-")]
+        rows[team["id"]] = {float(np.asarray(line.get_ydata())[0]) - 0.5 for line in days}
+        assert len(days) >= scenario.calendar.horizon_days
+        for seminar in team["plan"]["seminars"]:
+            assert (
+                found[f"seminar-{team['id']}-{seminar['city']}"].attrib["class"]
+                == f"seminar team-{team['id']}"
+            )
+        for number, leg in enumerate(team["plan"]["legs"]):
+            bar = found[f"leg-{team['id']}-{number}"]
+            assert bar.attrib["class"] == f"leg mode-{leg['mode']} team-{team['id']}"
+    assert not set.intersection(*rows.values())  # the groups do not share a row
+    # Every bar sits in its team's rows.
+    for patch in axes.patches:
+        match = re.fullmatch(r"(seminar|leg)-([\w]+)-.*", patch.get_gid() or "")
+        if match and match.group(2) in rows and isinstance(patch, Rectangle):
+            assert patch.get_y() + patch.get_height() / 2 in rows[match.group(2)]
+    bars = [i for i in found if i.startswith("seminar-") and not i.endswith("-continued")]
+    assert len(bars) == sum(len(team["plan"]["seminars"]) for team in plan["teams"])
+
+
+def test_closures_are_shown_in_every_team_group(two_teams):
+    scenario, plan = two_teams
+    found = groups(svg_of(render_timeline_svg, scenario, plan))
+    closure = scenario.closures[0].id
+    for team in plan["teams"]:
+        assert found[f"disruption-{team['id']}-{closure}"].attrib["class"] == (
+            f"disruption kind-road_closed team-{team['id']}"
+        )
+    words = " ".join(texts(ET.fromstring(svg_of(render_timeline_svg, scenario, plan))))
+    assert "Karaganda" in words and "Pavlodar" in words  # where each team sleeps
+
+
+def test_a_replanned_version_keeps_each_team_colour_and_shows_the_event(two_teams):
+    """The east team's flight is cancelled: version 2 draws each team in the colour of version 1,
+    the cancellation in the key, and the moment of the replan in each team's group."""
+    scenario, first = two_teams
+    flying = next(t for t in first["teams"] if any(leg["mode"] == "flight" for leg in t["plan"]["legs"]))
+    flight = next(leg for leg in flying["plan"]["legs"] if leg["mode"] == "flight")
+    now = dt.datetime.fromisoformat(flight["depart"]) - dt.timedelta(hours=5)
+    cancelled = Disruption.model_validate(
+        {
+            "id": "flight-off",
+            "kind": "service_cancelled",
+            "service": flight["service"],
+            "announced_at": now.isoformat(),
+            "start": f"{flight['run_date']}T00:00",
+            "end": f"{flight['run_date']}T23:59",
+        }
+    )
+    second = replan_teams(scenario, first, now, (cancelled,))
+    found = groups(render_map_svg(scenario, second))
+    for index, team in enumerate(second["teams"]):
+        assert team["id"] == first["teams"][index]["id"]
+        for number in range(len(team["plan"]["legs"])):
+            assert f"stroke: {TEAM_COLOURS[index]}" in styles(found[f"leg-{team['id']}-{number}"])
+    assert any(f"{flight['service']} cancelled" in t for t in texts(found["disruption-note-1"]))
+    timeline = groups(render_timeline_svg(scenario, second))
+    assert {f"now-{team['id']}" for team in second["teams"]} <= set(timeline)
+    assert f"disruption-{flying['id']}-flight-off" in timeline
+    assert "version 2" in " ".join(texts(ET.fromstring(render_timeline_svg(scenario, second))))
+
+
+def test_team_pictures_repeat_exactly_and_pngs_are_pngs(two_teams):
+    scenario, plan = two_teams
+    for render in (render_map_svg, render_timeline_svg):
+        assert render(scenario, copy.deepcopy(plan)) == svg_of(render, scenario, plan)
+    for render_png in (render_map_png, render_timeline_png):
+        width, height = png_size(render_png(scenario, plan))
+        assert 1000 <= width <= 2000 and 500 <= height <= 2500
+
+
+def test_a_team_plan_missing_a_field_is_refused_naming_it(two_teams):
+    scenario, plan = two_teams
+    broken = copy.deepcopy(plan)
+    del broken["teams"][1]["plan"]["legs"][0]["depart"]
+    for render in (render_map_svg, render_timeline_svg):
+        with pytest.raises(PlanDocumentError, match=r"teams\[1\]\.plan\.legs\[0\]\.depart: missing"):
+            render(scenario, broken)
+    del broken["teams"][0]["name"]
+    with pytest.raises(PlanDocumentError, match=r"teams\[0\]\.name: missing"):
+        render_map_svg(scenario, broken)
+
+
+def test_export_draws_a_team_plan(tmp_path, capsys, two_teams):
+    """`planner export TEAM-PLAN --map --timeline` writes both pictures, with or without --scenario."""
+    _scenario, plan = two_teams
+    path = tmp_path / "team-plan.json"
+    path.write_text(json.dumps(plan))
+    map_svg, timeline_png = tmp_path / "out" / "map.svg", tmp_path / "out" / "timeline.png"
+    argv = [
+        "export",
+        str(path),
+        "--scenario",
+        str(TWO_TEAMS),
+        "--map",
+        str(map_svg),
+        "--timeline",
+        str(timeline_png),
+    ]
+    assert main(argv) == 0
+    assert "team-legend-east" in groups(map_svg.read_text())
+    assert timeline_png.read_bytes().startswith(PNG_SIGNATURE)
+    map_png, timeline_svg = tmp_path / "map.png", tmp_path / "timeline.svg"
+    assert main(["export", str(path), "--map", str(map_png), "--timeline", str(timeline_svg)]) == 0
+    assert "named by the plan" in capsys.readouterr().out
+    assert map_png.read_bytes().startswith(PNG_SIGNATURE)
+    assert "team-west" in groups(timeline_svg.read_text())
+
+
+def test_export_of_a_team_plan_refuses_the_single_plan_outputs(tmp_path, capsys, two_teams):
+    _scenario, plan = two_teams
+    path = tmp_path / "team-plan.json"
+    path.write_text(json.dumps(plan))
+    assert (
+        main(["export", str(path), "--map", str(tmp_path / "map.svg"), "--ics", str(tmp_path / "a.ics")]) == 2
+    )
+    assert "--members-ics" in capsys.readouterr().err
+    assert not (tmp_path / "map.svg").exists()
+    three = SCENARIOS / "three-cities.yaml"
+    assert main(["export", str(path), "--scenario", str(three), "--map", str(tmp_path / "map.svg")]) == 2
+    assert "the plan is for 'three-cities-two-teams'" in capsys.readouterr().err
+    assert not (tmp_path / "map.svg").exists()
