@@ -78,6 +78,7 @@ class Catalog:
             horizon_days=scenario.calendar.horizon_days,
             timelines=list(self.timelines(scenario)),
             teams=[team.id for team in scenario.teams],
+            forms_teams=scenario.forming.teams if scenario.forming is not None else 0,
         )
 
     def choose(self, choice: ScenarioChoice) -> ChosenScenario:
@@ -111,9 +112,10 @@ class Catalog:
     @staticmethod
     def one_team(choice: ScenarioChoice, scenario: Scenario, what: str) -> None:
         """422 for a scenario with teams where ``what`` plans one team only."""
-        if scenario.teams:
+        if scenario.teams or scenario.forming:
+            named = "teams" if scenario.teams else "forming"
             raise field_error(
-                ["scenario_name"] if choice.scenario_name is not None else ["scenario", "teams"],
+                ["scenario_name"] if choice.scenario_name is not None else ["scenario", named],
                 f"a scenario with teams: {what} is for one team; use `planner {what}` on the team scenario",
             )
 

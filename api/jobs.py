@@ -142,7 +142,7 @@ def plan_job(scenario_data: dict[str, Any], options: dict[str, Any], token: str 
     scenario, network = loaded.scenario, loaded.network
     params = _params(scenario, options)
     progress = _reporter(token)
-    if scenario.teams:
+    if scenario.teams or scenario.forming:
         return _team_plan_job(scenario, params, progress, began)
     problem, result = plan(scenario, params, network=network, progress=progress)
     data = plan_json(scenario, problem.axis, result, network)  # with each leg's backup
@@ -158,8 +158,10 @@ def _team_plan_job(
     progress: Callable[[str, dict[str, Any]], None] | None,
     began: float,
 ) -> PlanOutcome:
-    """Version 1 of a team plan: every team at once (planner.teams), checked by the team checker."""
-    from planner.check.teams import check_team_plan
+    """Version 1 of a team plan: every team at once (planner.teams), or the best split of the
+    members into teams (planner.team_forming), checked by the team checker."""
+    from planner.check.forming import check_any_team_plan
+    from planner.team_forming import form_teams, formed_plan_json
     from planner.teams import plan_teams, teams_plan_json
 
     solutions = 0
@@ -173,19 +175,22 @@ def _team_plan_job(
 
     if progress:
         progress("connections", {})
-    data = teams_plan_json(scenario, plan_teams(scenario, params, on_solution=solution))
+    if scenario.forming is not None:
+        data = formed_plan_json(form_teams(scenario, params))
+    else:
+        data = teams_plan_json(scenario, plan_teams(scenario, params, on_solution=solution))
     if progress:
         progress("checking", {})
-    violations = [str(v) for v in check_team_plan(scenario, data)]
+    violations = [str(v) for v in check_any_team_plan(scenario, data)]
     return PlanOutcome(data, violations, seconds=time.perf_counter() - began)
 
 
 def _check(scenario: Scenario, plan_data: dict[str, Any]) -> list[str]:
     from planner.check import check_plan
-    from planner.check.teams import check_team_plan
+    from planner.check.forming import check_any_team_plan
 
-    if scenario.teams:
-        return [str(v) for v in check_team_plan(scenario, plan_data)]
+    if scenario.teams or scenario.forming:
+        return [str(v) for v in check_any_team_plan(scenario, plan_data)]
     return [str(v) for v in check_plan(scenario, plan_data)]
 
 
@@ -223,7 +228,7 @@ def replan_job(
         problem = error.problems[0]
         return PlanOutcome(error=JobError(problem.path, "; ".join(p.message for p in error.problems)))
     now = dt.datetime.fromisoformat(now_iso)
-    if scenario.teams:
+    if scenario.teams or scenario.forming:
         return _team_replan_job(scenario, previous, now, events, _params(scenario, options), token, began)
     try:
         progress = _reporter(token)
@@ -265,8 +270,9 @@ def _team_replan_job(
     token: str | None,
     began: float,
 ) -> PlanOutcome:
-    """The next version of a team plan: every team from ``now``, checked against its past."""
-    from planner.check.teams import check_team_plan
+    """The next version of a team plan: every team from ``now``, checked against its past. Teams
+    the planner formed stay as the previous version has them: no one changes team mid-trip."""
+    from planner.check.forming import check_any_team_plan, with_plan_teams
     from planner.replan import ReplanError
     from planner.team_replan import replan_teams
 
@@ -274,7 +280,11 @@ def _team_replan_job(
     if progress:
         progress("connections", {})
     try:
-        new = replan_teams(scenario, previous, now, events, params)
+        fixed = with_plan_teams(scenario, previous)
+    except ValueError as error:
+        return PlanOutcome(error=JobError(("plan",), str(error)))
+    try:
+        new = replan_teams(fixed, previous, now, events, params)
     except ReplanError as error:
         field_name, _, message = str(error).partition(": ")
         known = field_name in {"now", "plan"}
@@ -283,7 +293,9 @@ def _team_replan_job(
         )
     if progress:
         progress("checking", {})
-    violations = [str(v) for v in check_team_plan(scenario, new, previous=previous, now=now)]
+    if previous.get("forming"):
+        new["forming"] = previous["forming"]  # how the teams were formed, in the first version
+    violations = [str(v) for v in check_any_team_plan(scenario, new, previous=previous, now=now)]
     return PlanOutcome(new, violations, seconds=time.perf_counter() - began)
 
 

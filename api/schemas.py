@@ -207,7 +207,10 @@ class ScenarioSummary(BaseModel):
     horizon_days: int = Field(description="Days in the horizon.")
     timelines: list[str] = Field(description="Bundled what-if timelines for this scenario.")
     teams: list[str] = Field(
-        default_factory=list, description="Team ids, when the delegation travels as several teams."
+        default_factory=list, description="Team ids, when the delegation travels as several fixed teams."
+    )
+    forms_teams: int = Field(
+        default=0, description="Teams the planner forms from the members (`forming`); 0 when it forms none."
     )
 
 

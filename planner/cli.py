@@ -168,7 +168,7 @@ def _plan(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     params = _params(scenario, args)
-    if scenario.teams:
+    if scenario.teams or scenario.forming:
         from planner.team_report import plan_teams_command
 
         return plan_teams_command(args, scenario, params, _report_rejection)
@@ -208,12 +208,12 @@ def _check(args: argparse.Namespace) -> int:
         return 2
     events = tuple(e for path in args.events for e in load_events(path, scenario).events)
     if data.get("format") == TEAM_PLAN_FORMAT:
-        from planner.check.teams import check_team_plan
+        from planner.check.forming import check_any_team_plan
 
         if events:
             print("--events: a team plan is checked without events", file=sys.stderr)
             return 2
-        violations = check_team_plan(scenario, data)
+        violations = check_any_team_plan(scenario, data)
         seminars = len(data["coverage"]["cities"])
     else:
         violations = check_plan(scenario, data, events=events)
@@ -272,7 +272,7 @@ def _replan(args: argparse.Namespace) -> int:
     previous = _read_plan(args.plan)
     if previous is None:
         return 2
-    if scenario.teams:
+    if scenario.teams or scenario.forming:
         from planner.team_report import replan_teams_command
 
         events = tuple(e for path in args.events for e in load_events(path, scenario).events)
@@ -341,7 +341,7 @@ def _whatif(args: argparse.Namespace) -> int:
     if not timelines:
         print("error: no event timelines for this scenario", file=sys.stderr)
         return 2
-    if scenario.teams:
+    if scenario.teams or scenario.forming:
         from planner.team_report import whatif_teams_command
 
         return whatif_teams_command(args, scenario, params, timelines)
@@ -438,6 +438,10 @@ def _export(args: argparse.Namespace) -> int:
     plan = _read_plan(args.plan)
     if plan is None:
         return 2
+    if plan.get("format") == TEAM_PLAN_FORMAT:
+        from planner.team_export import export_team_pictures_command
+
+        return export_team_pictures_command(args, plan)
     try:
         document = read_document(plan)
         scenario = _export_scenario(args, document)

@@ -3,13 +3,15 @@
 - Fares: a leg's cost is the team's (a ride's fare times its members, a drive's cost for its cars);
   each member pays an equal share.
 - Hotels: each night of the team's plan spent in a city (not on board) costs that city's rate
-  (``costs.hotel_by_city``, else ``costs.hotel_per_night``) per member; consecutive nights in one
-  city are one stay, with its check-in and check-out dates (a room per member).
+  (``costs.hotel_by_city``, else ``costs.hotel_per_night``) per member, except a member whose
+  ``home_city`` it is (who sleeps at home); consecutive nights in one city are one stay, with its
+  check-in and check-out dates (a room per member away from home).
 - Per-diems: each member is paid for every local date of the trip, from the date the team leaves
   to the date it is back (the local dates of its first departure and last arrival), at the member's own
   rate, else the rate for the role, else ``costs.per_diem``. A team that does not travel costs
   nothing.
-- Budget: the total against ``budget.cap``, when the scenario has one.
+- Budget: the total against ``budget.cap``, when the scenario has one, and how the plan was held
+  to it (``enforce``, when not merely reported).
 """
 
 from __future__ import annotations
@@ -18,10 +20,18 @@ import datetime as dt
 from typing import Any
 
 from planner.domain import Scenario
+from planner.domain.people import Costs, Member
 
 
 def _money(value: float) -> float:
     return round(value, 2)
+
+
+def per_diem_rate(costs: Costs, member: Member) -> float:
+    """The member's own rate, else the rate for the role, else ``costs.per_diem``."""
+    if member.per_diem is not None:
+        return member.per_diem
+    return costs.per_diem_by_role.get(member.role, costs.per_diem)
 
 
 def trip_days(plan: dict[str, Any]) -> int:
@@ -66,24 +76,24 @@ def trip_costs(scenario: Scenario, teams: list[dict[str, Any]]) -> dict[str, Any
     team_totals = []
     stays = []
     for team in teams:
+        homes = [scenario.member(person["id"]).home_city for person in team["members"]]
         for stay in hotel_stays(team["plan"]):
             rate = costs.hotel(stay["city"])
-            stays.append({"team": team["id"], **stay, "rate": rate, "rooms": len(team["members"])})
+            # A member at home in the city needs no room.
+            rooms = sum(1 for home in homes if home != stay["city"])
+            if rooms:
+                stays.append({"team": team["id"], **stay, "rate": rate, "rooms": rooms})
         plan = team["plan"]
         size = len(team["members"])
         fares = sum(leg["cost"] for leg in plan["legs"]) / size
-        hotel = sum(costs.hotel(night["city"]) for night in plan["nights"] if night.get("city"))
-        nights = sum(1 for night in plan["nights"] if night.get("city"))
         days = trip_days(plan)
         total = 0.0
         for person in team["members"]:
             member = scenario.member(person["id"])
-            rate = (
-                member.per_diem
-                if member.per_diem is not None
-                else costs.per_diem_by_role.get(member.role, costs.per_diem)
-            )
-            per_diems = rate * days
+            away = [n["city"] for n in plan["nights"] if n.get("city") and n["city"] != member.home_city]
+            hotel = sum(costs.hotel(city) for city in away)
+            nights = len(away)
+            per_diems = per_diem_rate(costs, member) * days
             mine = fares + hotel + per_diems
             total += mine
             people.append(
@@ -100,10 +110,12 @@ def trip_costs(scenario: Scenario, teams: list[dict[str, Any]]) -> dict[str, Any
             )
         team_totals.append({"team": team["id"], "members": size, "total": _money(total)})
     grand = _money(sum(t["total"] for t in team_totals))
-    budget = None
+    budget: dict[str, Any] | None = None
     if scenario.budget is not None:
         cap = scenario.budget.cap
         budget = {"cap": cap, "within": grand <= cap, "left": _money(cap - grand)}
+        if scenario.budget.enforce != "report":
+            budget["enforce"] = scenario.budget.enforce
     return {
         "currency": scenario.currency,
         "people": people,

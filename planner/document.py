@@ -53,6 +53,7 @@ class UncoveredReason(StrEnum):
     NO_PLAN = "no_plan"  # no plan was found within the time limit, so nothing is covered
     ANOTHER_TEAM = "another_team"  # a team plan: another team holds it
     NO_STAFF = "no_staff"  # no team has the members its seminar needs (staffing)
+    OVER_BUDGET = "over_budget"  # a team plan: no plan keeps the hard budget cap
 
 
 def _local_time(text: str) -> str:

@@ -98,10 +98,10 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def one_team(scenario: Scenario, source: str, command: str) -> Scenario:
-    """The scenario, refused (naming `teams`) for a command that plans one team only."""
-    if scenario.teams:
+    """The scenario, refused (naming `teams` or `forming`) for a command that plans one team only."""
+    if scenario.teams or scenario.forming:
         message = f"`planner {command}` plans one team; a scenario with teams is planned with `planner plan`"
-        raise ScenarioError([Problem(source, ("teams",), message)])
+        raise ScenarioError([Problem(source, ("teams" if scenario.teams else "forming",), message)])
     return scenario
 
 

@@ -58,7 +58,11 @@ def plan(
     get what is left. When the search ran out of time, the plan is what can be done without
     travelling (the start city's seminar, when the trip also ends there), FEASIBLE, and every
     other city says it was not searched.
+
+    A scenario with teams is not one group: ``ValueError`` (plan it with ``planner.teams``).
     """
+    if scenario.teams:
+        raise ValueError("teams: a scenario with teams is planned by planner.teams.plan_teams")
     params = params or scenario.solver
     started = time.perf_counter()
     if progress:

@@ -33,6 +33,14 @@ def render_team_plan(scenario: Scenario, document: dict[str, Any]) -> str:
         f"Together: {len(coverage['cities'])} seminars, {len(coverage['regions_covered'])} of {regions} "
         f"regions ({coverage['points']}/{coverage['max_points']} points)",
     ]
+    forming = document.get("forming")
+    if forming:
+        when = f" in version {forming['version']}" if forming["version"] != document["version"] else ""
+        lines.append(
+            f"Teams formed by the planner{when}: the best of {forming['splits']} distinct splits "
+            f"({forming['planned']} planned, {forming['skipped']} ruled out by their coverage, "
+            f"{forming['proven']} proven)"
+        )
     teams = {team.id: team for team in scenario.teams}
     for entry in document["teams"]:
         who = ", ".join(f"{m['name']} ({m['role']})" for m in entry["members"])
@@ -94,9 +102,12 @@ def render_costs(scenario: Scenario, costs: dict[str, Any]) -> list[str]:
     budget = costs.get("budget")
     if budget:
         verdict = "within" if budget["within"] else "OVER"
+        held = f" ({budget['enforce']})" if budget.get("enforce") else ""
         lines.append(
-            f"  budget {budget['cap']:,.0f}: {verdict} ({abs(budget['left']):,.0f} "
+            f"  budget {budget['cap']:,.0f}{held}: {verdict} ({abs(budget['left']):,.0f} "
             f"{'left' if budget['within'] else 'over'})"
+            if not budget.get("why_no_plan")
+            else f"  budget {budget['cap']:,.0f}{held}: {budget['why_no_plan']}"
         )
     return lines
 
@@ -108,19 +119,44 @@ def plan_teams_command(
     report: Callable[[list[Violation]], None],
 ) -> int:
     """`planner plan` on a scenario with teams: the team plan, checked, as a table or JSON."""
-    from planner.check.teams import check_team_plan
-    from planner.teams import plan_teams, teams_plan_json
+    from planner.check.forming import check_any_team_plan
 
     if args.robust:
         print("--robust: robust planning is for one team; this scenario has teams", file=sys.stderr)
         return 2
-    data = teams_plan_json(scenario, plan_teams(scenario, params))
-    violations = check_team_plan(scenario, data)
-    show_plan(args, data, lambda: render_team_plan(scenario, data))
+    shown, data = first_team_plan(scenario, params)
+    violations = check_any_team_plan(scenario, data)
+    show_plan(args, data, lambda: render_team_plan(shown, data))
     if violations:
         report(violations)
         return 1
     return 0 if data["status"] not in ("INFEASIBLE", "TIME_LIMIT") else 1
+
+
+def first_team_plan(scenario: Scenario, params: SolverParams) -> tuple[Scenario, dict[str, Any]]:
+    """The team plan of a scenario with teams, fixed or formed, and the scenario with its teams."""
+    if scenario.forming is not None:
+        from planner.team_forming import form_teams, formed_plan_json
+
+        formed = form_teams(scenario, params)
+        return formed.scenario, formed_plan_json(formed)
+    from planner.teams import plan_teams, teams_plan_json
+
+    return scenario, teams_plan_json(scenario, plan_teams(scenario, params))
+
+
+def with_plan_teams(scenario: Scenario, plan: dict[str, Any]) -> Scenario | None:
+    """A scenario that forms its teams with the teams of ``plan`` fixed from now on (None, the
+    reasons printed, when they break its limits); a scenario with fixed teams as it is."""
+    if scenario.forming is None:
+        return scenario
+    from planner.check.forming import formed_teams
+    from planner.domain.forming import formed_scenario
+
+    violations, teams = formed_teams(scenario, plan)
+    for violation in violations:
+        print(f"error: the plan's {violation.where}: {violation.message}", file=sys.stderr)
+    return None if violations else formed_scenario(scenario, teams)
 
 
 def export_members_command(args: argparse.Namespace, plan: dict[str, Any]) -> int:
@@ -132,12 +168,16 @@ def export_members_command(args: argparse.Namespace, plan: dict[str, Any]) -> in
         print("error: --members-ics: give it alone (the other outputs are for one plan)", file=sys.stderr)
         return 2
     scenario = load_scenario(args.scenario)
-    if plan.get("scenario") != scenario.name or not scenario.teams:
+    if plan.get("scenario") != scenario.name or not (scenario.teams or scenario.forming):
         print(
             f"error: --scenario: the plan is for {plan.get('scenario')!r}, not {scenario.name!r}",
             file=sys.stderr,
         )
         return 2
+    fixed = with_plan_teams(scenario, plan)
+    if fixed is None:
+        return 2
+    scenario = fixed
     args.members_ics.mkdir(parents=True, exist_ok=True)
     for member_id, calendar in member_calendars(scenario, plan).items():
         path = args.members_ics / f"{member_id}.ics"
@@ -156,8 +196,9 @@ def replan_teams_command(
     report: Callable[[list[Violation]], None],
     render_diff: Callable[[Scenario, PlanDocument], str],
 ) -> int:
-    """`planner replan` of a team plan: every team from now, each team's diff, checked."""
-    from planner.check.teams import check_team_plan
+    """`planner replan` of a team plan: every team from now, each team's diff, checked. Teams the
+    planner formed stay as the plan has them: a replan never moves a member to another team."""
+    from planner.check.forming import check_any_team_plan
     from planner.team_replan import replan_teams
 
     if args.position is not None:
@@ -166,12 +207,17 @@ def replan_teams_command(
     if previous.get("format") != TEAM_PLAN_FORMAT:
         print(f"error: {args.plan}: a scenario with teams is replanned from its team plan", file=sys.stderr)
         return 2
-    data = replan_teams(scenario, previous, now, events, params)
-    violations = check_team_plan(scenario, data, previous=previous, now=now)
-    print(render_team_plan(scenario, data))
-    teams = {team.id: team for team in scenario.teams}
+    fixed = with_plan_teams(scenario, previous)
+    if fixed is None:
+        return 2
+    data = replan_teams(fixed, previous, now, events, params)
+    if previous.get("forming"):
+        data["forming"] = previous["forming"]  # how the teams were formed, in the first version
+    violations = check_any_team_plan(scenario, data, previous=previous, now=now)
+    print(render_team_plan(fixed, data))
+    teams = {team.id: team for team in fixed.teams}
     for entry in data["teams"]:
-        seen = team_scenario(scenario, teams[entry["id"]])
+        seen = team_scenario(fixed, teams[entry["id"]])
         print(f"\n== Team {entry['name']}: changes")
         print(render_diff(seen, PlanDocument.model_validate(entry["plan"])))
     if args.out:
@@ -188,9 +234,9 @@ def whatif_teams_command(
 ) -> int:
     """`planner whatif` on a scenario with teams: the team plan, then each timeline played through."""
     from planner.team_whatif import play_teams, team_story, team_table
-    from planner.teams import plan_teams, teams_plan_json
 
-    first = teams_plan_json(scenario, plan_teams(scenario, params))
+    # Teams the planner forms are formed once, before the trip, and kept through every timeline.
+    scenario, first = first_team_plan(scenario, params)
     print(
         f"Undisrupted team plan: {first['status']}, {len(first['coverage']['regions_covered'])} regions, "
         f"{len(first['coverage']['cities'])} cities, {len(first['teams'])} teams\n"

@@ -49,6 +49,10 @@ def team_scenario(scenario: Scenario, team: Team) -> Scenario:
             back, end_zone
         ):
             back = fields["latest_return"] = member.available_to
+    if team.max_travel_min_per_day is not None:
+        fields["rules"] = delegation.rules.model_copy(
+            update={"max_travel_min_per_day": team.max_travel_min_per_day}
+        )
     seminars = tuple(
         s.model_copy(update={"required": False}) for s in scenario.seminars if staffed(scenario, team, s.city)
     )

@@ -11,6 +11,7 @@ checker, the exports) applies to it; the team plan adds what holds across the te
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,14 @@ from planner.objective import scenario_max_coverage_points
 from planner.problem import SINK, SOURCE, Arc, Problem, build_problem
 from planner.result import Result, SolveStatus, plan_json
 from planner.solve import CP_STATUS, cp_solver, result_of_arcs
+from planner.team_budget import (
+    as_built,
+    budget_shortfall,
+    first_plan_within,
+    mark_over_budget,
+    trip_budget,
+    within_cap,
+)
 from planner.team_view import team_scenario
 
 
@@ -52,6 +61,8 @@ class TeamsOutcome:
     shares: tuple[TeamShare, ...]
     params: SolverParams
     stats: dict[str, float]
+    budget_note: str | None = None  # why a hard budget cap left no plan
+    trip_cost_cents: int | None = None  # the trip's cost as the model counts it (budget enforced)
 
 
 class _Solutions(cp_model.CpSolverSolutionCallback):
@@ -71,10 +82,12 @@ def plan_teams(
     scenario: Scenario,
     params: SolverParams | None = None,
     on_solution: Callable[[float, int, int], None] | None = None,
+    built_problems: dict[str, Problem] | None = None,
 ) -> TeamsOutcome:
     """The best plan for the scenario's teams together, by the single-team objective summed.
 
-    ``on_solution`` hears of each better plan CP-SAT finds (for benchmarks and progress)."""
+    ``on_solution`` hears of each better plan CP-SAT finds (for benchmarks and progress);
+    ``built_problems`` keeps each team view's problem for the next call (teams formed: one call per split)."""
     if not scenario.teams:
         raise ValueError("teams: the scenario has no teams")
     params = params or scenario.solver
@@ -83,26 +96,34 @@ def plan_teams(
     problems = []
     # Teams that see the scenario alike (same size, cars, start, window and seminars) share one
     # problem: its connection search is the costly part.
-    alike: dict[str, Problem] = {}
+    alike: dict[str, Problem] = {} if built_problems is None else built_problems
     for seen in scenarios:
         key = seen.model_copy(update={"name": scenario.name}).model_dump_json()
         problem = alike.get(key)
         if problem is None:
-            problem = build_problem(seen, network=TransportNetwork.build(seen))
+            as_planned = as_built(seen, scenario)
+            problem = build_problem(as_planned, network=TransportNetwork.build(as_planned))
             # Each team's own daily limit, exactly: the arcs kept where it can bind.
             problem = alike[key] = problem.exact() if problem.binding_days else problem
         problems.append(problem)
     built = time.perf_counter() - started
     seminars = scenario.seminars
-    model = TeamsModel(
+    make_model = functools.partial(
+        TeamsModel,
         problems,
         city_points={s.city: s.weight for s in seminars},
         city_regions={s.city: scenario.regions_served(s) for s in seminars},
         region_points={r.id: r.weight for r in scenario.regions},
         required=frozenset(s.city for s in seminars if s.required),
     )
-    solved = solve_teams(model, greedy_teams(problems), params, started, scenario.seminars, on_solution)
+    budget = trip_budget(scenario, scenario.teams, problems)
+    model = make_model(budget=budget)
+    first = first_plan_within(budget, problems, greedy_teams(problems))
+    solved = solve_teams(model, first, params, started, scenario.seminars, on_solution)
     status, chosen = solved.status, solved.chosen
+    shortfall = budget_shortfall(
+        lambda lifted: make_model(budget=lifted), budget, status, params, started, scenario.currency
+    )
     runtime = time.perf_counter() - started
     shares = []
     for index, (team, seen, problem) in enumerate(zip(scenario.teams, scenarios, problems, strict=True)):
@@ -116,6 +137,8 @@ def plan_teams(
         shares=tuple(shares),
         params=params,
         stats={"build_s": round(built, 4), "cp_sat_wall_s": solved.wall_s},
+        budget_note=shortfall,
+        trip_cost_cents=None if budget is None or chosen is None else budget.cost(chosen),
     )
 
 
@@ -158,11 +181,17 @@ def solve_teams(
         for a in arcs
         if a.head not in (SOURCE, SINK)
     }
-    if status == SolveStatus.TIME_LIMIT and all(plans) and required <= held:
-        chosen = [
-            [i for i, arc in enumerate(p.arcs) if arc in arcs]
-            for p, arcs in zip(model.problems, plans, strict=True)
-        ]
+    chosen = [
+        [i for i, arc in enumerate(p.arcs) if arc in arcs]
+        for p, arcs in zip(model.problems, plans, strict=True)
+    ]
+    # A first plan over a hard budget cap is no answer.
+    if (
+        status == SolveStatus.TIME_LIMIT
+        and all(plans)
+        and required <= held
+        and within_cap(model.budget, chosen)
+    ):
         return SolvedTeams(SolveStatus.FEASIBLE, chosen, model.value(chosen), None, wall)
     return SolvedTeams(status, None, None, None, wall)
 
@@ -221,12 +250,19 @@ class TeamDocumentHeader:
     version: int = 1
     based_on: int | None = None
     now: str | None = None
+    budget_note: str | None = None  # why a hard budget cap left no plan
 
 
 def teams_plan_json(scenario: Scenario, outcome: TeamsOutcome) -> dict[str, Any]:
     """The team plan as JSON (see ``team_plan_document``)."""
     header = TeamDocumentHeader(
-        outcome.status, outcome.objective, outcome.bound, outcome.runtime_s, outcome.params, outcome.stats
+        outcome.status,
+        outcome.objective,
+        outcome.bound,
+        outcome.runtime_s,
+        outcome.params,
+        outcome.stats,
+        budget_note=outcome.budget_note,
     )
     shares = [
         (share.team, share.scenario, plan_json(share.scenario, share.problem.axis, share.result))
@@ -296,6 +332,8 @@ def team_plan_document(
         "teams": teams,
     }
     document["costs"] = trip_costs(scenario, teams) if scenario.costs is not None else None
+    if header.budget_note is not None:
+        mark_over_budget(document, header.budget_note)
     return document
 
 

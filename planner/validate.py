@@ -39,6 +39,8 @@ def validate(args: argparse.Namespace) -> int:
         print(f"  {calendar.horizon_days} days from {calendar.start_date:%a %d %b %Y}")
         if scenario.teams:
             print(f"  {len(scenario.teams)} teams of {len(scenario.members)} members")
+        if scenario.forming:
+            print(f"  {scenario.forming.teams} teams to form from {len(scenario.members)} members")
         return 0
     named = data.get("scenario") if isinstance(data, dict) else None
     scenario_path = args.scenario or bundled_scenario(source, kind, named)
@@ -73,10 +75,10 @@ def _validate_team_plan(
     args: argparse.Namespace, scenario: Scenario, data: dict[str, Any], scenario_path: Path
 ) -> int:
     """A team plan, by the team checker; each violation a problem naming its field."""
-    from planner.check.teams import check_team_plan
+    from planner.check.forming import check_any_team_plan
 
     source = str(args.file)
-    violations = check_team_plan(scenario, data)
+    violations = check_any_team_plan(scenario, data)
     if violations:
         raise ScenarioError(
             [Problem(source, tuple(v.where.split(".")), f"[{v.rule}] {v.message}") for v in violations]

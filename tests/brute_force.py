@@ -62,8 +62,31 @@ def _hop(problem: Problem, origin: str, destination: str, free: int, deadline: i
     return min(usable, key=lambda j: (journey_cost(j, weights), j.arrive, j.leave))
 
 
+@dataclass(frozen=True)
+class Walk:
+    """One itinerary: its seminars (city, start, end) and connections, and its secondary cost."""
+
+    seminars: tuple[tuple[str, int, int], ...]
+    journeys: tuple[Journey, ...]
+    cost: int
+
+    @property
+    def cities(self) -> frozenset[str]:
+        return frozenset(city for city, _, _ in self.seminars)
+
+
 def itineraries(problem: Problem) -> dict[frozenset[str], int]:
     """Every city set some itinerary holds, with the least secondary cost of holding it."""
+    found: dict[frozenset[str], int] = {}
+    for walk in every_itinerary(problem):
+        if walk.cities not in found or walk.cost < found[walk.cities]:
+            found[walk.cities] = walk.cost
+    return found
+
+
+def every_itinerary(problem: Problem) -> list[Walk]:
+    """Every itinerary: each time-ordered sequence of distinct cities with their slots, the
+    cheapest connection between two of them."""
     scenario = problem.scenario
     delegation = scenario.delegation
     rules = delegation.rules
@@ -73,7 +96,7 @@ def itineraries(problem: Problem) -> dict[frozenset[str], int]:
         for s in _slots(scenario, problem.axis.epoch)
         if s[1] >= problem.start_min and s[2] <= problem.end_min
     ]
-    found: dict[frozenset[str], int] = {}
+    found: list[Walk] = []
 
     def days_ok(day_load: dict[int, int], journey: Journey | None) -> dict[int, int] | None:
         if journey is None:
@@ -85,24 +108,20 @@ def itineraries(problem: Problem) -> dict[frozenset[str], int]:
                 return None
         return load
 
-    def finish(city: str, free: int, cities: tuple[str, ...], cost: int, load: dict[int, int]) -> None:
+    def finish(city: str, free: int, walk: Walk, load: dict[int, int]) -> None:
         if city == delegation.end_city:
             journey = None
         else:
             journey = _hop(problem, city, delegation.end_city, free, problem.end_min)
             if journey is None or days_ok(load, journey) is None:
                 return
-        total = cost + journey_cost(journey, weights)
-        key = frozenset(cities)
-        if key not in found or total < found[key]:
-            found[key] = total
+        journeys = walk.journeys if journey is None else (*walk.journeys, journey)
+        found.append(Walk(walk.seminars, journeys, walk.cost + journey_cost(journey, weights)))
 
-    def walk(
-        city: str, free: int, cities: tuple[str, ...], cost: int, load: dict[int, int], at_start: bool
-    ) -> None:
-        finish(city, free, cities, cost, load)
+    def walk(city: str, free: int, done: Walk, load: dict[int, int], at_start: bool) -> None:
+        finish(city, free, done, load)
         for slot_city, start, end in slots:
-            if slot_city in cities or start < free:
+            if slot_city in done.cities or start < free:
                 continue
             if slot_city == city:
                 if not at_start:
@@ -115,9 +134,14 @@ def itineraries(problem: Problem) -> dict[frozenset[str], int]:
             new_load = days_ok(load, journey)
             if new_load is None:
                 continue
-            walk(slot_city, end, (*cities, slot_city), cost + journey_cost(journey, weights), new_load, False)
+            further = Walk(
+                (*done.seminars, (slot_city, start, end)),
+                done.journeys if journey is None else (*done.journeys, journey),
+                done.cost + journey_cost(journey, weights),
+            )
+            walk(slot_city, end, further, new_load, False)
 
-    walk(delegation.start_city, problem.start_min, (), 0, {}, True)
+    walk(delegation.start_city, problem.start_min, Walk((), (), 0), {}, True)
     return found
 
 

@@ -416,7 +416,8 @@ class Declared:
         headers: dict[str, str] | None = ACME,
         **request: Any,
     ) -> Any:
-        path = template.format(**{"plan_id": "none", "number": 1, "name": "three-cities", **(values or {})})
+        defaults = {"plan_id": "none", "number": 1, "name": "three-cities", "member_id": "trainer-a"}
+        path = template.format(**{**defaults, **(values or {})})
         response = self.client.request(method, path, headers=headers, **request)
         assert response.status_code == expected, (method, path, response.text[:300])
         declared = self.schema["paths"][template][method]["responses"]
@@ -441,25 +442,36 @@ def test_every_status_a_route_answers_is_declared(client: TestClient, tmp_path: 
     assert client.post(risk_path, json={"samples": 3, "policy": "follow"}, headers=ACME).status_code == 202
     while client.get(risk_path, headers=ACME).status_code == 202:
         time.sleep(0.05)
+    # A team plan, for the routes of a team plan's members.
+    team_plan = client.post("/v1/plans", json={"scenario_name": "three-cities-two-teams"}, headers=ACME)
+    assert team_plan.status_code == 201, team_plan.text
+    team_real = {**real, "plan_id": team_plan.json()["id"], "member_id": "trainer-a"}
     for method, template, operation in api.operations():
         body = good_bodies.get(template)  # None for the routes that take none
-        if operation.get("security"):
-            api.call(method, template, 401, values=real, headers={}, json=body)
-        api.call(method, template, 413, values=real, content=too_big)
-        if "{plan_id}" in template:
-            api.call(method, template, 404, values={**real, "plan_id": "0" * 32}, json=body)
-            api.call(method, template, 422, values={**real, "plan_id": "x" * 65}, json=body)
-        if "{number}" in template:
-            api.call(method, template, 404, values={**real, "number": 99})
-            api.call(method, template, 422, values={**real, "number": 0})
-        if "{name}" in template:
-            api.call(method, template, 404, values={**real, "name": "atlantis"})
-            api.call(method, template, 422, values={**real, "name": "x" * 201})
-        if method == "get":
-            api.call(method, template, 200, values=real)
+        if "{member_id}" in template:
+            real_here = team_real
+            api.call(method, template, 404, values={**team_real, "member_id": "nobody"})
+            api.call(method, template, 422, values=real)  # a one-team plan has no members
+            api.call(method, template, 422, values={**team_real, "member_id": "x" * 65})
         else:
-            api.call(method, template, 422, values=real, json={"unknown": 1})
-            api.call(method, template, 422, values=real, content=b'{"x": NaN}', headers=json_text)
+            real_here = {**real}
+        if operation.get("security"):
+            api.call(method, template, 401, values=real_here, headers={}, json=body)
+        api.call(method, template, 413, values=real_here, content=too_big)
+        if "{plan_id}" in template:
+            api.call(method, template, 404, values={**real_here, "plan_id": "0" * 32}, json=body)
+            api.call(method, template, 422, values={**real_here, "plan_id": "x" * 65}, json=body)
+        if "{number}" in template:
+            api.call(method, template, 404, values={**real_here, "number": 99})
+            api.call(method, template, 422, values={**real_here, "number": 0})
+        if "{name}" in template:
+            api.call(method, template, 404, values={**real_here, "name": "atlantis"})
+            api.call(method, template, 422, values={**real_here, "name": "x" * 201})
+        if method == "get":
+            api.call(method, template, 200, values=real_here)
+        else:
+            api.call(method, template, 422, values=real_here, json={"unknown": 1})
+            api.call(method, template, 422, values=real_here, content=b'{"x": NaN}', headers=json_text)
     api.call("get", "/v1/plans", 422, params={"limit": 0})
 
     # The solving routes: 201 or 200 when waiting, 202 when not, 409 on a stale version.

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from planner.check.forming import check_any_team_plan
 from planner.check.teams import check_team_plan
 from planner.domain import Scenario
 from planner.scenario import load_scenario
@@ -143,6 +144,15 @@ def test_calendars_per_team_and_per_member(client: TestClient, first: dict[str, 
     assert len(lines) == len(east["plan"]["legs"])
 
 
+def test_pictures_of_a_team_plan_draw_every_team(client: TestClient, first: dict[str, Any]) -> None:
+    base = f"/v1/plans/{first['id']}/versions/1"
+    svg = client.get(f"{base}/map.svg", headers=ACME)
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
+    assert all(team["name"] in svg.text for team in first["plan"]["teams"])
+    timeline = client.get(f"{base}/timeline.png", headers=ACME)
+    assert timeline.status_code == 200 and timeline.content.startswith(b"\x89PNG")
+
+
 def test_a_team_plan_is_imported_only_if_the_checker_passes_it(
     client: TestClient, first: dict[str, Any]
 ) -> None:
@@ -169,3 +179,40 @@ def test_what_if_and_risk_are_refused_for_teams_naming_the_field(
     response = client.post(f"/v1/plans/{first['id']}/versions/1/risk", json={}, headers=ACME)
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["path", "plan_id"]
     assert plan_count(client) == before
+
+
+def test_teams_formed_by_the_planner_over_http(client: TestClient) -> None:
+    listed = {s["name"]: s for s in client.get("/v1/scenarios", headers=ACME).json()}
+    assert listed["three-cities-formed-teams"]["forms_teams"] == 2
+    response = client.post("/v1/plans", json={"scenario_name": "three-cities-formed-teams"}, headers=ACME)
+    assert response.status_code == 201, response.text
+    created = response.json()
+    plan = created["plan"]
+    formed = load_scenario(ROOT / "scenarios" / "three-cities-formed-teams.yaml")
+    assert plan["forming"]["splits"] >= 1 and len(plan["teams"]) == 2
+    assert check_any_team_plan(formed, plan) == []
+    members = sorted(m["id"] for team in plan["teams"] for m in team["members"])
+    assert members == sorted(m.id for m in formed.members)
+
+    # A replan keeps the teams the planner formed: no one changes team mid-trip.
+    now = "2016-01-18T09:00:00+06:00"
+    response = client.post(
+        f"/v1/plans/{created['id']}/replan", json={"base_version": 1, "now": now, "events": []}, headers=ACME
+    )
+    assert response.status_code == 201, response.text
+    second = response.json()["plan"]
+    assert [t["members"] for t in second["teams"]] == [t["members"] for t in plan["teams"]]
+    assert second["forming"] == plan["forming"]
+    assert check_any_team_plan(formed, second, previous=plan, now=dt.datetime.fromisoformat(now)) == []
+
+    member = plan["teams"][1]["members"][0]["id"]
+    ics = client.get(f"/v1/plans/{created['id']}/versions/2/members/{member}.ics", headers=ACME)
+    assert ics.status_code == 200 and ics.content.startswith(b"BEGIN:VCALENDAR")
+    team = plan["teams"][0]["id"]
+    assert (
+        client.get(
+            f"/v1/plans/{created['id']}/versions/2/itinerary.ics", params={"team": team}, headers=ACME
+        ).status_code
+        == 200
+    )
+    assert client.get(f"/v1/plans/{created['id']}/versions/2/map.svg", headers=ACME).status_code == 200

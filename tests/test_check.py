@@ -90,6 +90,14 @@ def test_shipped_scenario_plans_are_valid(path):
     scenario = scenario.model_copy(
         update={"solver": scenario.solver.model_copy(update={"time_limit_s": limit})}
     )
+    if scenario.forming:
+        # Teams the planner forms: the plan of the best split, checked against the limits too.
+        from planner.check.forming import check_formed_team_plan
+        from planner.team_forming import form_teams, formed_plan_json
+
+        hurried = scenario.solver.model_copy(update={"time_limit_s": min(limit, 20.0)})
+        assert check_formed_team_plan(scenario, formed_plan_json(form_teams(scenario, hurried))) == []
+        return
     if scenario.teams:
         # A team scenario is planned as teams (one team's plan of it would ignore its people).
         from planner.check.teams import check_team_plan

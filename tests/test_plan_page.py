@@ -258,6 +258,10 @@ def test_plan_page_switches_between_teams(server: str) -> None:
                 assert f"Seminar in {seminar['city_name']}" not in table
             members = page.inner_text("#team-members")
             assert all(member["name"] in members for member in team["members"])
+        # The pictures draw every team (one colour each on the map, a block each on the timeline).
+        page.wait_for_selector("#map svg", timeout=30_000)
+        assert all(team["name"] in page.inner_text("#map") for team in plan["teams"])
+        assert page.locator("#timeline svg").count() == 1
         costs = page.inner_text("#costs")
         assert "In all:" in costs and "KZT" in costs and "within the budget" in costs
         # A member's own calendar downloads with the tab's key.

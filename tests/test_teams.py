@@ -81,6 +81,29 @@ def test_two_teams_reach_the_optimum_of_exhaustive_enumeration(seed):
     assert check_team_plan(scenario, document) == []
 
 
+@pytest.mark.parametrize("seed", range(15))
+def test_a_team_daily_travel_limit_is_that_teams_own(seed):
+    scenario = with_teams(unhurried(tiny_scenario(seed)), seed)
+    limit = random.Random(seed).choice([120, 180, 240, 360])
+    teams = (scenario.teams[0], scenario.teams[1].model_copy(update={"max_travel_min_per_day": limit}))
+    scenario = scenario.model_copy(update={"teams": teams})
+    assert team_scenario(scenario, teams[1]).delegation.rules.max_travel_min_per_day == limit
+    assert team_scenario(scenario, teams[0]).delegation.rules == scenario.delegation.rules
+    outcome = plan_teams(scenario)
+    best = two_team_brute_force(scenario, [share.problem for share in outcome.shares])
+    if best is None:
+        assert outcome.status.value == "INFEASIBLE"
+        return
+    assert outcome.status.value == "OPTIMAL"
+    held = frozenset(
+        s.city for share in outcome.shares if share.result.itinerary for s in share.result.itinerary.seminars
+    )
+    secondary = sum(share.result.secondary_cost for share in outcome.shares)
+    assert (coverage(scenario, held), secondary) == best
+    # The checker judges each team by its own limit: team b's plan passes under it.
+    assert check_team_plan(scenario, teams_plan_json(scenario, outcome)) == []
+
+
 def test_a_team_plan_that_breaks_a_rule_across_teams_is_caught():
     scenario = with_teams(unhurried(tiny_scenario(3)), 1)
     document = teams_plan_json(scenario, plan_teams(scenario))
@@ -316,3 +339,10 @@ def test_planner_validate_reads_variants_and_team_plans(tmp_path, capsys):
     plan_file.write_text(json.dumps(data), encoding="utf-8")
     assert main(["validate", str(plan_file), "--scenario", str(scenario_file)]) == 2
     assert "coverage.points" in capsys.readouterr().err
+
+
+def test_planning_a_team_scenario_as_one_group_is_refused():
+    from planner.solve import plan
+
+    with pytest.raises(ValueError, match="teams"):
+        plan(load_scenario(SCENARIOS / "three-cities-two-teams.yaml"))

@@ -22,6 +22,7 @@ from api.deps import OwnerDep, Services, ServicesDep
 from api.errors import ERROR_RESPONSES, input_error, not_found
 from api.routers.plans import PlanId, VersionNumber
 from api.storage import PlanInfo, VersionInfo
+from planner.check.forming import with_plan_teams
 from planner.domain import Scenario
 from planner.exports import plan_to_geojson, plan_to_ics
 from planner.inputs.problems import TEAM_PLAN_FORMAT
@@ -103,6 +104,7 @@ def _team_part(
         if team_id is not None:
             raise input_error(["query", "team"], "this plan has no teams; leave team out")
         return scenario, plan
+    scenario = with_plan_teams(scenario, plan)  # stored plans passed the checker: their teams are valid
     teams = {team.id: team for team in scenario.teams}
     if team_id is None:
         raise input_error(["query", "team"], f"a team plan: name one of its teams ({', '.join(teams)})")

@@ -281,7 +281,7 @@ def replan_plan(
             if problem is not None:
                 raise field_error(["events", index, name], problem)
     near_the_trip(scenario, body.now, ["now"])
-    if body.position is not None and scenario.teams:
+    if body.position is not None and (scenario.teams or scenario.forming):
         raise field_error(
             ["position"], "a team plan is replanned from where each team's plan has it; leave position out"
         )

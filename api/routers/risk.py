@@ -205,7 +205,7 @@ def start_risk(
             "the reliability report is of a plan made before departure (version 1)",
         )
     scenario = services.catalog.stored(info.scenario)
-    if scenario.teams:
+    if scenario.teams or scenario.forming:
         raise input_error(
             ["path", "plan_id"],
             "a team plan: the reliability report is of one team's plan; this plan's scenario has teams",

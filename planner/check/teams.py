@@ -9,8 +9,10 @@ members may hold), its violations named ``teams.N.plan....``. Across the teams:
 - ``teams_coverage``: the covered regions, cities and points are those of the seminars held, and
   every seminar city no team holds is listed as uncovered (a required one makes the plan fail);
 - ``teams_costs``: the costs per person, team and in all, and the budget line, recomputed here
-  from the legs and nights (fares shared by the team's members, a hotel per night in a city,
-  per-diems per local date from the first departure to the last arrival).
+  from the legs and nights (fares shared by the team's members, a hotel per night in a city
+  but the member's home city, per-diems per local date from the first departure to the last arrival);
+- ``teams_budget``: a plan of a scenario whose budget is ``enforce: hard`` costs no more than the
+  cap (to the cent); a replanned version states an overrun (``costs.budget.within``) instead.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from planner.check.basics import Violation
 from planner.domain import Disruption, Scenario
 from planner.team_view import team_scenario
 
-TEAM_RULES = ("teams_share_seminars", "teams_staffing", "teams_coverage", "teams_costs")
+TEAM_RULES = ("teams_share_seminars", "teams_staffing", "teams_coverage", "teams_costs", "teams_budget")
 
 
 def check_team_plan(
@@ -128,15 +130,18 @@ def _costs(scenario: Scenario, plan: dict[str, Any]) -> list[Violation]:
         legs, nights = entry["plan"]["legs"], entry["plan"]["nights"]
         size = len(entry["members"])
         fares = sum(float(leg["cost"]) for leg in legs) / size
-        hotels = sum(
-            costs.hotel_by_city.get(n["city"], costs.hotel_per_night) for n in nights if n.get("city")
-        )
         days = 0
         if legs:
             first = dt.datetime.fromisoformat(legs[0]["depart"]).date()
             days = (dt.datetime.fromisoformat(legs[-1]["arrive"]).date() - first).days + 1
         for member_id in teams[entry["id"]].members:
             member = scenario.member(member_id)
+            # No hotel for a night at home.
+            hotels = sum(
+                costs.hotel_by_city.get(n["city"], costs.hotel_per_night)
+                for n in nights
+                if n.get("city") and n["city"] != member.home_city
+            )
             rate = (
                 member.per_diem
                 if member.per_diem is not None
@@ -160,4 +165,16 @@ def _costs(scenario: Scenario, plan: dict[str, Any]) -> list[Violation]:
             out.append(
                 Violation("teams_costs", "costs.budget.within", f"is {budget.get('within')} for {grand:.2f}")
             )
+        has_plan = plan.get("status") in ("OPTIMAL", "FEASIBLE")
+        # The cap binds the plan made before departure. A replan after a disruption is never
+        # refused for money: it keeps the cost as low as coverage allows and states any overrun.
+        planned = plan.get("based_on") is None
+        if (
+            has_plan
+            and planned
+            and scenario.budget.enforce == "hard"
+            and round(grand, 2) > scenario.budget.cap
+        ):
+            message = f"{grand:.2f} is over the hard budget cap of {scenario.budget.cap:.2f}"
+            out.append(Violation("teams_budget", "costs.total", message))
     return out

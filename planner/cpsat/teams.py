@@ -5,6 +5,10 @@ seminars its members may hold), so its own slot DAG and arcs; the teams are tied
 seminars: a city holds at most one seminar across the teams, a required city exactly one, and a
 region counts once whoever covers it. The objective is the single team's, summed: uncovered
 points first (scaled above any travel cost), then every team's secondary cost.
+
+With a budget enforced (``TripBudget``, planner/cpsat/trip_cost.py), the trip's cost in cents is a
+linear expression over the arcs: ``hard`` keeps it within the cap; ``priority`` adds the whole
+units over the cap to the first rank, where ``over_cap_per_point`` of them weigh one coverage point.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
+from planner.cpsat.trip_cost import CENTS, TripBudget, add_team_cost, worst_cost
 from planner.problem import SINK, SOURCE, Arc, Problem
 
 
@@ -29,11 +34,14 @@ class TeamsModel:
         required: frozenset[str],
         drops: list[dict[str, int]] | None = None,
         closed: frozenset[str] = frozenset(),
+        budget: TripBudget | None = None,
     ) -> None:
         """``drops`` (a replan): per team, what not holding each city it had planned costs, in the
         arcs' units (the team's stability); ``closed``: cities no team may hold (a replan: held
-        already by some team)."""
+        already by some team); ``budget``: the trip's cost, capped or weighed."""
         self.problems = problems
+        self.budget = budget
+        self.trip_cost: cp_model.LinearExpr | None = None  # cents, with a budget
         drops = drops or [{} for _ in problems]
         self._points = (city_points, city_regions, region_points, drops)
         self.model = cp_model.CpModel()
@@ -84,7 +92,31 @@ class TeamsModel:
                 weight = penalty // self.divisor
                 terms.append(cp_model.LinearExpr.constant(weight) - weight * sum(held))
         secondary = sum(terms, cp_model.LinearExpr.constant(0))
-        self.model.minimize(self.scale * (self.max_points - coverage) + secondary)
+        if budget is None:
+            self.model.minimize(self.scale * (self.max_points - coverage) + secondary)
+            return
+        # With a budget weighed in the objective, the units over the cap share the first rank.
+        weight, over = self._budget_rank(budget)
+        first = cp_model.LinearExpr.sum([weight * (self.max_points - coverage), over])
+        self.model.minimize(cp_model.LinearExpr.sum([self.scale * first, secondary]))
+
+    def _budget_rank(self, budget: TripBudget) -> tuple[int, cp_model.LinearExprT]:
+        """What one uncovered point weighs in the first rank, and the units over the cap there
+        (a budget as a priority; else 1 and nothing): the trip's cost, capped if the cap is hard."""
+        self.trip_cost = cp_model.LinearExpr.sum(
+            [
+                add_team_cost(self.model, variables, terms)
+                for variables, terms in zip(self.arc_vars, budget.teams, strict=True)
+            ]
+        )
+        if budget.enforce == "hard":
+            self.model.add(self.trip_cost <= budget.cap_cents)
+        if budget.enforce != "priority":
+            return 1, 0
+        most = sum(worst_cost(terms) for terms in budget.teams) // CENTS + 1
+        over = self.model.new_int_var(0, most, "units_over_cap")
+        self.model.add(CENTS * over >= self.trip_cost - budget.cap_cents)
+        return budget.over_cap_per_point, over
 
     @staticmethod
     def _worst(problem: Problem) -> int:
@@ -117,6 +149,11 @@ class TeamsModel:
             if day in problem.binding_days:
                 self.model.add(sum(var * m for var, m in terms) <= problem.limit_on(day))
 
+    def minimize_cost(self) -> None:
+        """Look for the cheapest plan instead (what the cheapest costs, when no plan meets a hard cap)."""
+        assert self.trip_cost is not None, "the model has no budget"
+        self.model.minimize(self.trip_cost)
+
     def add_hint(self, plans: list[set[Arc]], covered: set[str]) -> None:
         """Hint a whole team plan (each team's arcs, the regions covered): CP-SAT's first solution."""
         for problem, variables, wanted in zip(self.problems, self.arc_vars, plans, strict=True):
@@ -144,7 +181,11 @@ class TeamsModel:
             secondary += sum(
                 penalty // self.divisor for c, penalty in penalties.items() if c not in held_by[team]
             )
-        return self.scale * (self.max_points - points) + secondary
+        first = self.max_points - points
+        budget = self.budget
+        if budget is not None and budget.enforce == "priority":
+            first = budget.over_cap_per_point * first + budget.over_units(budget.cost(chosen))
+        return self.scale * first + secondary
 
     def chosen(self, solver: cp_model.CpSolver) -> list[list[int]]:
         """The arcs (indices into each team's problem) of the solution, per team."""

@@ -8,6 +8,8 @@ its end city) and the teams share the seminars: a city holds at most one seminar
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from planner.domain.values import MAX_MONEY, DateTime, Frozen, Identifier, Name, Number, Whole
@@ -28,6 +30,9 @@ class Member(Frozen):
     available_to: DateTime | None = Field(
         default=None, description="Must be back by then (local to the team's end city)."
     )
+    home_city: Identifier | None = Field(
+        default=None, description="Where the member lives: a night the team spends there costs them no hotel."
+    )
 
 
 class Team(Frozen):
@@ -46,6 +51,12 @@ class Team(Frozen):
     )
     latest_return: DateTime | None = Field(
         default=None, description="Local to its end city; else the delegation's."
+    )
+    max_travel_min_per_day: Whole | None = Field(
+        default=None,
+        ge=60,
+        le=24 * 60,
+        description="Its own daily travel limit (door-to-door minutes); else the delegation's rule.",
     )
 
 
@@ -78,7 +89,28 @@ class Costs(Frozen):
 
 
 class Budget(Frozen):
-    """A cap on the whole trip's cost (fares, hotels, per-diems), checked on every plan."""
+    """A cap on the whole trip's cost (fares, hotels, per-diems, as ``planner.costs`` counts them).
+
+    ``enforce`` says what the cap does to the plan:
+
+    - ``report`` (the default): every plan states its cost against the cap; the plan is chosen as
+      without it.
+    - ``hard``: no plan costs more than the cap. When none can, the plan is INFEASIBLE and says that
+      the budget is why and what the cheapest plan costs.
+    - ``priority``: the cap may be exceeded where the coverage won is worth it: every
+      ``over_cap_per_point`` whole units of currency over the cap (an overrun rounded up to the
+      unit) weigh as much as one coverage point lost. Within the cap, the plan is the one chosen
+      without a cap; travel comfort never buys an overrun.
+    """
 
     cap: Number = Field(gt=0, le=1e12)
+    enforce: Literal["report", "hard", "priority"] = Field(
+        default="report", description="report: stated only; hard: never exceeded; priority: weighed."
+    )
+    over_cap_per_point: Whole | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000_000,
+        description="With priority: units of currency over the cap one coverage point is worth.",
+    )
     note: str = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from planner.domain.events import Closure, Disruption
+from planner.domain.forming import Forming
 from planner.domain.people import Budget, Costs, Member, Staffing, Team
 from planner.domain.places import City, Region, Road, Service, Terminal
 from planner.domain.seminars import Calendar, Delegation, Seminar
@@ -40,6 +41,9 @@ class Scenario(Frozen):
     staffing: Staffing = Field(default_factory=Staffing, description="Roles needed at each seminar (teams).")
     costs: Costs | None = Field(default=None, description="Hotels and per-diems, for the cost figures.")
     budget: Budget | None = None
+    forming: Forming | None = Field(
+        default=None, description="Teams the planner forms from the members, instead of fixed teams."
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from planner.domain.events import city_zones, event_zone_or_none
+from planner.domain.forming import forming_problems
 from planner.domain.values import FieldProblems, comparable, parse_clock
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], 
             )
     problems.extend(_trip_problems(scenario))
     problems.extend(_people_problems(scenario, city_ids))
+    problems.extend(forming_problems(scenario, city_ids))
     return problems
 
 
@@ -98,6 +100,8 @@ def _people_problems(scenario: Scenario, city_ids: set[str]) -> list[tuple[tuple
         if member.id in members:
             problems.append((("members", i, "id"), f"duplicate id {member.id!r}"))
         members[member.id] = member.role
+        if member.home_city is not None and member.home_city not in city_ids:
+            problems.append((("members", i, "home_city"), f"unknown city {member.home_city!r}"))
         since, until = member.available_from, member.available_to
         if since is not None and until is not None and comparable(since, until) and until <= since:
             problems.append((("members", i, "available_to"), f"{until} is not after available_from {since}"))
@@ -129,7 +133,7 @@ def _people_problems(scenario: Scenario, city_ids: set[str]) -> list[tuple[tuple
             problems.append((("staffing", "cities", city), f"unknown city {city!r}"))
     for path, needed in rules:
         for role in needed:
-            if scenario.teams and role not in roles:
+            if (scenario.teams or scenario.forming) and role not in roles:
                 problems.append(((*path, role), f"no member has the role {role!r}"))
     costs = scenario.costs
     if costs is not None:
@@ -139,6 +143,26 @@ def _people_problems(scenario: Scenario, city_ids: set[str]) -> list[tuple[tuple
         for role in costs.per_diem_by_role:
             if role not in roles:
                 problems.append((("costs", "per_diem_by_role", role), f"no member has the role {role!r}"))
+    problems.extend(_budget_problems(scenario))
+    return problems
+
+
+def _budget_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """A budget the model enforces needs teams and costs; a priority needs its weight."""
+    budget = scenario.budget
+    if budget is None:
+        return []
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    if budget.enforce != "report" and not (scenario.teams or scenario.forming):
+        problems.append((("budget", "enforce"), f"{budget.enforce!r} applies to team plans: give `teams`"))
+    if budget.enforce != "report" and scenario.costs is None:
+        problems.append(
+            (("budget", "enforce"), f"{budget.enforce!r} needs `costs` to price hotels and per-diems")
+        )
+    if budget.enforce == "priority" and budget.over_cap_per_point is None:
+        problems.append((("budget", "over_cap_per_point"), "required with enforce 'priority'"))
+    if budget.enforce != "priority" and budget.over_cap_per_point is not None:
+        problems.append((("budget", "over_cap_per_point"), "only with enforce 'priority'"))
     return problems
 
 
