@@ -109,16 +109,6 @@ class Catalog:
         _printable_names(scenario)
         return ChosenScenario(name, scenario, scenario.model_dump(mode="json", exclude_defaults=True))
 
-    @staticmethod
-    def one_team(choice: ScenarioChoice, scenario: Scenario, what: str) -> None:
-        """422 for a scenario with teams where ``what`` plans one team only."""
-        if scenario.teams or scenario.forming:
-            named = "teams" if scenario.teams else "forming"
-            raise field_error(
-                ["scenario_name"] if choice.scenario_name is not None else ["scenario", named],
-                f"a scenario with teams: {what} is for one team; use `planner {what}` on the team scenario",
-            )
-
     def _within_limits(self, scenario: Scenario) -> None:
         limits = self.settings
         if len(scenario.cities) > limits.max_cities:

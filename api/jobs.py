@@ -318,6 +318,8 @@ def whatif_job(
         except ScenarioError as error:
             return WhatIfOutcome(error=_scenario_error(error, ("timelines", index)))
     params = _params(scenario, options)
+    if scenario.teams or scenario.forming:
+        return WhatIfOutcome(_team_whatif(scenario, timelines, params), seconds=time.perf_counter() - began)
     first = baseline(scenario, params)
     runs = [play(scenario, timeline, first, params, loaded.network) for timeline in timelines]
     report = {
@@ -345,6 +347,57 @@ def whatif_job(
         ],
     }
     return WhatIfOutcome(report, seconds=time.perf_counter() - began)
+
+
+def _team_whatif(scenario: Scenario, timelines: list[Any], params: SolverParams) -> dict[str, Any]:
+    """What-if for teams: the team plan (teams formed once, before the trip, when the scenario forms
+    them), then each timeline played through team replans; the same report as for one team, with
+    each step's changes per team."""
+    from planner.team_report import first_team_plan
+    from planner.team_whatif import play_teams, team_story, team_table
+
+    scenario, first = first_team_plan(scenario, params)
+    runs = [play_teams(scenario, timeline, first, params) for timeline in timelines]
+
+    def row(name: str, plan: dict[str, Any], changes: int) -> dict[str, Any]:
+        travel = sum(team["plan"]["totals"]["travel_hours"] for team in plan["teams"])
+        coverage = plan["coverage"]
+        return {
+            "timeline": name,
+            "status": plan["status"],
+            "regions": len(coverage["regions_covered"]),
+            "cities": len(coverage["cities"]),
+            "travel_hours": round(travel, 2),
+            "changes": changes,
+        }
+
+    rows = [row("undisrupted", first, 0)] + [
+        row(p.timeline.name, p.final, sum(sum(step.changes().values()) for step in p.steps)) for p in runs
+    ]
+    return {
+        "rows": rows,
+        "table": team_table(first, runs),
+        "timelines": [
+            {
+                "name": played.timeline.name,
+                "description": played.timeline.description,
+                "story": team_story(scenario, played),
+                "steps": [
+                    {
+                        "at": step.at,
+                        "events": [event.id for event in step.events],
+                        "version": step.plan["version"],
+                        "status": step.plan["status"],
+                        "changes": sum(step.changes().values()),
+                        "changes_by_team": step.changes(),
+                        "violations": [str(v) for v in step.violations],
+                    }
+                    for step in played.steps
+                ],
+            }
+            for played in runs
+        ],
+    }
 
 
 @dataclass(frozen=True)

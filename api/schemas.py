@@ -164,7 +164,7 @@ class ComparisonRow(BaseModel):
     status: str = Field(description="Solver status of the final version.")
     regions: int = Field(description="Regions covered at the end.")
     cities: int = Field(description="Seminars held at the end.")
-    travel_hours: float = Field(description="Hours of travel in the final plan.")
+    travel_hours: float = Field(description="Hours of travel in the final plan (summed over the teams).")
     changes: int = Field(description="Changes summed over every replan of the timeline.")
 
 
@@ -178,6 +178,9 @@ class TimelineStep(BaseModel):
     kept: bool = Field(
         default=False,
         description="True when the events left the plan optimal and valid: no replan, the version stands.",
+    )
+    changes_by_team: dict[str, int] | None = Field(
+        default=None, description="A team plan: each team's changes against the version before."
     )
 
 

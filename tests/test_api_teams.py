@@ -169,13 +169,27 @@ def test_a_team_plan_is_imported_only_if_the_checker_passes_it(
     assert plan_count(client) == before
 
 
-def test_what_if_and_risk_are_refused_for_teams_naming_the_field(
-    client: TestClient, first: dict[str, Any]
-) -> None:
+def test_what_if_plays_a_timeline_through_every_team(client: TestClient, first: dict[str, Any]) -> None:
+    event, _, hit = _flight_cancelled(first["plan"])
+    timeline = {"name": "flight-off", "description": "a team's flight is cancelled", "events": [event]}
+    response = client.post(
+        "/v1/whatif", json={"scenario_name": TWO_TEAMS, "timelines": [timeline]}, headers=ACME
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert [row["timeline"] for row in report["rows"]] == ["undisrupted", "flight-off"]
+    undisrupted, played = report["rows"]
+    assert undisrupted["cities"] == 3 and undisrupted["changes"] == 0
+    step = report["timelines"][0]["steps"][0]
+    assert step["events"] == ["flight-off"] and step["violations"] == []
+    assert set(step["changes_by_team"]) == {"east", "west"}
+    assert step["changes_by_team"][hit] > 0 and step["changes"] == sum(step["changes_by_team"].values())
+    assert played["changes"] == step["changes"]
+    assert any(f"team {hit}" in line for line in report["timelines"][0]["story"])
+
+
+def test_risk_is_refused_for_a_team_plan_naming_the_field(client: TestClient, first: dict[str, Any]) -> None:
     before = plan_count(client)
-    response = client.post("/v1/whatif", json={"scenario_name": TWO_TEAMS}, headers=ACME)
-    assert response.status_code == 422 and "teams" in response.text
-    assert response.json()["detail"][0]["loc"] == ["body", "scenario_name"]
     response = client.post(f"/v1/plans/{first['id']}/versions/1/risk", json={}, headers=ACME)
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["path", "plan_id"]
     assert plan_count(client) == before

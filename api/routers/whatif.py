@@ -18,7 +18,6 @@ router = APIRouter(prefix="/v1", tags=["what-if"], responses=SOLVE_RESPONSES, ro
 def whatif(body: WhatIfRequest, services: ServicesDep, _owner: OwnerDep) -> WhatIfOut:
     catalog = services.catalog
     chosen = catalog.choose(body)
-    catalog.one_team(body, chosen.scenario, "whatif")
     options = catalog.solver_options(body.options, chosen.scenario)
     bundled = catalog.timelines(chosen.scenario)
     timelines = list(body.timelines or [])
