@@ -451,6 +451,8 @@ def _export(args: argparse.Namespace) -> int:
     except (PlanDocumentError, ExportError) as error:  # each message names the field
         print(f"error: {args.plan}: {error}", file=sys.stderr)
         return 2
+    from planner.plan_report import write_outputs
+
     version = document.version
     outputs: list[tuple[str, Path, bytes | str]] = []
     if calendar is not None:
@@ -469,13 +471,7 @@ def _export(args: argparse.Namespace) -> int:
                     svg(scenario, document) if path.suffix.lower() == ".svg" else png(scenario, document)
                 )
                 outputs.append((what, path, picture))
-    for what, path, content in outputs:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        print(f"{what} of version {version} written to {path}")
+    write_outputs(outputs, lambda what, path: f"{what} of version {version} written to {path}")
     return 0
 
 

@@ -119,6 +119,17 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def write_outputs(outputs: list[tuple[str, Path, str | bytes]], said: Callable[[str, Path], str]) -> None:
+    """Write each output (a picture's text or bytes), creating its folder, and say so."""
+    for what, path, content in outputs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        print(said(what, path))
+
+
 def show_plan(args: argparse.Namespace, data: dict[str, Any], table: Callable[[], str]) -> None:
     """`planner plan`'s output: the plan JSON written to ``--out``, then printed (``--json``) or
     shown as its table."""

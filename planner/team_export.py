@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.domain import Scenario
+from planner.plan_report import write_outputs
 from planner.scenario import load_scenario
 from planner.validate import bundled_scenario
 
@@ -44,13 +45,9 @@ def export_team_pictures_command(args: argparse.Namespace, plan: dict[str, Any])
     except ValueError as error:  # PlanDocumentError: the message names the field
         print(f"error: {args.plan}: {error}", file=sys.stderr)
         return 2
-    for what, path, content in outputs:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        print(f"{what} of the teams, version {plan.get('version')}, written to {path}")
+    write_outputs(
+        outputs, lambda what, path: f"{what} of the teams, version {plan.get('version')}, written to {path}"
+    )
     return 0
 
 

@@ -204,27 +204,9 @@ def _draw_legs(
         # a return trip bends to the other side by itself.
         repeat = seen_pairs.get((leg.from_city, leg.to_city), 0)
         seen_pairs[(leg.from_city, leg.to_city)] = repeat + 1
-        rad = 0.16 + 0.14 * repeat
-        if start == end:
-            mark = Line2D([start[0]], [start[1]], marker="o", ms=12, mfc="none", mec=colour, zorder=3)
-            mark.set_gid(gid)
-            axes.add_line(mark)
+        curve = draw_leg_arrow(axes, placer, start, end, 0.16 + 0.14 * repeat, colour, gid)
+        if curve is None:
             continue
-        arrow = FancyArrowPatch(
-            start,
-            end,
-            connectionstyle=f"arc3,rad={rad}",
-            arrowstyle="-|>,head_length=6,head_width=3",
-            color=colour,
-            lw=2.0,
-            shrinkA=7,
-            shrinkB=7,
-            zorder=3,
-        )
-        arrow.set_gid(gid)
-        axes.add_patch(arrow)
-        curve = _bezier_points(start, end, rad, 24)
-        placer.line_points.extend(tuple(axes.transData.transform(p)) for p in curve[2:-2])
         mid = curve[len(curve) // 2]
         badges.append((mid[0], mid[1], index, colour))
     for x, y, index, colour in badges:
@@ -242,6 +224,43 @@ def _draw_legs(
         )
         badge.set_gid(f"leg-{index}-number")
         placer.occupied.append(badge.get_window_extent(renderer).expanded(1.3, 1.3))
+
+
+def draw_leg_arrow(
+    axes: Axes,
+    placer: Placer,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    rad: float,
+    colour: str,
+    gid: str,
+    linestyle: Any = None,  # a matplotlib line style (drawing.MODE_LINE_STYLES); None: solid
+) -> list[tuple[float, float]] | None:
+    """A leg as a bent arrow (a ring where it starts and ends in one place), its curve kept clear of
+    labels; the curve's points, or None for a ring."""
+    if start == end:
+        mark = Line2D([start[0]], [start[1]], marker="o", ms=12, mfc="none", mec=colour, zorder=3)
+        mark.set_gid(gid)
+        axes.add_line(mark)
+        return None
+    arrow = FancyArrowPatch(
+        start,
+        end,
+        connectionstyle=f"arc3,rad={rad}",
+        arrowstyle="-|>,head_length=6,head_width=3",
+        color=colour,
+        lw=2.0,
+        shrinkA=7,
+        shrinkB=7,
+        zorder=3,
+    )
+    if linestyle is not None:
+        arrow.set_linestyle(linestyle)
+    arrow.set_gid(gid)
+    axes.add_patch(arrow)
+    curve = _bezier_points(start, end, rad, 24)
+    placer.line_points.extend(tuple(axes.transData.transform(p)) for p in curve[2:-2])
+    return curve
 
 
 def _draw_outlines(axes: Axes, projection: _Projection, scenario: Scenario) -> None:

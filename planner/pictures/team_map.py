@@ -24,7 +24,6 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
 
 from planner.domain import City, Mode, Scenario
 from planner.pictures.disruptions import disruption_lines, in_force
@@ -51,11 +50,11 @@ from planner.pictures.map import (
     _MAP_WIDTH_IN,
     _TICKS_IN,
     _TITLE_IN,
-    _bezier_points,
     _map_area,
     _Projection,
     draw_background,
     draw_closed_terminals,
+    draw_leg_arrow,
     label_closed_terminals,
 )
 from planner.pictures.plan_view import TeamPlanView
@@ -191,27 +190,10 @@ def _draw_team_legs(
             repeat = seen_pairs.get((leg.from_city, leg.to_city), 0)
             seen_pairs[(leg.from_city, leg.to_city)] = repeat + 1
             rad = 0.16 + 0.14 * repeat
-            if start == end:
-                mark = Line2D([start[0]], [start[1]], marker="o", ms=12, mfc="none", mec=colour, zorder=3)
-                mark.set_gid(gid)
-                axes.add_line(mark)
+            style = MODE_LINE_STYLES.get(leg.mode, "solid")
+            curve = draw_leg_arrow(axes, placer, start, end, rad, colour, gid, linestyle=style)
+            if curve is None:
                 continue
-            arrow = FancyArrowPatch(
-                start,
-                end,
-                connectionstyle=f"arc3,rad={rad}",
-                arrowstyle="-|>,head_length=6,head_width=3",
-                color=colour,
-                linestyle=MODE_LINE_STYLES.get(leg.mode, "solid"),
-                lw=2.0,
-                shrinkA=7,
-                shrinkB=7,
-                zorder=3,
-            )
-            arrow.set_gid(gid)
-            axes.add_patch(arrow)
-            curve = _bezier_points(start, end, rad, 24)
-            placer.line_points.extend(tuple(axes.transData.transform(p)) for p in curve[2:-2])
             numbers.append((curve, f"{team_letter(team_index)}{index + 1}", colour, gid))
     for curve, text, colour, gid in numbers:
         _place_leg_number(axes, placer, curve, text, colour, gid)
