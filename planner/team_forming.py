@@ -9,6 +9,12 @@ kept by the model's own objective: coverage points first, then the teams' summed
 (ties: the split met first). The scaled objective of one split's model is not comparable with
 another's (its scale depends on the split's problems), so the two parts are compared as a pair.
 
+Optional members (``Member.optional``) may stay at home: each choice of how many of each optional
+class stay home is weighed with every distinct split of the others, and the same order decides, so
+an optional member travels only where the plan is better with them (more coverage, or a cheaper
+trip); on a full tie the plan with fewer travellers is kept. Without optional members that last
+rule never applies and the search is as before.
+
 A split is skipped without planning when it cannot beat the best plan found so far: its coverage
 is at most the points of the seminars some team of it may staff (and the regions they serve), and
 a split with a required city no team of it may staff has no plan at all. The bound holds for any
@@ -29,7 +35,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.domain import Scenario, SolverParams
-from planner.domain.forming import distinct_splits, formed_scenario, member_classes, size_limits, split_teams
+from planner.domain.forming import (
+    class_is_optional,
+    distinct_splits_with_home,
+    formed_scenario,
+    member_classes,
+    size_limits,
+    split_teams,
+)
 from planner.domain.people import Team
 from planner.problem import Problem
 from planner.result import SolveStatus
@@ -50,18 +63,33 @@ class FormedTeams:
     skipped: int  # ruled out by the coverage bound
     proven: int  # proven optimal or infeasible, or ruled out by the bound
 
+    @property
+    def left_home(self) -> tuple[str, ...]:
+        """The members in no formed team (optional ones the plan is better without), in the
+        scenario's order."""
+        return left_home(self.scenario)
+
 
 def candidate_teams(scenario: Scenario) -> list[tuple[Team, ...]]:
-    """The teams of every distinct split, in the order of enumeration."""
+    """The teams of every distinct split (optional members left at home included: those in none
+    of its teams), in the order of enumeration."""
     forming = scenario.forming
     if forming is None:
         raise ValueError("forming: the scenario forms no teams")
     classes = member_classes(scenario.members)
     low, high = size_limits(forming, len(scenario.members))
     counts = [len(ids) for ids in classes]
+    optional = class_is_optional(scenario.members, classes)
     return [
-        split_teams(forming, classes, split) for split in distinct_splits(counts, forming.teams, low, high)
+        split_teams(forming, classes, split)
+        for _, split in distinct_splits_with_home(counts, optional, forming.teams, low, high)
     ]
+
+
+def left_home(scenario: Scenario) -> tuple[str, ...]:
+    """The scenario's members in none of its teams, in its order."""
+    placed = {member for team in scenario.teams for member in team.members}
+    return tuple(member.id for member in scenario.members if member.id not in placed)
 
 
 def coverage_bound(scenario: Scenario, teams: tuple[Team, ...]) -> tuple[int, bool]:
@@ -100,7 +128,7 @@ def form_teams(scenario: Scenario, params: SolverParams | None = None) -> Formed
     bounds = [coverage_bound(scenario, teams) for teams in candidates]
     order = sorted(range(len(candidates)), key=lambda i: (-bounds[i][0], not bounds[i][1], i))
     built: dict[str, Problem] = {}
-    best: tuple[tuple[int, int], Scenario, TeamsOutcome] | None = None
+    best: tuple[tuple[int, int, int], Scenario, TeamsOutcome] | None = None
     first: tuple[Scenario, TeamsOutcome] | None = None
     planned = skipped = proven = 0
     for done, index in enumerate(order):
@@ -119,8 +147,12 @@ def form_teams(scenario: Scenario, params: SolverParams | None = None) -> Formed
         proven += outcome.status in _PROVEN
         first = first or (fixed, outcome)
         found = score(fixed, outcome)
-        if found is not None and (best is None or (found[0], -found[1]) > (best[0][0], -best[0][1])):
-            best = (found, fixed, outcome)
+        if found is not None:
+            # Coverage, then travel cost, then fewer travellers: an optional member who adds
+            # neither is left at home.
+            ranked = (found[0], -found[1], -sum(len(team.members) for team in teams))
+            if best is None or ranked > best[0]:
+                best = (ranked, fixed, outcome)
     assert first is not None, "a valid `forming` has at least one split"
     chosen, outcome = (best[1], best[2]) if best is not None else first
     settled = proven == len(order)
@@ -154,8 +186,9 @@ def _share(params: SolverParams, left: float, splits_left: int, splits: int) -> 
 
 
 def formed_plan_json(formed: FormedTeams) -> dict[str, Any]:
-    """The team plan of the formed teams, saying that they were formed and how many splits were
-    weighed (``forming``); otherwise the team plan of those teams as fixed teams."""
+    """The team plan of the formed teams, saying that they were formed, how many splits were
+    weighed and, when some member is optional, who stays at home (``forming``); otherwise the team
+    plan of those teams as fixed teams."""
     document = teams_plan_json(formed.scenario, formed.outcome)
     document["forming"] = {
         "version": document["version"],
@@ -164,4 +197,6 @@ def formed_plan_json(formed: FormedTeams) -> dict[str, Any]:
         "skipped": formed.skipped,
         "proven": formed.proven,
     }
+    if any(member.optional for member in formed.scenario.members):
+        document["forming"]["left_home"] = list(formed.left_home)
     return document

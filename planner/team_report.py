@@ -41,6 +41,8 @@ def render_team_plan(scenario: Scenario, document: dict[str, Any]) -> str:
             f"({forming['planned']} planned, {forming['skipped']} ruled out by their coverage, "
             f"{forming['proven']} proven)"
         )
+        if "left_home" in forming:
+            lines.append(_left_home_line(scenario, forming["left_home"]))
     teams = {team.id: team for team in scenario.teams}
     for entry in document["teams"]:
         who = ", ".join(f"{m['name']} ({m['role']})" for m in entry["members"])
@@ -56,6 +58,14 @@ def render_team_plan(scenario: Scenario, document: dict[str, Any]) -> str:
     if costs:
         lines += ["", *render_costs(scenario, costs)]
     return "\n".join(lines)
+
+
+def _left_home_line(scenario: Scenario, left_home: list[str]) -> str:
+    if not left_home:
+        return "Left at home: nobody (every optional member travels)"
+    names = {member.id: f"{member.name} ({member.role})" for member in scenario.members}
+    who = ", ".join(names.get(member, member) for member in left_home)
+    return f"Left at home (optional members the plan does without): {who}"
 
 
 def member_calendars(scenario: Scenario, document: dict[str, Any]) -> dict[str, bytes]:

@@ -40,7 +40,9 @@ def validate(args: argparse.Namespace) -> int:
         if scenario.teams:
             print(f"  {len(scenario.teams)} teams of {len(scenario.members)} members")
         if scenario.forming:
-            print(f"  {scenario.forming.teams} teams to form from {len(scenario.members)} members")
+            optional = sum(1 for member in scenario.members if member.optional)
+            who = f" ({optional} optional: may stay home)" if optional else ""
+            print(f"  {scenario.forming.teams} teams to form from {len(scenario.members)} members{who}")
         return 0
     named = data.get("scenario") if isinstance(data, dict) else None
     scenario_path = args.scenario or bundled_scenario(source, kind, named)

@@ -3,7 +3,9 @@ limits, then the plan is checked as a plan of those teams fixed.
 
 A scenario with ``forming`` names no teams; the plan does. ``teams_formed`` holds when the plan
 has exactly ``forming.teams`` teams with distinct ids, each of ``min_size`` to ``max_size``
-members, and every member of the scenario is in exactly one of them. The plan is then checked by
+members, every member of the scenario is in one of them at most, and every member not
+``optional`` is in one (an optional member may stay at home; ``forming.left_home``, when the plan
+states it, lists exactly the members in no team). The plan is then checked by
 ``check_team_plan`` against the scenario with those teams fixed (each from the ``forming`` start
 and end cities). A replanned version keeps the teams of the version it replans: they are taken
 from ``previous``, so a version whose members changed team fails ``teams_share_seminars``.
@@ -84,12 +86,27 @@ def formed_teams(scenario: Scenario, plan: Any) -> tuple[list[Violation], tuple[
     unknown = sorted(set(placed) - known)
     if unknown:
         violations.append(Violation("teams_formed", "teams", f"not members of the scenario: {unknown}"))
-    missing = sorted(known - set(placed))
+    required = {m.id for m in scenario.members if not m.optional}
+    missing = sorted(required - set(placed))
     if missing:
-        violations.append(Violation("teams_formed", "teams", f"members in no team: {missing}"))
+        violations.append(Violation("teams_formed", "teams", f"required members in no team: {missing}"))
+    violations += _left_home_violations(scenario, plan, set(placed))
     if len({team.id for team in teams}) != len(teams):
         violations.append(Violation("teams_formed", "teams", "two teams have the same id"))
     return violations, tuple(teams) if not violations else ()
+
+
+def _left_home_violations(scenario: Scenario, plan: dict[str, Any], placed: set[str]) -> list[Violation]:
+    """``forming.left_home``, when the plan states it: exactly the members in no team."""
+    forming = plan.get("forming")
+    stated = forming.get("left_home") if isinstance(forming, dict) else None
+    if stated is None:
+        return []
+    home = [m.id for m in scenario.members if m.id not in placed]
+    if not isinstance(stated, list) or sorted(map(str, stated)) != sorted(home):
+        message = f"lists {stated}, the members in no team are {home}"
+        return [Violation("teams_formed", "forming.left_home", message)]
+    return []
 
 
 def check_any_team_plan(

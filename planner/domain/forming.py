@@ -10,6 +10,12 @@ cost. All formed teams also start and end in the same cities, so the order of th
 matter either. The distinct splits are the multisets of teams, each team a multiset of members up
 to that likeness: one representative per class of equivalent splits, so planning each of them and
 keeping the best finds the best split of all.
+
+An ``optional`` member may also stay at home, in no team. Being optional is part of what makes
+members alike, so the choice is how many of each optional class stay home: for each such count
+vector, the distinct splits of the members left to place. Different vectors place different
+multisets of members, so every pair of home vector and split is again one class of equivalent
+assignments, met once. The size limits count the members placed.
 """
 
 from __future__ import annotations
@@ -53,6 +59,12 @@ def member_classes(members: Sequence[Member]) -> list[list[str]]:
     return list(classes.values())
 
 
+def class_is_optional(members: Sequence[Member], classes: list[list[str]]) -> list[bool]:
+    """Whether each class's members are optional (alike members agree on it)."""
+    optional = {member.id for member in members if member.optional}
+    return [ids[0] in optional for ids in classes]
+
+
 def size_limits(forming: Forming, members: int) -> tuple[int, int]:
     return forming.min_size, forming.max_size if forming.max_size is not None else members
 
@@ -68,6 +80,20 @@ def distinct_splits(
         return
     first_cap = tuple(counts)
     yield from _splits(tuple(counts), teams, low, high, first_cap)
+
+
+def distinct_splits_with_home(
+    counts: Sequence[int], optional: Sequence[bool], teams: int, low: int, high: int
+) -> Iterator[tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]]:
+    """Every way to leave some optional members at home and split the rest into ``teams`` teams of
+    ``low`` to ``high`` members, each once: ``(home, split)``, ``home[c]`` the members of class
+    ``c`` in no team (0 for a required class) and ``split`` a distinct split of the others.
+    Fewest at home first, so with no optional member this is ``distinct_splits`` with nobody home."""
+    choices = [range(n + 1) if flag else range(1) for n, flag in zip(counts, optional, strict=True)]
+    for home in sorted(itertools.product(*choices), key=sum):
+        placed = [n - h for n, h in zip(counts, home, strict=True)]
+        for split in distinct_splits(placed, teams, low, high):
+            yield home, split
 
 
 def _splits(
@@ -107,7 +133,8 @@ def split_teams(
     forming: Forming, classes: list[list[str]], split: Sequence[Sequence[int]]
 ) -> tuple[Team, ...]:
     """The teams of a split: team-1, team-2, ... in the split's order (named by their ids), each
-    class's members handed out in the scenario's order."""
+    class's members handed out in the scenario's order; those of a class the split does not place
+    (optional members left at home) are its last."""
     pools = [list(ids) for ids in classes]
     order = {member: i for i, member in enumerate(m for ids in classes for m in ids)}
     teams = []
@@ -133,8 +160,8 @@ def formed_scenario(scenario: Scenario, teams: Sequence[Team]) -> Scenario:
 
 
 def forming_problems(scenario: Scenario, city_ids: set[str]) -> list[tuple[tuple[str | int, ...], str]]:
-    """Limits that cannot place every member, `forming` beside fixed `teams`, unknown cities, and
-    more distinct splits than are planned."""
+    """Limits that cannot place every required member, `forming` beside fixed `teams`, unknown
+    cities, and more distinct splits than are planned."""
     forming = scenario.forming
     if forming is None:
         return []
@@ -154,6 +181,7 @@ def forming_problems(scenario: Scenario, city_ids: set[str]) -> list[tuple[tuple
         if value is not None and value not in city_ids:
             problems.append((("forming", field), f"unknown city {value!r}"))
     members = len(scenario.members)
+    required = sum(1 for member in scenario.members if not member.optional)
     low, high = size_limits(forming, members)
     if low > high:
         problems.append((("forming", "max_size"), f"{high} is below min_size {low}"))
@@ -165,17 +193,23 @@ def forming_problems(scenario: Scenario, city_ids: set[str]) -> list[tuple[tuple
                 f"there are {members}",
             )
         )
-    elif forming.teams * high < members:
+    elif forming.teams * high < required:
         problems.append(
             (
                 ("forming", "max_size"),
                 f"{forming.teams} teams of at most {high} place {forming.teams * high} of the "
-                f"{members} members; every member travels in a team",
+                + (
+                    f"{members} members; every member travels in a team"
+                    if required == members
+                    else f"{required} required members; every member not `optional` travels in a team"
+                ),
             )
         )
     else:
-        counts = [len(ids) for ids in member_classes(scenario.members)]
-        splits = distinct_splits(counts, forming.teams, low, high)
+        classes = member_classes(scenario.members)
+        counts = [len(ids) for ids in classes]
+        optional = class_is_optional(scenario.members, classes)
+        splits = distinct_splits_with_home(counts, optional, forming.teams, low, high)
         if next(itertools.islice(splits, MAX_SPLITS, None), None) is not None:
             problems.append(
                 (

@@ -16,7 +16,13 @@ from planner.domain.values import MAX_MONEY, DateTime, Frozen, Identifier, Name,
 
 
 class Member(Frozen):
-    """One person of the delegation."""
+    """One person of the delegation.
+
+    ``optional`` matters only when the planner forms the teams (``forming``): an optional member
+    may stay at home, in no team, where the plan is better without them by the forming order
+    (coverage points, then travel cost, then fewer travellers); a required one is always placed.
+    A member listed in a fixed team travels with it, optional or not.
+    """
 
     id: Identifier
     name: Name
@@ -32,6 +38,13 @@ class Member(Frozen):
     )
     home_city: Identifier | None = Field(
         default=None, description="Where the member lives: a night the team spends there costs them no hotel."
+    )
+    optional: bool = Field(
+        default=False,
+        description=(
+            "With `forming`: the planner may leave them at home when the plan is better without them "
+            "(a required member always travels). In a fixed team: travels with it."
+        ),
     )
 
 
