@@ -130,11 +130,14 @@ def _co2_kg(scenario: Scenario, leg: Leg) -> float:
 
 
 def nights(scenario: Scenario, axis: TimeAxis, itinerary: Itinerary) -> tuple[NightOut, ...]:
-    """Where the delegation is at 03:00 (home zone) of each night of the trip."""
+    """Where the delegation is at 03:00 (home zone) of each night of the trip: from its earliest
+    departure (before it, the delegation is not on its trip: a team waiting for a member who is free
+    only later spends those nights at home, not in a hotel) to its last arrival."""
     result: list[NightOut] = []
     if not itinerary.journeys and not itinerary.seminars:
         return ()
     first = scenario.delegation.start_city
+    leaves = axis.minutes(scenario.delegation.earliest_departure, scenario.city(first).zone)
     events: list[tuple[int, str]] = [(j.arrive, j.destination) for j in itinerary.journeys]
     trip_end = max([j.arrive for j in itinerary.journeys] + [s.end for s in itinerary.seminars])
     day = 0
@@ -142,6 +145,9 @@ def nights(scenario: Scenario, axis: TimeAxis, itinerary: Itinerary) -> tuple[Ni
         moment = axis.home_day_start(day + 1) + 3 * 60
         if moment >= trip_end:
             break
+        if moment < leaves:
+            day += 1
+            continue
         on_leg = next((leg for leg in itinerary.legs if leg.depart <= moment < leg.arrive), None)
         in_transit = next((j for j in itinerary.journeys if j.leave <= moment < j.arrive), None)
         date = (axis.start_date + dt.timedelta(days=day)).isoformat()

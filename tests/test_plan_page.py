@@ -244,6 +244,7 @@ def test_plan_page_switches_between_teams(server: str) -> None:
         page.click("#key-entry button")
         page.wait_for_selector("body[data-version='1']", timeout=30_000)
         assert "2 teams" in page.inner_text("#summary")
+        assert page.inner_text("#teams-formed") == ""  # fixed teams: nothing formed
         assert page.locator("#teams button").count() == 2
         for team_id in ("west", "east"):
             team = by_id[team_id]
@@ -272,5 +273,29 @@ def test_plan_page_switches_between_teams(server: str) -> None:
         page.screenshot(path=str(ARTIFACTS / "plan-page-teams.png"), full_page=True)
         browser.close()
 
+    assert elsewhere == []
+    assert policy_violations(console) == [] and not [m for m in console if m.startswith("page error")]
+
+
+def test_plan_page_says_how_the_teams_were_formed(server: str) -> None:
+    browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    created = httpx.post(
+        f"{server}/v1/plans", json={"scenario_name": "three-cities-formed-teams"}, headers=ACME, timeout=120
+    )
+    assert created.status_code == 201, created.text
+    forming = created.json()["plan"]["forming"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page, elsewhere, console = offline_page(browser, server)
+        page.goto(f"{server}/plans/{created.json()['id']}")
+        page.fill("#key", ACME_KEY)
+        page.click("#key-entry button")
+        page.wait_for_selector("body[data-version='1']", timeout=30_000)
+        said = page.inner_text("#teams-formed")
+        assert f"the best of {forming['splits']} distinct splits" in said
+        assert page.locator("#teams button").count() == 2
+        browser.close()
     assert elsewhere == []
     assert policy_violations(console) == [] and not [m for m in console if m.startswith("page error")]

@@ -4,6 +4,7 @@ enumeration, the team plan's checker and costs, and the two-team flagship varian
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import random
 from typing import Any
@@ -346,3 +347,16 @@ def test_planning_a_team_scenario_as_one_group_is_refused():
 
     with pytest.raises(ValueError, match="teams"):
         plan(load_scenario(SCENARIOS / "three-cities-two-teams.yaml"))
+
+
+def test_a_team_leaving_later_pays_no_hotel_before_it_leaves():
+    scenario = unhurried(load_scenario(SCENARIOS / "three-cities-two-teams.yaml"))
+    late = scenario.teams[1].model_copy(update={"earliest_departure": dt.datetime(2016, 1, 19, 8, 0)})
+    scenario = scenario.model_copy(update={"teams": (scenario.teams[0], late)})
+    document = teams_plan_json(scenario, plan_teams(scenario))
+    assert check_team_plan(scenario, document) == []
+    west = next(team for team in document["teams"] if team["id"] == late.id)
+    # Before its window the team is not on its trip: no night is listed, and none is paid.
+    assert west["plan"]["nights"] and all(n["date"] >= "2016-01-19" for n in west["plan"]["nights"])
+    paid = [p for p in document["costs"]["people"] if p["team"] == late.id]
+    assert all(p["hotel_nights"] == sum(1 for n in west["plan"]["nights"] if n["city"]) for p in paid)

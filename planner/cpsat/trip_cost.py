@@ -7,7 +7,7 @@ bundled scenario gives them, are exact).
 
 - Fares: the legs of an arc's connection, for the team (``cost`` is already the team's).
 - Hotel nights (a room for each member not at home in the city): a night is where the team is at
-  03:00 home time after each home date from the calendar's start until the trip's last arrival
+  03:00 home time after each home date from its earliest departure until the trip's last arrival
   (``planner.result.nights``). Along an itinerary that moment falls in exactly one stretch, and
   each stretch belongs to one arc: before the first departure (the arc out of the source), on the
   connection of an arc (on board: no hotel; between two legs: the city last reached), between an
@@ -124,14 +124,18 @@ def team_cost_terms(
 
 
 def _night_moments(problem: Problem) -> list[int]:
-    """03:00 home time after each home date from the axis start, up to the latest return."""
+    """03:00 home time after each home date, from the earliest departure (``planner.result.nights``:
+    before it the team is not on its trip) up to the latest return."""
     axis, day = problem.axis, 0
+    delegation = problem.scenario.delegation
+    leaves = axis.minutes(delegation.earliest_departure, problem.scenario.city(delegation.start_city).zone)
     moments: list[int] = []
     while True:
         moment = axis.home_day_start(day + 1) + 3 * 60
         if moment >= problem.end_min:
             return moments
-        moments.append(moment)
+        if moment >= leaves:
+            moments.append(moment)
         day += 1
 
 
