@@ -311,6 +311,9 @@ def _pareto_connections(
 class _Referee:
     def __init__(self, scenario: Scenario) -> None:
         self.sc = scenario
+        # Filled by ``solve``: the least cost of every set of seminar cities some itinerary holds
+        # (for several teams, whose best is over pairs of such sets).
+        self.by_cities: dict[frozenset[str], int] = {}
         dlg = scenario.delegation
         self.rules = dlg.rules
         self.cities = {c.id: c for c in scenario.cities}
@@ -862,8 +865,6 @@ class _Referee:
             if mask & required != required:
                 continue
             pts, _ = points(mask)
-            if best is not None and pts < best[0]:
-                continue
             at, free = entry[2], entry[3]
             if at == end_city:
                 total, last = entry[1], None
@@ -872,6 +873,8 @@ class _Referee:
                 if not found:
                     continue
                 total, last = entry[1] + found[0][1], (at, end_city, found[0][2])
+            held = frozenset(c for i, c in enumerate(cities) if mask >> i & 1)
+            self.by_cities[held] = min(total, self.by_cities.get(held, total))
             if best is None or (pts, -total) > (best[0], -best[1]):
                 best = (pts, total, entry, last)
         stats = {"connections_s": round(t_conn, 3), "total_s": round(time.perf_counter() - started, 3)}
@@ -927,6 +930,14 @@ class _Referee:
 def referee(scenario: Scenario) -> RefereeResult:
     """The best itinerary of a tiny scenario by the written movement rules."""
     return _Referee(scenario).solve()
+
+
+def referee_itineraries(scenario: Scenario) -> dict[frozenset[str], int]:
+    """Every set of seminar cities an itinerary of the scenario holds (its required cities among
+    them), with the least secondary cost of holding it, by the written movement rules."""
+    judge = _Referee(scenario)
+    judge.solve()
+    return judge.by_cities
 
 
 # ---------------------------------------------------------------------------
