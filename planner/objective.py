@@ -128,8 +128,14 @@ def scenario_coverage(scenario: Scenario, held: Collection[str]) -> tuple[int, s
     return points, regions
 
 
+def scenario_coverage_points(scenario: Scenario, cities: Collection[str]) -> int:
+    """The coverage points of seminars in ``cities``, by whoever holds them: their weights plus the
+    weights of the regions they serve, each region once."""
+    held = [s for s in scenario.seminars if s.city in cities]
+    served = {r for s in held for r in scenario.regions_served(s)}
+    return sum(s.weight for s in held) + sum(r.weight for r in scenario.regions if r.id in served)
+
+
 def scenario_max_coverage_points(scenario: Scenario) -> int:
     """The coverage points of a whole trip holding every seminar of the scenario."""
-    all_regions = {r for s in scenario.seminars for r in scenario.regions_served(s)}
-    regions = sum(r.weight for r in scenario.regions if r.id in all_regions)
-    return regions + sum(s.weight for s in scenario.seminars)
+    return scenario_coverage_points(scenario, {s.city for s in scenario.seminars})

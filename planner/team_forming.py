@@ -44,6 +44,7 @@ from planner.domain.forming import (
     split_teams,
 )
 from planner.domain.people import Team
+from planner.objective import scenario_coverage_points
 from planner.problem import Problem
 from planner.result import SolveStatus
 from planner.team_view import staffed
@@ -95,11 +96,9 @@ def left_home(scenario: Scenario) -> tuple[str, ...]:
 def coverage_bound(scenario: Scenario, teams: tuple[Team, ...]) -> tuple[int, bool]:
     """The most points any plan of these teams can win (the seminars some team may staff and the
     regions they serve), and whether every required city has a team that may staff it."""
-    held = [s for s in scenario.seminars if any(staffed(scenario, team, s.city) for team in teams)]
-    regions = {r for s in held for r in scenario.regions_served(s)}
-    points = sum(s.weight for s in held) + sum(r.weight for r in scenario.regions if r.id in regions)
-    required = all(s in held for s in scenario.seminars if s.required)
-    return points, required
+    held = {s.city for s in scenario.seminars if any(staffed(scenario, team, s.city) for team in teams)}
+    required = all(s.city in held for s in scenario.seminars if s.required)
+    return scenario_coverage_points(scenario, held), required
 
 
 def score(scenario: Scenario, outcome: TeamsOutcome) -> tuple[int, int] | None:
@@ -112,10 +111,9 @@ def score(scenario: Scenario, outcome: TeamsOutcome) -> tuple[int, int] | None:
         if share.result.itinerary is not None
         for visit in share.result.itinerary.seminars
     }
-    held = [s for s in scenario.seminars if s.city in cities]
-    regions = {r for s in held for r in scenario.regions_served(s)}
-    points = sum(s.weight for s in held) + sum(r.weight for r in scenario.regions if r.id in regions)
-    return points, sum(share.result.secondary_cost for share in outcome.shares)
+    return scenario_coverage_points(scenario, cities), sum(
+        share.result.secondary_cost for share in outcome.shares
+    )
 
 
 def form_teams(scenario: Scenario, params: SolverParams | None = None) -> FormedTeams:

@@ -12,6 +12,7 @@ from planner.check.basics import Violation
 from planner.check.teams import check_team_plan
 from planner.domain import Disruption, EventTimeline, Scenario, SolverParams, event_zone
 from planner.team_replan import replan_teams
+from planner.whatif import event_target
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def team_story(scenario: Scenario, played: TeamPlayed) -> list[str]:
     lines = [f"== {played.timeline.name}: {played.timeline.description.strip()}"]
     for step in played.steps:
         for event in step.events:
-            target = event.terminal or event.road or event.region or event.service or event.city
+            target = event_target(event)
             lines.append(f"  {step.at}  {event.id}: {event.kind.value} {target}")
         for team in step.plan["teams"]:
             diff = team["plan"].get("diff") or {}

@@ -27,7 +27,7 @@ from planner.domain.people import Team
 from planner.heuristics import greedy_insertion
 from planner.inputs.problems import TEAM_PLAN_FORMAT
 from planner.network import TransportNetwork
-from planner.objective import scenario_max_coverage_points
+from planner.objective import scenario_coverage_points, scenario_max_coverage_points
 from planner.problem import SINK, SOURCE, Arc, Problem, build_problem
 from planner.result import Result, SolveStatus, plan_json
 from planner.solve import CP_STATUS, cp_solver, result_of_arcs
@@ -302,9 +302,7 @@ def team_plan_document(
         )
     plans = [plan for *_, plan in shares]
     covered = sorted({r for plan in plans for r in plan["coverage"]["regions_covered"]})
-    points = sum(s.weight for s in scenario.seminars if s.city in held) + sum(
-        r.weight for r in scenario.regions if r.id in covered
-    )
+    points = scenario_coverage_points(scenario, held)
     document: dict[str, Any] = {
         "format": TEAM_PLAN_FORMAT,
         "scenario": scenario.name,

@@ -164,13 +164,18 @@ def seminar_changes(names: dict[str, str], diff: dict[str, Any], indent: str) ->
     return lines
 
 
+def event_target(event: Disruption) -> str | None:
+    """What an event hits: its terminal, road, region, service or city id."""
+    return event.terminal or event.road or event.region or event.service or event.city
+
+
 def story(scenario: Scenario, played: Played) -> list[str]:
     """A compact, readable account: time, event, what changed and why."""
     names = {c.id: c.name for c in scenario.cities}
     lines = [f"== {played.timeline.name}: {played.timeline.description.strip()}"]
     for step in played.steps:
         for event in step.events:
-            target = event.terminal or event.road or event.region or event.service or event.city
+            target = event_target(event)
             lines.append(f"  {step.at}  {event.id}: {event.kind.value} {target} ({event.note or 'no note'})")
         if step.kept:
             lines.append(f"      plan unaffected: version {step.plan['version']} stands, no replan needed")

@@ -18,6 +18,7 @@ from planner.check.teams import check_team_plan
 from planner.domain import Scenario
 from planner.scenario import load_scenario
 from tests.api_support import ACME, RIVAL, ROOT, api_settings
+from tests.test_team_replan import first_flight_cancelled
 
 TWO_TEAMS = "three-cities-two-teams"
 
@@ -72,19 +73,10 @@ def test_the_openapi_schema_names_both_documents(client: TestClient) -> None:
 
 
 def _flight_cancelled(plan: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
-    """An event cancelling the first flight of a team that flies, announced 5 h before it."""
-    flying = next(t for t in plan["teams"] if any(leg["mode"] == "flight" for leg in t["plan"]["legs"]))
-    flight = next(leg for leg in flying["plan"]["legs"] if leg["mode"] == "flight")
-    now = (dt.datetime.fromisoformat(flight["depart"]) - dt.timedelta(hours=5)).isoformat()
-    event = {
-        "id": "flight-off",
-        "kind": "service_cancelled",
-        "service": flight["service"],
-        "announced_at": now,
-        "start": f"{flight['run_date']}T00:00",
-        "end": f"{flight['run_date']}T23:59",
-    }
-    return event, now, flying["id"]
+    """An event cancelling the first flight of a team that flies, the moment it is announced (5 h
+    before the flight) and that team's id."""
+    flying, _, now, event = first_flight_cancelled(plan)
+    return event, now.isoformat(), flying["id"]
 
 
 def test_a_team_plan_is_replanned_per_team(client: TestClient, first: dict[str, Any]) -> None:

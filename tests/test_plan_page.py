@@ -268,8 +268,8 @@ def test_plan_page_switches_between_teams(server: str) -> None:
         # A member's own calendar downloads with the tab's key.
         with page.expect_download() as download:
             page.locator("#team-members button").first.click()
-        saved = tmp_ics = download.value.path()
-        assert saved is not None and Path(tmp_ics).read_bytes().startswith(b"BEGIN:VCALENDAR")
+        saved = download.value.path()
+        assert Path(saved).read_bytes().startswith(b"BEGIN:VCALENDAR")
         page.screenshot(path=str(ARTIFACTS / "plan-page-teams.png"), full_page=True)
         browser.close()
 

@@ -4,7 +4,6 @@ on the timeline, labels clear of each other and of the marks, and `planner expor
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -37,6 +36,7 @@ from planner.team_replan import replan_teams
 from planner.teams import plan_teams, teams_plan_json
 from tests.conftest import SCENARIOS, load, unhurried
 from tests.test_pictures import PNG_SIGNATURE, groups, png_size, styles, texts
+from tests.test_team_replan import first_flight_cancelled
 from tests.test_teams import with_teams
 
 TWO_TEAMS = SCENARIOS / "three-cities-two-teams.yaml"
@@ -220,19 +220,8 @@ def test_a_replanned_version_keeps_each_team_colour_and_shows_the_event(two_team
     """The east team's flight is cancelled: version 2 draws each team in the colour of version 1,
     the cancellation in the key, and the moment of the replan in each team's group."""
     scenario, first = two_teams
-    flying = next(t for t in first["teams"] if any(leg["mode"] == "flight" for leg in t["plan"]["legs"]))
-    flight = next(leg for leg in flying["plan"]["legs"] if leg["mode"] == "flight")
-    now = dt.datetime.fromisoformat(flight["depart"]) - dt.timedelta(hours=5)
-    cancelled = Disruption.model_validate(
-        {
-            "id": "flight-off",
-            "kind": "service_cancelled",
-            "service": flight["service"],
-            "announced_at": now.isoformat(),
-            "start": f"{flight['run_date']}T00:00",
-            "end": f"{flight['run_date']}T23:59",
-        }
-    )
+    flying, flight, now, event = first_flight_cancelled(first)
+    cancelled = Disruption.model_validate(event)
     second = replan_teams(scenario, first, now, (cancelled,))
     found = groups(render_map_svg(scenario, second))
     for index, team in enumerate(second["teams"]):

@@ -50,23 +50,31 @@ def test_with_no_new_event_no_team_changes():
         assert after["plan"]["stability_points"] == 0
 
 
+def first_flight_cancelled(
+    plan: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any], dt.datetime, dict[str, Any]]:
+    """The first team that flies, its first flight, a moment 5 h before it, and an event (as in an
+    events file) cancelling that flight's run, announced then."""
+    flying = next(t for t in plan["teams"] if any(leg["mode"] == "flight" for leg in t["plan"]["legs"]))
+    flight = next(leg for leg in flying["plan"]["legs"] if leg["mode"] == "flight")
+    now = dt.datetime.fromisoformat(flight["depart"]) - dt.timedelta(hours=5)
+    event = {
+        "id": "flight-off",
+        "kind": "service_cancelled",
+        "service": flight["service"],
+        "announced_at": now.isoformat(),
+        "start": f"{flight['run_date']}T00:00",
+        "end": f"{flight['run_date']}T23:59",
+    }
+    return flying, flight, now, event
+
+
 def test_an_event_on_one_team_replans_it_and_leaves_the_other_alone():
     scenario = unhurried(load_scenario(TWO_TEAMS))
     first = _first_plan(scenario)
-    flying = next(t for t in first["teams"] if any(leg["mode"] == "flight" for leg in t["plan"]["legs"]))
+    flying, flight, now, event = first_flight_cancelled(first)
     other = next(t for t in first["teams"] if t is not flying)
-    flight = next(leg for leg in flying["plan"]["legs"] if leg["mode"] == "flight")
-    now = dt.datetime.fromisoformat(flight["depart"]) - dt.timedelta(hours=5)
-    cancelled = Disruption.model_validate(
-        {
-            "id": "flight-off",
-            "kind": "service_cancelled",
-            "service": flight["service"],
-            "announced_at": now.isoformat(),
-            "start": f"{flight['run_date']}T00:00",
-            "end": f"{flight['run_date']}T23:59",
-        }
-    )
+    cancelled = Disruption.model_validate(event)
     second = replan_teams(scenario, first, now, (cancelled,))
     assert check_team_plan(scenario, second, previous=first, now=now) == []
     hit = next(t for t in second["teams"] if t["id"] == flying["id"])

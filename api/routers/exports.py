@@ -128,13 +128,14 @@ def itinerary_ics(
     team: str | None = _TEAM,
 ) -> Response:
     info, version, earlier = _version_with_history(services, plan_id, number, owner.organisation)
-    scenario, plan = _team_part(services.catalog.stored(info.scenario), version.plan, team)
+    stored = services.catalog.stored(info.scenario)
+    scenario, plan = _team_part(stored, version.plan, team)
     calendar = plan_to_ics(
         scenario,
         plan,
         # the same for every version of this plan (and team), different for every other plan
         calendar_id=plan_id if team is None else f"{plan_id}/{team}",
-        earlier=[_team_part(services.catalog.stored(info.scenario), v.plan, team)[1] for v in earlier],
+        earlier=[_team_part(stored, v.plan, team)[1] for v in earlier],
         stamp=version.created_at,  # so the same version is always the same file
     )
     return Response(
