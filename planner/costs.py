@@ -68,31 +68,84 @@ def hotel_stays(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return stays
 
 
+def _room_stays(costs: Costs, rooms: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+    """Consecutive nights in one city with the same rooms as one stay (``hotel_stays``)."""
+    stays: list[dict[str, Any]] = []
+    for (date, city), count in sorted(rooms.items()):
+        merged = False
+        for stay in stays:
+            if stay["city"] == city and stay["rooms"] == count and stay["check_out"] == date:
+                stay["check_out"] = (dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat()
+                stay["nights"] += 1
+                merged = True
+                break
+        if not merged:
+            (stay,) = hotel_stays({"nights": [{"date": date, "city": city}]})
+            stays.append({**stay, "rate": costs.hotel(city), "rooms": count})
+    return stays
+
+
+def _on_leg(leg: dict[str, Any], size: int) -> int:
+    """People on a leg: the whole team, or fewer before a member joins it en route."""
+    return int(leg.get("people") or size)
+
+
+def joiner_trip(team: dict[str, Any]) -> dict[str, Any] | None:
+    """A member joining en route: their own legs, their nights (their own until they join, then the
+    team's), and the local dates they are away; None without one."""
+    joiner = team.get("joiner")
+    if not joiner:
+        return None
+    own, plan = joiner["plan"], team["plan"]
+    joined = dt.datetime.fromisoformat(joiner["at"]).date()
+    nights = list(own["nights"]) + [n for n in plan["nights"] if dt.date.fromisoformat(n["date"]) >= joined]
+    first = dt.datetime.fromisoformat(own["legs"][0]["depart"]).date() if own["legs"] else joined
+    last = dt.datetime.fromisoformat(plan["legs"][-1]["arrive"]).date() if plan["legs"] else joined
+    return {
+        "member": joiner["member"],
+        "legs": own["legs"],
+        "nights": nights,
+        "days": (last - first).days + 1,
+    }
+
+
 def trip_costs(scenario: Scenario, teams: list[dict[str, Any]]) -> dict[str, Any]:
-    """Costs of a team plan's teams (``teams[].plan`` and ``teams[].members``)."""
+    """Costs of a team plan's teams (``teams[].plan``, ``teams[].members``, ``teams[].joiner``)."""
     costs = scenario.costs
     assert costs is not None, "the scenario gives no costs"
     people = []
     team_totals = []
-    stays = []
+    stays: list[dict[str, Any]] = []
     for team in teams:
-        homes = [scenario.member(person["id"]).home_city for person in team["members"]]
-        for stay in hotel_stays(team["plan"]):
-            rate = costs.hotel(stay["city"])
-            # A member at home in the city needs no room.
-            rooms = sum(1 for home in homes if home != stay["city"])
-            if rooms:
-                stays.append({"team": team["id"], **stay, "rate": rate, "rooms": rooms})
         plan = team["plan"]
         size = len(team["members"])
-        fares = sum(leg["cost"] for leg in plan["legs"]) / size
-        days = trip_days(plan)
+        joining = joiner_trip(team)
+        late = joining["member"] if joining else None
+        joined = dt.datetime.fromisoformat(team["joiner"]["at"]).date() if joining else None
+        rooms: dict[tuple[str, str], int] = {}  # (date, city) -> rooms that night
+        for person in team["members"]:
+            member = scenario.member(person["id"])
+            nights = joining["nights"] if joining and member.id == late else plan["nights"]
+            for night in nights:
+                # A member at home in the city needs no room.
+                if night.get("city") and night["city"] != member.home_city:
+                    key = (night["date"], night["city"])
+                    rooms[key] = rooms.get(key, 0) + 1
+        stays.extend({"team": team["id"], **stay} for stay in _room_stays(costs, rooms))
+        # Each leg's cost is shared by the people on it: before a member joins, the others.
+        shared = sum(leg["cost"] / _on_leg(leg, size) for leg in plan["legs"] if _on_leg(leg, size) < size)
+        together = sum(leg["cost"] / size for leg in plan["legs"] if _on_leg(leg, size) >= size)
         total = 0.0
         for person in team["members"]:
             member = scenario.member(person["id"])
-            away = [n["city"] for n in plan["nights"] if n.get("city") and n["city"] != member.home_city]
+            if member.id == late:
+                assert joining is not None and joined is not None
+                fares = together + sum(leg["cost"] for leg in joining["legs"])
+                nights, days = joining["nights"], joining["days"]
+            else:
+                fares, nights, days = shared + together, plan["nights"], trip_days(plan)
+            away = [n["city"] for n in nights if n.get("city") and n["city"] != member.home_city]
             hotel = sum(costs.hotel(city) for city in away)
-            nights = len(away)
             per_diems = per_diem_rate(costs, member) * days
             mine = fares + hotel + per_diems
             total += mine
@@ -102,7 +155,7 @@ def trip_costs(scenario: Scenario, teams: list[dict[str, Any]]) -> dict[str, Any
                     "team": team["id"],
                     "fares": _money(fares),
                     "hotels": _money(hotel),
-                    "hotel_nights": nights,
+                    "hotel_nights": len(away),
                     "per_diems": _money(per_diems),
                     "days": days,
                     "total": _money(mine),

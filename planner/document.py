@@ -173,6 +173,10 @@ class LegOut(BackupLeg):
     distance_km: Figure = _about("Distance travelled, km.")
     cost: Figure = _about("Price for the whole delegation, in the scenario's currency.")
     co2_kg: Figure = _about("kg CO2e for the whole delegation.")
+    people: int | None = _absent_when_none(
+        "People on the leg when not the whole delegation (a team before a member joins it en route)."
+    )
+    vehicles: int | None = _absent_when_none("Cars driving, likewise (drives only).")
     # Absent, not null, without one: plans written before backups existed read and dump unchanged.
     backup: Backup | None = _absent_when_none("The best alternative if this leg is cancelled.")
 

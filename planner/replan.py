@@ -112,6 +112,8 @@ def read_plan(scenario: Scenario, axis: TimeAxis, data: Mapping[str, Any] | Plan
             distance_km=float(leg.distance_km),
             cost=float(leg.cost),
             run_date=dt.date.fromisoformat(leg.run_date) if leg.run_date else None,
+            people=leg.people,
+            vehicles=leg.vehicles,
         )
         for leg in document.legs
     )

@@ -125,7 +125,10 @@ def _co2_kg(scenario: Scenario, leg: Leg) -> float:
         Mode.BUS: factors.bus,
         Mode.DRIVE: factors.drive,
     }[leg.mode]
-    people = scenario.delegation.vehicles if leg.mode == Mode.DRIVE else scenario.delegation.size
+    if leg.mode == Mode.DRIVE:
+        people = leg.vehicles or scenario.delegation.vehicles
+    else:
+        people = leg.people or scenario.delegation.size
     return per_km * leg.distance_km * people
 
 
@@ -216,6 +219,8 @@ def leg_out(scenario: Scenario, axis: TimeAxis, leg: Leg) -> LegOut:
         distance_km=leg.distance_km,
         cost=leg.cost,
         co2_kg=round(_co2_kg(scenario, leg), 1),
+        people=leg.people,
+        vehicles=leg.vehicles,
     )
 
 

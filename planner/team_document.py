@@ -34,6 +34,18 @@ class TeamMemberOut(PlanPart):
     role: str = Field(description="The role staffing rules count.")
 
 
+class JoinerOut(PlanPart):
+    """A member who meets the team en route, from home, and their own way there."""
+
+    member: str = Field(description="Member id.")
+    home_city: str = Field(description="City id they leave from.")
+    city: str = Field(description="City id of the seminar where they join the team.")
+    at: LocalTime = Field(description="That seminar's start, local: from then on they travel with the team.")
+    plan: PlanDocument = Field(
+        description="Their own trip there: an ordinary plan of one person, ending with that seminar."
+    )
+
+
 class TeamOut(PlanPart):
     """One team and its own plan."""
 
@@ -44,6 +56,11 @@ class TeamOut(PlanPart):
     vehicles: int = Field(ge=1, description="Cars for drives.")
     plan: PlanDocument = Field(
         description="The team's itinerary: an ordinary plan of its view of the scenario."
+    )
+    joiner: JoinerOut | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="A member who meets the team en route (its legs before then carry `people`).",
     )
 
 

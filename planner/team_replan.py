@@ -23,7 +23,7 @@ from planner.inputs.problems import TEAM_PLAN_FORMAT
 from planner.objective import drop_penalties
 from planner.problem import Problem, build_problem
 from planner.replan import ReplanError, finish_replan, prepare_replan
-from planner.team_view import team_scenario
+from planner.team_view import entry_scenario
 from planner.teams import TeamDocumentHeader, greedy_teams, solve_teams, team_plan_document, team_result
 
 
@@ -44,8 +44,21 @@ def replan_teams(
     if sorted(str(e.get("id")) for e in entries) != sorted(teams):
         raise ReplanError(f"plan: its teams are not the scenario's ({sorted(teams)})")
     prepared = []
+    joiners: dict[str, dict[str, Any]] = {}
     for entry in entries:
-        seen = team_scenario(scenario, teams[entry["id"]])
+        joined = entry.get("joiner")
+        if joined:
+            # The member's meeting is part of the past the replan keeps; before it, their own
+            # way there and the team's would both be replanned, which is not done (yet).
+            at = dt.datetime.fromisoformat(str(joined.get("at")))
+            moment = now if now.tzinfo is not None else now.replace(tzinfo=at.tzinfo)
+            if moment < at:
+                raise ReplanError(
+                    f"now: team {entry['id']}'s member {joined.get('member')} joins it en route at "
+                    f"{joined.get('at')}; a team plan is replanned only once they have joined"
+                )
+            joiners[entry["id"]] = joined
+        seen = entry_scenario(scenario, teams[entry["id"]], entry)
         setup = prepare_replan(seen, entry["plan"], now, events)
         frame = setup.frame()
         problem = build_problem(
@@ -86,4 +99,4 @@ def replan_teams(
         based_on=int(previous.get("version", 1)),
         now=now.isoformat(),
     )
-    return team_plan_document(scenario, header, shares)
+    return team_plan_document(scenario, header, shares, joiners)

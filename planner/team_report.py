@@ -11,10 +11,11 @@ from typing import Any
 from planner.check.basics import Violation
 from planner.document import PlanDocument
 from planner.domain import Disruption, EventTimeline, Scenario, SolverParams
+from planner.domain.people import Team
 from planner.inputs.problems import TEAM_PLAN_FORMAT
 from planner.plan_report import render_plan, show_plan, write_json
 from planner.scenario import load_scenario
-from planner.team_view import team_scenario
+from planner.team_view import entry_scenario, joiner_scenario, member_plan
 
 
 def render_team_plan(scenario: Scenario, document: dict[str, Any]) -> str:
@@ -47,8 +48,10 @@ def render_team_plan(scenario: Scenario, document: dict[str, Any]) -> str:
     for entry in document["teams"]:
         who = ", ".join(f"{m['name']} ({m['role']})" for m in entry["members"])
         lines += ["", f"== Team {entry['name']}: {who}; {entry['vehicles']} car(s)"]
-        seen = team_scenario(scenario, teams[entry["id"]])
+        seen = entry_scenario(scenario, teams[entry["id"]], entry)
         lines.append(render_plan(seen, PlanDocument.model_validate(entry["plan"])))
+        if entry.get("joiner"):
+            lines += _joiner_lines(scenario, teams[entry["id"]], entry)
     if document["uncovered"]:
         lines += ["", "No team holds:"]
         for item in document["uncovered"]:
@@ -58,6 +61,27 @@ def render_team_plan(scenario: Scenario, document: dict[str, Any]) -> str:
     if costs:
         lines += ["", *render_costs(scenario, costs)]
     return "\n".join(lines)
+
+
+def _joiner_lines(scenario: Scenario, team: Team, entry: dict[str, Any]) -> list[str]:
+    """Who meets the team en route, where and when, and their own way there."""
+    joined = entry["joiner"]
+    member = scenario.member(joined["member"])
+    at = dt.datetime.fromisoformat(joined["at"])
+    city, home = scenario.city(joined["city"]).name, scenario.city(joined["home_city"]).name
+    before = sum(1 for leg in entry["plan"]["legs"] if "people" in leg)
+    lines = [
+        f"  {member.name} joins the team in {city} at the seminar of {at:%a %d %b %H:%M %z}, "
+        f"from home in {home}; the team's first {before} leg(s) carry the others only.",
+    ]
+    own = entry["joiner"]["plan"]
+    seen = joiner_scenario(scenario, team, member, (joined["city"], at.replace(tzinfo=None)))
+    if not own["legs"]:
+        lines.append(f"  {member.name} needs no travel to get there.")
+        return lines
+    lines.append(f"  {member.name}'s own way there:")
+    lines += ["    " + line for line in render_plan(seen, PlanDocument.model_validate(own)).splitlines()[1:]]
+    return lines
 
 
 def _left_home_line(scenario: Scenario, left_home: list[str]) -> str:
@@ -76,11 +100,11 @@ def member_calendars(scenario: Scenario, document: dict[str, Any]) -> dict[str, 
     teams = {team.id: team for team in scenario.teams}
     calendars = {}
     for entry in document["teams"]:
-        seen = team_scenario(scenario, teams[entry["id"]])
+        seen = entry_scenario(scenario, teams[entry["id"]], entry)
         for member in entry["members"]:
             calendars[member["id"]] = plan_to_ics(
                 seen,
-                entry["plan"],
+                member_plan(entry, member["id"]),
                 calendar_id=f"{scenario.name}/{member['id']}",
                 title=f"{member['name']}: delegation trip {scenario.name} ({entry['name']})",
             )
@@ -227,7 +251,7 @@ def replan_teams_command(
     print(render_team_plan(fixed, data))
     teams = {team.id: team for team in fixed.teams}
     for entry in data["teams"]:
-        seen = team_scenario(fixed, teams[entry["id"]])
+        seen = entry_scenario(fixed, teams[entry["id"]], entry)
         print(f"\n== Team {entry['name']}: changes")
         print(render_diff(seen, PlanDocument.model_validate(entry["plan"])))
     if args.out:

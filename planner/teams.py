@@ -11,6 +11,7 @@ checker, the exports) applies to it; the team plan adds what holds across the te
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from planner.costs import trip_costs
 from planner.cpsat.teams import TeamsModel
 from planner.document import UncoveredReason
 from planner.domain import Scenario, Seminar, SolverParams
-from planner.domain.people import Team
+from planner.domain.people import Member, Team
 from planner.heuristics import greedy_insertion
 from planner.inputs.problems import TEAM_PLAN_FORMAT
 from planner.network import TransportNetwork
@@ -39,7 +40,19 @@ from planner.team_budget import (
     trip_budget,
     within_cap,
 )
+from planner.team_joining import Joining, build_joining, meeting_time, member_problem, read_path
 from planner.team_view import team_scenario
+
+
+@dataclass(frozen=True)
+class MemberShare:
+    """A member's own way to meet their team en route: a plan of their view (``joiner_scenario``)."""
+
+    member: Member
+    scenario: Scenario
+    problem: Problem
+    result: Result
+    meets: tuple[str, dt.datetime]  # the city and local start of the seminar where they join
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,7 @@ class TeamShare:
     scenario: Scenario  # the team's scenario
     problem: Problem
     result: Result
+    joiner: MemberShare | None = None  # a member meeting the team en route
 
 
 @dataclass(frozen=True)
@@ -93,19 +107,29 @@ def plan_teams(
     params = params or scenario.solver
     started = time.perf_counter()
     scenarios = [team_scenario(scenario, team) for team in scenario.teams]
-    problems = []
     # Teams that see the scenario alike (same size, cars, start, window and seminars) share one
     # problem: its connection search is the costly part.
     alike: dict[str, Problem] = {} if built_problems is None else built_problems
-    for seen in scenarios:
+
+    def build(seen: Scenario) -> Problem:
         key = seen.model_copy(update={"name": scenario.name}).model_dump_json()
         problem = alike.get(key)
         if problem is None:
             as_planned = as_built(seen, scenario)
-            problem = build_problem(as_planned, network=TransportNetwork.build(as_planned))
-            # Each team's own daily limit, exactly: the arcs kept where it can bind.
-            problem = alike[key] = problem.exact() if problem.binding_days else problem
-        problems.append(problem)
+            problem = alike[key] = build_problem(as_planned, network=TransportNetwork.build(as_planned))
+        return problem
+
+    problems = []
+    joinings: list[Joining | None] = []
+    for team, seen in zip(scenario.teams, scenarios, strict=True):
+        joining = build_joining(scenario, team, build)
+        joinings.append(joining)
+        if joining is not None:
+            problems.append(joining.combined)
+            continue
+        problem = build(seen)
+        # Each team's own daily limit, exactly: the arcs kept where it can bind.
+        problems.append(problem.exact() if problem.binding_days else problem)
     built = time.perf_counter() - started
     seminars = scenario.seminars
     make_model = functools.partial(
@@ -127,7 +151,12 @@ def plan_teams(
     runtime = time.perf_counter() - started
     shares = []
     for index, (team, seen, problem) in enumerate(zip(scenario.teams, scenarios, problems, strict=True)):
-        result = team_result(problem, None if chosen is None else chosen[index], status, params, runtime)
+        picked = None if chosen is None else chosen[index]
+        joining = joinings[index]
+        if joining is not None and picked is not None:
+            shares.append(joined_share(scenario, joining, picked, status, params, runtime))
+            continue
+        result = team_result(problem, picked, status, params, runtime)
         shares.append(TeamShare(team, seen, problem, result))
     return TeamsOutcome(
         status=status,
@@ -194,6 +223,32 @@ def solve_teams(
     ):
         return SolvedTeams(SolveStatus.FEASIBLE, chosen, model.value(chosen), None, wall)
     return SolvedTeams(status, None, None, None, wall)
+
+
+def joined_share(
+    scenario: Scenario,
+    joining: Joining,
+    chosen: list[int],
+    status: SolveStatus,
+    params: SolverParams,
+    runtime_s: float,
+) -> TeamShare:
+    """A team's share when it has a member joining en route: the path read back from the layers."""
+    path = read_path(joining, chosen)
+    team = joining.team
+    if path.waits:
+        problem = joining.waiting
+        arcs = list(path.team_arcs)
+        result = team_result(problem, [problem.arcs.index(a) for a in arcs], status, params, runtime_s)
+        return TeamShare(team, problem.scenario, problem, result)
+    problem = dataclasses.replace(joining.whole, arcs=list(path.team_arcs), all_arcs=list(path.team_arcs))
+    result = team_result(problem, list(range(len(problem.arcs))), status, params, runtime_s)
+    assert path.meets is not None
+    own = member_problem(scenario, joining, path)
+    alone = team_result(own, [0, 1], status, params, runtime_s)
+    meets = (path.meets.city, meeting_time(problem, scenario, path.meets).replace(tzinfo=None))
+    member = MemberShare(joining.member, own.scenario, own, alone, meets)
+    return TeamShare(team, problem.scenario, problem, result, member)
 
 
 def team_result(
@@ -268,14 +323,33 @@ def teams_plan_json(scenario: Scenario, outcome: TeamsOutcome) -> dict[str, Any]
         (share.team, share.scenario, plan_json(share.scenario, share.problem.axis, share.result))
         for share in outcome.shares
     ]
-    return team_plan_document(scenario, header, shares)
+    joiners = {share.team.id: joiner_json(share.joiner) for share in outcome.shares if share.joiner}
+    return team_plan_document(scenario, header, shares, joiners)
+
+
+def joiner_json(share: MemberShare) -> dict[str, Any]:
+    """What a team plan says of a member who meets their team en route."""
+    city, start = share.meets
+    zone = share.scenario.city(city).zone
+    return {
+        "member": share.member.id,
+        "home_city": share.member.home_city,
+        "city": city,
+        "at": start.replace(tzinfo=zone).isoformat(),
+        "plan": plan_json(share.scenario, share.problem.axis, share.result),
+    }
 
 
 def team_plan_document(
-    scenario: Scenario, header: TeamDocumentHeader, shares: list[tuple[Team, Scenario, dict[str, Any]]]
+    scenario: Scenario,
+    header: TeamDocumentHeader,
+    shares: list[tuple[Team, Scenario, dict[str, Any]]],
+    joiners: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The team plan as JSON: each team's plan (an ordinary plan of its scenario), what is covered
-    across the teams, what is left out and why, and the costs per person, team and in all."""
+    across the teams, what is left out and why, and the costs per person, team and in all;
+    ``joiners``: by team id, the member meeting the team en route (``joiner_json``)."""
+    joiners = joiners or {}
     held: dict[str, str] = {}
     for team, _, plan in shares:
         for seminar in plan["seminars"]:
@@ -298,6 +372,7 @@ def team_plan_document(
                 "size": seen.delegation.size,
                 "vehicles": seen.delegation.vehicles,
                 "plan": plan,
+                **({"joiner": joiners[team.id]} if team.id in joiners else {}),
             }
         )
     plans = [plan for *_, plan in shares]

@@ -26,7 +26,7 @@ from planner.check.forming import with_plan_teams
 from planner.domain import Scenario
 from planner.exports import plan_to_geojson, plan_to_ics
 from planner.inputs.problems import TEAM_PLAN_FORMAT
-from planner.team_view import team_scenario
+from planner.team_view import entry_scenario
 
 router = APIRouter(prefix="/v1/plans", tags=["exports"], responses=ERROR_RESPONSES)
 
@@ -111,7 +111,7 @@ def _team_part(
     entry = next((t for t in plan["teams"] if t["id"] == team_id), None)
     if entry is None or team_id not in teams:
         raise input_error(["query", "team"], f"no team {team_id!r} in this plan; have {', '.join(teams)}")
-    return team_scenario(scenario, teams[team_id]), entry["plan"]
+    return entry_scenario(scenario, teams[team_id], entry), entry["plan"]
 
 
 @router.get(

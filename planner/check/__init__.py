@@ -120,7 +120,7 @@ other), and the frozen legs, having departed before ``now``, are never future.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from planner.check.backups import backup_legs
 from planner.check.basics import Violation
@@ -199,8 +199,13 @@ def check_plan(
     previous: dict | None = None,
     now: dt.datetime | None = None,
     position: str | None = None,
+    carried: Mapping[int, tuple[int, int | None]] | None = None,
 ) -> list[Violation]:
     """Every violation of the scenario's rules in ``plan`` (empty: the plan is valid).
+
+    ``carried``: the legs (by index) that carry fewer than the whole delegation, with the
+    ``people`` and ``vehicles`` (drives; else None) they must state: a team's legs before a member
+    joins it en route. Every other leg must state neither.
 
     ``position`` (with ``previous`` and ``now``) is where the coordinator reported the
     delegation at ``now``: the frozen past ends there, so what the plan does from ``now``
@@ -215,4 +220,21 @@ def check_plan(
     if not isinstance(plan, dict):
         return [Violation("plan_format", "", "the plan is not a JSON object")]
     ctx = resolve(scenario, plan, extra_closures, events, previous, now, position)
-    return [violation for check in CHECKS.values() for violation in check(ctx)]
+    found = [violation for check in CHECKS.values() for violation in check(ctx)]
+    return found + _carried(plan, carried or {})
+
+
+def _carried(plan: dict, carried: Mapping[int, tuple[int, int | None]]) -> list[Violation]:
+    """Legs state who travels on them exactly where fewer than the whole delegation do."""
+    found = []
+    legs = plan.get("legs")
+    for index, leg in enumerate(legs if isinstance(legs, list) else []):
+        if not isinstance(leg, dict):
+            continue
+        people, cars = carried.get(index, (None, None))
+        for name, expected in (("people", people), ("vehicles", cars)):
+            if leg.get(name) != expected:
+                wanted = "absent (the whole delegation travels)" if expected is None else expected
+                message = f"{name} is {leg.get(name)!r}, expected {wanted}"
+                found.append(Violation("totals", f"legs.{index}.{name}", message))
+    return found

@@ -22,7 +22,7 @@ from planner.check.basics import (
 )
 from planner.check.context import Context
 from planner.check.parse import Connection, Leg
-from planner.check.rides import connection_arrive, connection_leave, ride_figures
+from planner.check.rides import connection_arrive, connection_leave, leg_party, ride_figures
 
 
 def _compare(
@@ -37,9 +37,9 @@ def _compare(
         yield Violation("totals", where, f"{label} is {theirs:g}, recomputed {rounded:g}")
 
 
-def _people(ctx: Context, mode: str) -> int:
-    delegation = ctx.lookups.scenario.delegation
-    return delegation.vehicles if mode == DRIVE else delegation.size
+def _people(ctx: Context, leg: Leg) -> int:
+    people, cars = leg_party(leg, ctx.lookups)
+    return cars if leg.mode == DRIVE else people
 
 
 def _factor(ctx: Context, mode: str) -> float:
@@ -52,7 +52,7 @@ def _road_money(ctx: Context, leg: Leg) -> tuple[float, float] | None:
     road = ctx.lookups.roads.get(leg.service)
     if road is None:
         return None
-    vehicles = ctx.lookups.scenario.delegation.vehicles
+    _, vehicles = leg_party(leg, ctx.lookups)
     return road.distance_km, road.distance_km * road.cost_per_km * vehicles
 
 
@@ -93,7 +93,7 @@ def _leg_figures(ctx: Context, leg: Leg) -> Iterator[Violation]:
         yield from _compare(f"{where}.cost", "cost", money, raw.get("cost"), 2, COST_TOLERANCE)
     given_km = as_number(raw.get("distance_km"))
     if "co2_kg" in raw and given_km is not None:
-        mine = _factor(ctx, leg.mode) * given_km * _people(ctx, leg.mode)
+        mine = _factor(ctx, leg.mode) * given_km * _people(ctx, leg)
         yield from _compare(f"{where}.co2_kg", "co2_kg", mine, raw["co2_kg"], 1, TOTALS_TOLERANCE)
 
 
@@ -111,7 +111,7 @@ def _sums(ctx: Context) -> Iterator[Violation]:
         km = as_number(leg.raw.get("distance_km")) or 0.0
         cost += as_number(leg.raw.get("cost")) or 0.0
         distance += km
-        leg_co2 = _factor(ctx, leg.mode) * km * _people(ctx, leg.mode)
+        leg_co2 = _factor(ctx, leg.mode) * km * _people(ctx, leg)
         co2 += leg_co2
         km_by_mode[leg.mode] = km_by_mode.get(leg.mode, 0.0) + km
         co2_by_mode[leg.mode] = co2_by_mode.get(leg.mode, 0.0) + leg_co2

@@ -143,6 +143,17 @@ def _off_timetable(
     )
 
 
+def leg_party(leg: Leg, lookups: Lookups) -> tuple[int, int]:
+    """(people, cars) on a leg: as the leg states them (a team before a member joins it en route;
+    ``check_plan``'s ``carried`` says whether it may), else the whole delegation's."""
+    delegation = lookups.scenario.delegation
+    people, cars = leg.raw.get("people"), leg.raw.get("vehicles")
+    return (
+        people if type(people) is int and people >= 1 else delegation.size,
+        cars if type(cars) is int and cars >= 1 else delegation.vehicles,
+    )
+
+
 def ride_figures(leg: Leg, pair: StopPair | None, lookups: Lookups) -> tuple[float, float] | None:
     """(distance km, cost) of a ride, from great-circle stop distances and the fare."""
     service = lookups.services.get(leg.service)
@@ -159,7 +170,7 @@ def ride_figures(leg: Leg, pair: StopPair | None, lookups: Lookups) -> tuple[flo
     board, alight = pair
     distance = cumulative[alight] - cumulative[board]
     share = distance / total if total else 1.0  # all stops in one place: the whole fare
-    return distance, service.fare * share * lookups.scenario.delegation.size
+    return distance, service.fare * share * leg_party(leg, lookups)[0]
 
 
 def connection_leave(first: Leg, lookups: Lookups) -> dt.datetime | None:

@@ -11,6 +11,11 @@ members may hold), its violations named ``teams.N.plan....``. Across the teams:
 - ``teams_costs``: the costs per person, team and in all, and the budget line, recomputed here
   from the legs and nights (fares shared by the team's members, a hotel per night in a city
   but the member's home city, per-diems per local date from the first departure to the last arrival);
+- ``teams_joining``: a member who joins en route (``joiner``) is the team's member who may, from
+  their home city; the team holds a seminar where and when they meet it; their own plan is a
+  valid plan of one person from home, when free, holding just that seminar
+  (``team_view.joiner_scenario``); the team's legs before then state one person fewer (and the
+  cars it has without them), its seminars before then are staffed without them;
 - ``teams_budget``: a plan of a scenario whose budget is ``enforce: hard`` costs no more than the
   cap (to the cent); a replanned version states an overrun (``costs.budget.within``) instead.
 """
@@ -18,15 +23,24 @@ members may hold), its violations named ``teams.N.plan....``. Across the teams:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from typing import Any
 
 from planner.check import check_plan
 from planner.check.basics import Violation
 from planner.domain import Disruption, Scenario
-from planner.team_view import team_scenario
+from planner.domain.people import Team
+from planner.team_view import joiner_scenario, team_scenario
 
-TEAM_RULES = ("teams_share_seminars", "teams_staffing", "teams_coverage", "teams_costs", "teams_budget")
+TEAM_RULES = (
+    "teams_share_seminars",
+    "teams_staffing",
+    "teams_coverage",
+    "teams_costs",
+    "teams_budget",
+    "teams_joining",
+)
 
 
 def check_team_plan(
@@ -60,7 +74,13 @@ def check_team_plan(
                     "teams_share_seminars", f"{where}.members", f"{members} are not {list(team.members)}"
                 )
             )
-        seen = team_scenario(scenario, team)
+        joined = entry.get("joiner")
+        seen = team_scenario(scenario, team, leaves_first=joined is not None)
+        carried: dict[int, tuple[int, int | None]] = {}
+        joins_at = None
+        if joined is not None:
+            carried, joins_at, problems = _joining(scenario, team, entry, where)
+            violations.extend(problems)
         before = None
         if previous is not None:
             before = next((t["plan"] for t in previous.get("teams", []) if t.get("id") == team.id), None)
@@ -70,12 +90,19 @@ def check_team_plan(
             message = "the events of the version are not events of the scenario format"
             violations.append(Violation("plan_format", f"{where}.plan.events", message))
             events = ()
-        found = check_plan(seen, entry["plan"], events=events, previous=before, now=now if before else None)
+        found = check_plan(
+            seen, entry["plan"], events=events, previous=before, now=now if before else None, carried=carried
+        )
         for violation in found:
             violations.append(Violation(violation.rule, f"{where}.plan.{violation.where}", violation.message))
         roles = Counter(scenario.member(m).role for m in team.members)
         for index, seminar in enumerate(entry["plan"].get("seminars", [])):
             city = seminar["city"]
+            if joins_at is not None and dt.datetime.fromisoformat(seminar["start"]) < joins_at:
+                # Held before the member who joins en route is there.
+                roles = Counter(scenario.member(m).role for m in team.members if m != joined["member"])
+            else:
+                roles = Counter(scenario.member(m).role for m in team.members)
             if city in holder:
                 message = f"{city} holds a seminar by team {holder[city]} and by team {team.id}"
                 violations.append(
@@ -90,6 +117,53 @@ def check_team_plan(
     if scenario.costs is not None:
         violations.extend(_costs(scenario, plan))
     return violations
+
+
+def _joining(
+    scenario: Scenario, team: Team, entry: dict[str, Any], where: str
+) -> tuple[dict[int, tuple[int, int | None]], dt.datetime | None, list[Violation]]:
+    """A member meeting the team en route: the team's, the member's and the meeting's rules. Returns
+    the legs that carry the others only (for ``check_plan``), when the member joins, and what is wrong."""
+    joined, plan = entry["joiner"], entry["plan"]
+    here = f"{where}.joiner"
+    member = next((scenario.member(m) for m in team.members if scenario.member(m).joins_en_route), None)
+    if member is None or joined.get("member") != member.id:
+        message = f"{joined.get('member')!r} is not the member of team {team.id} who joins en route"
+        return {}, None, [Violation("teams_joining", f"{here}.member", message)]
+    out = []
+    if joined.get("home_city") != member.home_city:
+        message = f"home_city is {joined.get('home_city')!r}, the member's is {member.home_city!r}"
+        out.append(Violation("teams_joining", f"{here}.home_city", message))
+    try:
+        at = dt.datetime.fromisoformat(str(joined.get("at")))
+    except ValueError:
+        return {}, None, [*out, Violation("teams_joining", f"{here}.at", "not an ISO date-time")]
+    city = joined.get("city")
+    held = [s for s in plan.get("seminars", []) if s.get("city") == city]
+    if at.tzinfo is None or not any(dt.datetime.fromisoformat(s["start"]) == at for s in held):
+        message = f"the team holds no seminar in {city} at {joined.get('at')} to meet the member at"
+        return {}, None, [*out, Violation("teams_joining", f"{here}.at", message)]
+    # The member's own trip: one person from home, when free, to that seminar.
+    own = joiner_scenario(scenario, team, member, (str(city), at.replace(tzinfo=None)))
+    for violation in check_plan(own, joined["plan"]):
+        out.append(Violation(violation.rule, f"{here}.plan.{violation.where}", violation.message))
+    mine = [(s.get("city"), s.get("start")) for s in joined["plan"].get("seminars", [])]
+    if [(c, dt.datetime.fromisoformat(t)) for c, t in mine] != [(city, at)]:
+        message = f"the member's plan holds {mine}, not just the seminar in {city} where they join"
+        out.append(Violation("teams_joining", f"{here}.plan.seminars", message))
+    others = len(team.members) - 1
+    seats = scenario.costs.car_seats if scenario.costs is not None else 4
+    cars = team.vehicles or math.ceil(others / seats)
+    carried: dict[int, tuple[int, int | None]] = {}
+    for index, leg in enumerate(plan.get("legs", [])):
+        if dt.datetime.fromisoformat(leg["depart"]) < at:
+            carried[index] = (others, cars if leg.get("mode") == "drive" else None)
+    return carried, at, out
+
+
+def _dates(first: str, last: str) -> int:
+    """Local dates from one ISO moment to another, both counted."""
+    return (dt.datetime.fromisoformat(last).date() - dt.datetime.fromisoformat(first).date()).days + 1
 
 
 def _coverage(scenario: Scenario, plan: dict[str, Any], holder: dict[str, str]) -> list[Violation]:
@@ -129,17 +203,28 @@ def _costs(scenario: Scenario, plan: dict[str, Any]) -> list[Violation]:
     for entry in plan["teams"]:
         legs, nights = entry["plan"]["legs"], entry["plan"]["nights"]
         size = len(entry["members"])
-        fares = sum(float(leg["cost"]) for leg in legs) / size
-        days = 0
-        if legs:
-            first = dt.datetime.fromisoformat(legs[0]["depart"]).date()
-            days = (dt.datetime.fromisoformat(legs[-1]["arrive"]).date() - first).days + 1
+        joined = entry.get("joiner") or {}
+        late = joined.get("member")
+        # A leg's cost is shared by those on it: fewer than the team before a member joins.
+        others = sum(float(leg["cost"]) / leg["people"] for leg in legs if leg.get("people", size) < size)
+        everyone = sum(float(leg["cost"]) / size for leg in legs if leg.get("people", size) >= size)
+        days = _dates(legs[0]["depart"], legs[-1]["arrive"]) if legs else 0
         for member_id in teams[entry["id"]].members:
             member = scenario.member(member_id)
+            fares, own_nights = others + everyone, nights
+            if member_id == late:
+                own = joined["plan"]
+                meets = dt.datetime.fromisoformat(joined["at"]).date()
+                fares = everyone + sum(float(leg["cost"]) for leg in own["legs"])
+                own_nights = own["nights"] + [n for n in nights if dt.date.fromisoformat(n["date"]) >= meets]
+                leaves = own["legs"][0]["depart"] if own["legs"] else joined["at"]
+                days = _dates(leaves, legs[-1]["arrive"] if legs else joined["at"])
+            elif legs:
+                days = _dates(legs[0]["depart"], legs[-1]["arrive"])
             # No hotel for a night at home.
             hotels = sum(
                 costs.hotel_by_city.get(n["city"], costs.hotel_per_night)
-                for n in nights
+                for n in own_nights
                 if n.get("city") and n["city"] != member.home_city
             )
             rate = (

@@ -24,6 +24,10 @@ class Leg:
     distance_km: float
     cost: float  # for the whole delegation
     run_date: dt.date | None = None  # first-departure date of the service run
+    # Who travels on it when not the whole delegation (a team before a member joins it en route):
+    # people riding, cars driving; ``cost`` is already theirs.
+    people: int | None = None
+    vehicles: int | None = None
 
     @property
     def minutes(self) -> int:

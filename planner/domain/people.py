@@ -46,6 +46,14 @@ class Member(Frozen):
             "(a required member always travels). In a fixed team: travels with it."
         ),
     )
+    joins_en_route: bool = Field(
+        default=False,
+        description=(
+            "Free only from `available_from`, at `home_city`: the team may leave without them and "
+            "they travel on their own to meet it at one of its seminars (or the team waits for them, "
+            "whichever plan is better). At most one such member per team."
+        ),
+    )
 
 
 class Team(Frozen):

@@ -105,6 +105,7 @@ def _people_problems(scenario: Scenario, city_ids: set[str]) -> list[tuple[tuple
         since, until = member.available_from, member.available_to
         if since is not None and until is not None and comparable(since, until) and until <= since:
             problems.append((("members", i, "available_to"), f"{until} is not after available_from {since}"))
+        problems.extend(_joining_problems(scenario, i))
     roles = set(members.values())
     teams: set[str] = set()
     placed: dict[str, str] = {}
@@ -144,6 +145,37 @@ def _people_problems(scenario: Scenario, city_ids: set[str]) -> list[tuple[tuple
             if role not in roles:
                 problems.append((("costs", "per_diem_by_role", role), f"no member has the role {role!r}"))
     problems.extend(_budget_problems(scenario))
+    return problems
+
+
+def _joining_problems(scenario: Scenario, index: int) -> list[tuple[tuple[str | int, ...], str]]:
+    """A member who joins en route starts at home when free: both must be given, in a fixed team
+    with no other such member; forming and an enforced budget do not take them (yet)."""
+    member = scenario.members[index]
+    if not member.joins_en_route:
+        return []
+    where = ("members", index, "joins_en_route")
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    if member.home_city is None or member.available_from is None:
+        problems.append((where, "needs the member's home_city and available_from"))
+    if scenario.forming is not None:
+        problems.append((where, "only in fixed `teams`: forming places every member from the start"))
+    if scenario.budget is not None and scenario.budget.enforce != "report":
+        problems.append((where, f"not with budget enforce {scenario.budget.enforce!r} (only 'report')"))
+    team = next((t for t in scenario.teams if member.id in t.members), None)
+    if team is None:
+        if scenario.forming is None:
+            problems.append((where, "the member is in no team"))
+        return problems
+    others = [
+        m.id for m in scenario.members if m.joins_en_route and m.id in team.members and m.id != member.id
+    ]
+    if others and scenario.members.index(member) > min(
+        i for i, m in enumerate(scenario.members) if m.id in others
+    ):
+        problems.append((where, f"team {team.id!r} has another member joining en route ({others[0]!r})"))
+    if len(team.members) < 2:
+        problems.append((where, f"team {team.id!r} has no one else to leave first"))
     return problems
 
 
