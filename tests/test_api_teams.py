@@ -222,3 +222,27 @@ def test_teams_formed_by_the_planner_over_http(client: TestClient) -> None:
         == 200
     )
     assert client.get(f"/v1/plans/{created['id']}/versions/2/map.svg", headers=ACME).status_code == 200
+
+
+def test_a_plan_with_a_member_joining_en_route_is_served_with_her_own_calendar(client: TestClient) -> None:
+    response = client.post("/v1/plans", json={"scenario_name": "three-cities-joining"}, headers=ACME)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    joining = load_scenario(ROOT / "scenarios" / "three-cities-joining.yaml")
+    assert check_team_plan(joining, body["plan"]) == []
+    east = next(t for t in body["plan"]["teams"] if t["id"] == "east")
+    assert east["joiner"]["member"] == "undp-a"
+    base = f"/v1/plans/{body['id']}/versions/1"
+    calendars = {}
+    for member in ("undp-a", "trainer-a"):
+        reply = client.get(f"{base}/members/{member}.ics", headers=ACME)
+        assert reply.status_code == 200
+        calendars[member] = [
+            str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(reply.content).walk("VEVENT")
+        ]
+    # Her calendar has the seminars from the one where she joins and only the legs she travels.
+    at = dt.datetime.fromisoformat(east["joiner"]["at"])
+    later = [leg for leg in east["plan"]["legs"] if dt.datetime.fromisoformat(leg["depart"]) >= at]
+    held = [s for s in east["plan"]["seminars"] if dt.datetime.fromisoformat(s["start"]) >= at]
+    assert len(calendars["undp-a"]) == len(east["joiner"]["plan"]["legs"]) + len(later) + len(held)
+    assert len(calendars["trainer-a"]) == len(east["plan"]["legs"]) + len(east["plan"]["seminars"])

@@ -26,7 +26,7 @@ from planner.check.forming import with_plan_teams
 from planner.domain import Scenario
 from planner.exports import plan_to_geojson, plan_to_ics
 from planner.inputs.problems import TEAM_PLAN_FORMAT
-from planner.team_view import entry_scenario
+from planner.team_view import entry_scenario, member_plan
 
 router = APIRouter(prefix="/v1/plans", tags=["exports"], responses=ERROR_RESPONSES)
 
@@ -190,13 +190,19 @@ def member_ics(
     holder = next((t for t in version.plan["teams"] if member_id in {m["id"] for m in t["members"]}), None)
     if holder is None:
         raise not_found(f"member {member_id!r} of plan {plan_id!r}")
-    seen, plan = _team_part(scenario, version.plan, holder["id"])
+    seen, _ = _team_part(scenario, version.plan, holder["id"])
     name = next(m["name"] for m in holder["members"] if m["id"] == member_id)
+
+    def own(team_plan: dict[str, Any]) -> dict[str, Any]:
+        """The member's own itinerary: a member joining en route has their own legs until then."""
+        entry = next(t for t in team_plan["teams"] if t["id"] == holder["id"])
+        return member_plan(entry, member_id)
+
     calendar = plan_to_ics(
         seen,
-        plan,
+        own(version.plan),
         calendar_id=f"{plan_id}/{member_id}",
-        earlier=[_team_part(scenario, v.plan, holder["id"])[1] for v in earlier],
+        earlier=[own(v.plan) for v in earlier],
         stamp=version.created_at,
         title=f"{name}: delegation trip {scenario.name} ({holder['name']})",
     )
