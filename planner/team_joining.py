@@ -1,23 +1,24 @@
 """A member who joins their team en route (``joins_en_route``): one path problem over three layers.
 
 A team with such a member has two ways to travel: it waits at its start until the member is free
-(the team's ordinary view), or it leaves without them and the member travels alone from home to
-meet it at one of its seminars. The second way is two layers over the same seminar slots: the
-team without the member (its fares for one person fewer, its cars as it has them without them,
-only the seminars those members can staff) up to the seminar where the member meets it, then the
-whole team. The member's own way there is the cheapest connection from home, when free, that
-arrives ready for that seminar within each day's travel limit.
+(the team's ordinary view; only when the member lives in the team's start city), or it leaves
+without them and the member travels alone from home to meet it at one of its seminars. The second
+way is two layers over the same seminar slots: the team without the member (its fares for one
+person fewer, its cars as it has them without them, only the seminars those members can staff) up
+to the seminar where the member meets it, then the whole team. The member's own way there is the
+cheapest connection from home, when free, that arrives ready for that seminar within each day's
+travel limit.
 
 So the team's choices are the paths from source to sink of one DAG (``Joining.combined``): the
 waiting layer's arcs, the first layer's, the whole team's (not out of the source: leaving at once
 with the member is the waiting layer), and for each arc of the first layer into a seminar the
-member can reach, a copy into the whole team's layer (the team arrives, the member meets it
-there; the copy costs the arc and the member's connection). An ordinary team flow over it (the
-team model needs nothing else) chooses among all of them exactly.
+member can reach, a copy into the whole team's layer (the team arrives, the member meets it there;
+the copy costs the arc and the member's connection). An ordinary team flow over it (the team model
+needs nothing else) chooses among all of them exactly.
 
 Each layer is made exact for the daily limit on the days it binds in either team layer: a path
-crosses from one to the other on the day of the join. The member's journey is held to the limit
-on its own (the minutes they travel alone that day are not added to the team's afterwards).
+crosses from one to the other on the day of the join. The member's journey is held to the limit on
+its own (the minutes they travel alone that day are not added to the team's afterwards).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Joining:
 
     team: Team
     member: Member
-    waiting: Problem  # the team waits for the member at its start
+    waiting: Problem | None  # the team waits for the member at its start (None: it has left)
     first: Problem  # the team without the member (same slots as ``whole``)
     whole: Problem  # the whole team, in the view where it leaves first
     travel: Problem  # the member alone, from home when free
@@ -71,16 +72,32 @@ def build_joining(scenario: Scenario, team: Team, build: Callable[[Scenario], Pr
     member = joiner(scenario, team)
     if member is None:
         return None
+    whole_view, first_view, travel_view = layer_views(scenario, team, member)
+    # Waiting at the start is a choice only for a member who lives there; one who lives elsewhere
+    # would first have to travel to the start, and meeting the team at a seminar is that choice.
+    waiting = None
+    if member.home_city == whole_view.delegation.start_city:
+        waiting = _exact(build(team_scenario(scenario, team)))
+    whole, first = build(whole_view), build(first_view)
+    assert whole.slots == first.slots, "the two team layers share their slots"
+    binding = whole.binding_days | first.binding_days
+    whole = _exact(dataclasses.replace(whole, binding_days=binding))
+    first = _exact(dataclasses.replace(first, binding_days=binding))
+    travel = _exact(build(travel_view))
+    return combine_layers(scenario, team, member, waiting, first, whole, travel)
+
+
+def layer_views(scenario: Scenario, team: Team, member: Member) -> tuple[Scenario, Scenario, Scenario]:
+    """The views of the layers: the whole team leaving first, the team without the member (same
+    seminars and window, one fare fewer, its cars without them), and the member alone from home."""
     whole_view = team_scenario(scenario, team, leaves_first=True)
     rest = without_joiner(team, member)
     seats = scenario.costs.car_seats if scenario.costs is not None else 4
+    cars = team.vehicles or math.ceil(len(rest.members) / seats)
     first_view = whole_view.model_copy(
         update={
             "delegation": whole_view.delegation.model_copy(
-                update={
-                    "size": len(rest.members),
-                    "vehicles": team.vehicles or math.ceil(len(rest.members) / seats),
-                }
+                update={"size": len(rest.members), "vehicles": cars}
             )
         }
     )
@@ -96,14 +113,7 @@ def build_joining(scenario: Scenario, team: Team, build: Callable[[Scenario], Pr
             )
         }
     )
-    waiting = _exact(build(team_scenario(scenario, team)))
-    whole, first = build(whole_view), build(first_view)
-    assert whole.slots == first.slots, "the two team layers share their slots"
-    binding = whole.binding_days | first.binding_days
-    whole = _exact(dataclasses.replace(whole, binding_days=binding))
-    first = _exact(dataclasses.replace(first, binding_days=binding))
-    travel = _exact(build(travel_view))
-    return _combine(scenario, team, member, waiting, first, whole, travel)
+    return whole_view, first_view, travel_view
 
 
 def _exact(problem: Problem) -> Problem:
@@ -125,21 +135,23 @@ def _member_arcs(travel: Problem) -> dict[tuple[str, int], Arc]:
     return best
 
 
-def _combine(
+def combine_layers(
     scenario: Scenario,
     team: Team,
     member: Member,
-    waiting: Problem,
+    waiting: Problem | None,
     first: Problem,
     whole: Problem,
     travel: Problem,
 ) -> Joining:
-    shift = {WAIT: 0, FIRST: len(waiting.slots), WHOLE: len(waiting.slots) + len(first.slots)}
+    """The layers' DAG (``waiting`` None: the team has left without the member already, a replan)."""
+    waited = [] if waiting is None else waiting.slots
+    shift = {WAIT: 0, FIRST: len(waited), WHOLE: len(waited) + len(first.slots)}
 
     def node(layer: str, original: int) -> int:
         return original if original in (SOURCE, SINK) else original + shift[layer]
 
-    slots = [dataclasses.replace(s, node=node(WAIT, s.node)) for s in waiting.slots]
+    slots = [dataclasses.replace(s, node=node(WAIT, s.node)) for s in waited]
     slots += [dataclasses.replace(s, node=node(FIRST, s.node)) for s in first.slots]
     slots += [dataclasses.replace(s, node=node(WHOLE, s.node)) for s in whole.slots]
     rest = without_joiner(team, member)
@@ -148,12 +160,12 @@ def _combine(
     arcs: list[Arc] = []
     origins: list[tuple[str, Arc, Arc | None]] = []
 
-    def add(layer: str, arc: Arc, tail: int, head: int, extra: Arc | None = None) -> None:
-        cost = arc.cost + (extra.cost if extra is not None else 0)
+    def add(layer: str, arc: Arc, tail: int, head: int, extra: Arc | None = None, more: int = 0) -> None:
+        cost = arc.cost + (extra.cost if extra is not None else 0) + more
         arcs.append(dataclasses.replace(arc, tail=tail, head=head, cost=cost))
         origins.append((layer, arc, extra))
 
-    for arc in waiting.arcs:
+    for arc in [] if waiting is None else waiting.arcs:
         add(WAIT, arc, node(WAIT, arc.tail), node(WAIT, arc.head))
     for arc in first.arcs:
         if arc.head == SINK:
@@ -163,7 +175,11 @@ def _combine(
             add(FIRST, arc, node(FIRST, arc.tail), node(FIRST, arc.head))
         met = reach.get((slot.city, slot.start))
         if met is not None:
-            add(JOIN, arc, node(FIRST, arc.tail), node(WHOLE, arc.head), met)
+            # A replan: meeting elsewhere than before drops the member's previous meeting city.
+            dropped = sum(p for c, p in travel.drop_penalty.items() if c != slot.city)
+            add(
+                JOIN, arc, node(FIRST, arc.tail), node(WHOLE, arc.head), met, dropped * travel.stability_scale
+            )
     for arc in whole.arcs:
         if arc.tail != SOURCE:
             add(WHOLE, arc, node(WHOLE, arc.tail), node(WHOLE, arc.head))
@@ -172,7 +188,7 @@ def _combine(
         slots=slots,
         arcs=arcs,
         all_arcs=arcs,
-        binding_days=waiting.binding_days | whole.binding_days,
+        binding_days=(frozenset() if waiting is None else waiting.binding_days) | whole.binding_days,
         alternatives=None,
         journeys={},
     )

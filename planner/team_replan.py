@@ -19,12 +19,51 @@ from typing import Any
 
 from planner.cpsat.teams import TeamsModel
 from planner.domain import Disruption, Scenario, SolverParams
+from planner.domain.people import Team
 from planner.inputs.problems import TEAM_PLAN_FORMAT
 from planner.objective import drop_penalties
 from planner.problem import Problem, build_problem
-from planner.replan import ReplanError, finish_replan, prepare_replan
+from planner.replan import ReplanError, ReplanFrame, ReplanSetup, finish_replan, prepare_replan
+from planner.team_replan_joining import PendingJoin, finish_pending_join, prepare_pending_join
 from planner.team_view import entry_scenario
 from planner.teams import TeamDocumentHeader, greedy_teams, solve_teams, team_plan_document, team_result
+
+
+def _before(now: dt.datetime, at: str) -> bool:
+    """Whether ``now`` is before the member's meeting ``at`` (an ISO time with its offset)."""
+    meeting = dt.datetime.fromisoformat(at)
+    return (now if now.tzinfo is not None else now.replace(tzinfo=meeting.tzinfo)) < meeting
+
+
+Prepared = tuple[dict[str, Any], Scenario, ReplanSetup, ReplanFrame, Problem]
+
+
+def _prepare(
+    scenario: Scenario,
+    team: Team,
+    entry: dict[str, Any],
+    now: dt.datetime,
+    events: tuple[Disruption, ...],
+    joiners: dict[str, dict[str, Any]],
+    pending: dict[str, PendingJoin],
+) -> Prepared:
+    """One team's rest of the trip as a problem, from its previous plan (and, for a member who has
+    not joined yet, theirs): fills ``joiners`` and ``pending``."""
+    seen = entry_scenario(scenario, team, entry)
+    setup = prepare_replan(seen, entry["plan"], now, events)
+    frame = setup.frame()
+    joined = entry.get("joiner")
+    if joined:
+        joiners[team.id] = joined  # joined already (part of the past), or kept if no plan is found
+    if joined and _before(now, str(joined.get("at"))):
+        # The member is still on their way (or at home): the team and the member are both
+        # replanned from where they are.
+        pending[team.id] = prepare_pending_join(scenario, team, entry, now, events, setup, frame)
+        return entry, seen, setup, frame, pending[team.id].joining.combined
+    problem = build_problem(
+        seen, setup.network, setup.ctx.overlay, frame.start, frame.stability, context=setup.ctx
+    )
+    return entry, seen, setup, frame, problem.exact() if problem.binding_days else problem
 
 
 def replan_teams(
@@ -43,29 +82,9 @@ def replan_teams(
     entries = previous["teams"]
     if sorted(str(e.get("id")) for e in entries) != sorted(teams):
         raise ReplanError(f"plan: its teams are not the scenario's ({sorted(teams)})")
-    prepared = []
     joiners: dict[str, dict[str, Any]] = {}
-    for entry in entries:
-        joined = entry.get("joiner")
-        if joined:
-            # The member's meeting is part of the past the replan keeps; before it, their own
-            # way there and the team's would both be replanned, which is not done (yet).
-            at = dt.datetime.fromisoformat(str(joined.get("at")))
-            moment = now if now.tzinfo is not None else now.replace(tzinfo=at.tzinfo)
-            if moment < at:
-                raise ReplanError(
-                    f"now: team {entry['id']}'s member {joined.get('member')} joins it en route at "
-                    f"{joined.get('at')}; a team plan is replanned only once they have joined"
-                )
-            joiners[entry["id"]] = joined
-        seen = entry_scenario(scenario, teams[entry["id"]], entry)
-        setup = prepare_replan(seen, entry["plan"], now, events)
-        frame = setup.frame()
-        problem = build_problem(
-            seen, setup.network, setup.ctx.overlay, frame.start, frame.stability, context=setup.ctx
-        )
-        problem = problem.exact() if problem.binding_days else problem
-        prepared.append((entry, seen, setup, frame, problem))
+    pending: dict[str, PendingJoin] = {}
+    prepared = [_prepare(scenario, teams[e["id"]], e, now, events, joiners, pending) for e in entries]
     problems: list[Problem] = [p for *_, p in prepared]
     done = {s.city for *_, frame, _ in prepared for s in frame.done}
     covered = {r for s in scenario.seminars if s.city in done for r in scenario.regions_served(s)}
@@ -85,7 +104,16 @@ def replan_teams(
     runtime = time.perf_counter() - started
     shares = []
     for index, (entry, seen, setup, frame, problem) in enumerate(prepared):
-        result = team_result(problem, None if chosen is None else chosen[index], status, params, runtime)
+        picked = None if chosen is None else chosen[index]
+        if entry["id"] in pending:
+            plan, meeting = finish_pending_join(
+                scenario, pending[entry["id"]], picked, status, params, started, setup, frame
+            )
+            if meeting is not None:
+                joiners[entry["id"]] = meeting
+            shares.append((teams[entry["id"]], seen, plan))
+            continue
+        result = team_result(problem, picked, status, params, runtime)
         new = finish_replan(setup, frame, problem, result, params, started)
         shares.append((teams[entry["id"]], seen, new.plan))
     header = TeamDocumentHeader(

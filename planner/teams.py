@@ -238,6 +238,7 @@ def joined_share(
     team = joining.team
     if path.waits:
         problem = joining.waiting
+        assert problem is not None, "a waiting path needs the waiting layer"
         arcs = list(path.team_arcs)
         result = team_result(problem, [problem.arcs.index(a) for a in arcs], status, params, runtime_s)
         return TeamShare(team, problem.scenario, problem, result)

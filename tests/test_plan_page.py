@@ -299,3 +299,79 @@ def test_plan_page_says_how_the_teams_were_formed(server: str) -> None:
         browser.close()
     assert elsewhere == []
     assert policy_violations(console) == [] and not [m for m in console if m.startswith("page error")]
+
+
+def test_plan_page_says_who_joins_a_team_en_route_and_her_own_legs(server: str) -> None:
+    browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    created = httpx.post(
+        f"{server}/v1/plans", json={"scenario_name": "three-cities-joining"}, headers=ACME, timeout=120
+    )
+    assert created.status_code == 201, created.text
+    plan_id = created.json()["id"]
+    east = next(team for team in created.json()["plan"]["teams"] if team["id"] == "east")
+    assert east["joiner"]["at"] == "2016-01-19T09:30:00+06:00" and east["joiner"]["plan"]["legs"] == []
+
+    def from_astana(route: Any) -> None:
+        """The stored plan as the page reads it, the officer's home moved to Astana with a drive
+        of her own the day before (her legs as the planner writes a joiner's)."""
+        response = route.fetch()
+        body = response.json()
+        joiner = next(team for team in body["plan"]["teams"] if team["id"] == "east")["joiner"]
+        joiner["home_city"] = "astana"
+        joiner["plan"]["legs"] = [
+            {
+                **east["plan"]["legs"][0],
+                **{"mode": "drive", "service": "astana-pavlodar", "from": "astana", "to": "pavlodar"},
+                **{"from_city": "astana", "to_city": "pavlodar", "minutes": 420},
+                **{"depart": "2016-01-18T08:00+06:00", "arrive": "2016-01-18T15:00+06:00"},
+            }
+        ]
+        route.fulfill(response=response, json=body)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page, elsewhere, console = offline_page(browser, server)
+        page.goto(f"{server}/plans/{plan_id}")
+        page.fill("#key", ACME_KEY)
+        page.click("#key-entry button")
+        page.wait_for_selector("body[data-version='1']", timeout=30_000)
+        page.click("#teams button[data-team='east']")
+        said = page.inner_text("#team-joiner")
+        assert said == (
+            "UNDP officer A joins the team in Pavlodar on 2016-01-19 09:30 (+06:00), from home in Pavlodar "
+            "(no travel to get there)."
+        )
+        assert page.locator("#team-joiner table").count() == 0
+        # The pictures draw her too: her line in the map's legend, the join on the timeline.
+        assert page.locator("#map svg #team-legend-east-joiner").count() == 1
+        assert page.locator("#timeline svg #joins-east").count() == 1
+        page.click("#teams button[data-team='west']")
+        assert page.inner_text("#team-joiner") == ""
+
+        # A joiner who travels: her own legs under the line, city names and local times.
+        page.route(f"**/v1/plans/{plan_id}", from_astana)
+        page.reload()
+        page.wait_for_selector("body[data-version='1']", timeout=30_000)
+        page.click("#teams button[data-team='east']")
+        said = page.inner_text("#team-joiner .joiner-line")
+        assert said.startswith("UNDP officer A joins the team in Pavlodar on 2016-01-19 09:30 (+06:00)")
+        assert "from home in Astana" in said
+        rows = page.locator("#team-joiner table tr")
+        assert rows.count() == 2
+        cells = rows.nth(1).locator("td").all_inner_texts()
+        assert cells == [
+            "drive",
+            "astana-pavlodar",
+            "Astana",
+            "Pavlodar",
+            "2016-01-18 08:00 (+06:00)",
+            "2016-01-18 15:00 (+06:00)",
+        ]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "plan-page-joiner.png"), full_page=True)
+        browser.close()
+
+    assert elsewhere == []
+    assert policy_violations(console) == [] and not [m for m in console if m.startswith("page error")]

@@ -4,6 +4,7 @@ on the timeline, labels clear of each other and of the marks, and `planner expor
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -40,6 +41,7 @@ from tests.test_team_replan import first_flight_cancelled
 from tests.test_teams import with_teams
 
 TWO_TEAMS = SCENARIOS / "three-cities-two-teams.yaml"
+JOINING = SCENARIOS / "three-cities-joining.yaml"
 
 
 def team_plan(scenario: Scenario) -> dict[str, Any]:
@@ -146,7 +148,7 @@ def _boxes(drawing: Drawing, renderer: Any) -> tuple[dict[str, Bbox], dict[str, 
         gid: line.get_window_extent(renderer)
         for line in axes.lines
         if isinstance(line, Line2D)
-        and re.fullmatch(r"(city|start-end|closed-terminal)-.*", gid := line.get_gid() or "")
+        and re.fullmatch(r"(city|start-end|closed-terminal|joiner-home)-.*", gid := line.get_gid() or "")
     }
     return labels, marks
 
@@ -295,3 +297,180 @@ def test_export_of_a_team_plan_refuses_the_single_plan_outputs(tmp_path, capsys,
     assert main(["export", str(path), "--scenario", str(three), "--map", str(tmp_path / "map.svg")]) == 2
     assert "the plan is for 'three-cities-two-teams'" in capsys.readouterr().err
     assert not (tmp_path / "map.svg").exists()
+
+
+# --- A member joining a team en route ------------------------------------------------------
+
+
+def with_joiner_from(plan: dict[str, Any], home: str) -> dict[str, Any]:
+    """The plan with the last member of its first team meeting it at the team's first seminar,
+    from ``home`` by one drive that arrives two hours before: made by hand (the pictures draw
+    what the plan says), as the planner writes a joiner."""
+    made = copy.deepcopy(plan)
+    team = made["teams"][0]
+    seminar = team["plan"]["seminars"][0]
+    at = dt.datetime.fromisoformat(seminar["start"])
+    leg = {
+        **team["plan"]["legs"][0],
+        **{"mode": "drive", "service": f"{home}-{seminar['city']}", "from": home, "to": seminar["city"]},
+        **{"from_city": home, "to_city": seminar["city"], "minutes": 180, "run_date": None},
+        "depart": (at - dt.timedelta(hours=5)).isoformat(timespec="minutes"),
+        "arrive": (at - dt.timedelta(hours=2)).isoformat(timespec="minutes"),
+    }
+    leg.pop("people", None), leg.pop("vehicles", None), leg.pop("backup", None)
+    own = {**team["plan"], "legs": [leg], "connections": [], "nights": [], "seminars": [seminar]}
+    team["joiner"] = {
+        "member": team["members"][-1]["id"],
+        "home_city": home,
+        "city": seminar["city"],
+        "at": at.isoformat(),
+        "plan": own,
+    }
+    return made
+
+
+@pytest.fixture(scope="module")
+def joining() -> tuple[Scenario, dict[str, Any]]:
+    """The three-cities-joining plan: the UNDP officer joins the East team at home in Pavlodar."""
+    scenario = load(JOINING)
+    return scenario, team_plan(scenario)
+
+
+@pytest.fixture(scope="module", params=["at-home", "from-astana", "from-an-unvisited-city"])
+def joined(request, joining) -> tuple[Scenario, dict[str, Any]]:
+    """A team plan with a joiner: as planned (no legs of her own); from home in Astana, the start,
+    by a drive; on dense-14, from a city nothing else marks."""
+    scenario, plan = joining
+    if request.param == "at-home":
+        assert plan["teams"][0]["joiner"]["plan"]["legs"] == []
+        return scenario, plan
+    if request.param == "from-astana":
+        return scenario, with_joiner_from(plan, "astana")
+    dense = synthetic_teams("dense-14")
+    made = with_joiner_from(team_plan(dense), "C04")
+    held = {s["city"] for team in made["teams"] for s in team["plan"]["seminars"]}
+    assert "C04" not in held and "C04" not in (dense.delegation.start_city, dense.delegation.end_city)
+    return dense, made
+
+
+def test_a_joiners_own_legs_are_drawn_thin_and_dashed_in_the_team_colour_and_numbered(joined):
+    scenario, plan = joined
+    found = groups(svg_of(render_map_svg, scenario, plan))
+    team = plan["teams"][0]
+    joiner = team["joiner"]
+    for number, leg in enumerate(joiner["plan"]["legs"]):
+        element = found[f"joiner-leg-{team['id']}-{number}"]
+        assert element.attrib["class"] == f"leg joiner team-{team['id']} mode-{leg['mode']}"
+        style = styles(element)
+        assert f"stroke: {TEAM_COLOURS[0]}" in style and "stroke-dasharray" in style
+        widths = {float(w) for w in re.findall(r"stroke-width: ([\d.]+)", style)}
+        team_widths = {
+            float(w) for w in re.findall(r"stroke-width: ([\d.]+)", styles(found[f"leg-{team['id']}-0"]))
+        }
+        assert max(widths) < max(team_widths)  # thinner than the team's own legs
+        assert texts(found[f"joiner-leg-{team['id']}-{number}-number"]) == [f"Aj{number + 1}"]
+    drawn_legs = [i for i in found if re.fullmatch(r"joiner-leg-[\w-]+-\d+", i)]
+    assert len(drawn_legs) == len(joiner["plan"]["legs"])
+    # The legend says who joins which team where, when and from where, and by which legs.
+    line = " ".join(texts(found[f"team-legend-{team['id']}-joiner"]))
+    name = next(m["name"] for m in team["members"] if m["id"] == joiner["member"])
+    city, home = scenario.city(joiner["city"]).name, scenario.city(joiner["home_city"]).name
+    assert line.startswith(f"Aj  {name} joins A at {city}, ") and f"from home in {home}" in line
+    at = dt.datetime.fromisoformat(joiner["at"])
+    assert f"{at:%a} {at.day} {at:%b} {at:%H:%M}" in line
+    legs = joiner["plan"]["legs"]
+    assert line.endswith(
+        ", ".join(f"Aj{i + 1} {leg['mode']}" for i, leg in enumerate(legs)) if legs else "(no travel)"
+    )
+
+
+def test_a_joiners_home_is_marked_when_nothing_else_marks_it(joined):
+    scenario, plan = joined
+    found = groups(svg_of(render_map_svg, scenario, plan))
+    team, home = plan["teams"][0], plan["teams"][0]["joiner"]["home_city"]
+    held = {s["city"] for t in plan["teams"] for s in t["plan"]["seminars"]}
+    marked = home in held or home in (scenario.delegation.start_city, scenario.delegation.end_city)
+    assert (f"joiner-home-{team['id']}" in found) is not marked
+    assert ("(home of Aj)" in " ".join(texts(found[f"label-{home}"]))) is not marked
+    if not marked:
+        assert found[f"joiner-home-{team['id']}"].attrib["class"] == f"joiner-home team-{team['id']}"
+        assert f"stroke: {TEAM_COLOURS[0]}" in styles(found[f"joiner-home-{team['id']}"])
+        assert "home of a joiner" in " ".join(texts(found["legend"]))
+
+
+def test_with_a_joiner_labels_and_leg_numbers_clear_each_other_and_the_marks(joined):
+    scenario, plan = joined
+    drawing, renderer = drawn(draw_team_map, scenario, plan)
+    labels, marks = _boxes(drawing, renderer)
+    joiner = plan["teams"][0]["joiner"]
+    legs = sum(len(t["plan"]["legs"]) for t in plan["teams"]) + len(joiner["plan"]["legs"])
+    assert sum(1 for gid in labels if gid.endswith("-number")) == legs
+    clashes = [
+        (a, b) for (a, box_a), (b, box_b) in combinations(labels.items(), 2) if _intersect(box_a, box_b)
+    ]
+    clashes += [
+        (a, b) for a, box_a in labels.items() for b, box_b in marks.items() if _intersect(box_a, box_b)
+    ]
+    assert clashes == []
+
+
+def test_the_timeline_gives_a_joiner_rows_of_their_own_and_marks_the_join(joined):
+    scenario, plan = joined
+    found = groups(svg_of(render_timeline_svg, scenario, plan))
+    drawing, renderer = drawn(draw_team_timeline, scenario, plan)
+    axes = drawing.figure.axes[0]
+    team, joiner = plan["teams"][0], plan["teams"][0]["joiner"]
+    tid = team["id"]
+    assert found[f"joiner-{tid}"].attrib["class"] == f"joiner-heading team-{tid}"
+    assert texts(found[f"joiner-{tid}"])[0].startswith("Aj  ")
+
+    def rows(prefix: str) -> set[float]:
+        lines = [line for line in axes.lines if (line.get_gid() or "").startswith(prefix)]
+        return {float(np.asarray(line.get_ydata())[0]) - 0.5 for line in lines}
+
+    theirs, teams = rows(f"joiner-day-{tid}-"), rows(f"day-{tid}-")
+    other = rows(f"day-{plan['teams'][1]['id']}-")
+    # Their days come after the team's and before the next team's, from their first leg to the join.
+    assert max(teams) < min(theirs) and max(theirs) < min(other)
+    at = dt.datetime.fromisoformat(joiner["at"])
+    home = scenario.city(scenario.delegation.start_city).zone
+    first = min([at, *(dt.datetime.fromisoformat(leg["depart"]) for leg in joiner["plan"]["legs"])])
+    assert len(theirs) == (at.astimezone(home).date() - first.astimezone(home).date()).days + 1
+    for number, leg in enumerate(joiner["plan"]["legs"]):
+        bar = found[f"joiner-leg-{tid}-{number}"]
+        assert bar.attrib["class"] == f"leg mode-{leg['mode']} joiner team-{tid}"
+    bars = [p for p in axes.patches if re.fullmatch(r"joiner-(leg|seminar)-.*", p.get_gid() or "")]
+    assert len(bars) >= len(joiner["plan"]["legs"]) + 1
+    assert all(isinstance(p, Rectangle) and p.get_y() + p.get_height() / 2 in theirs for p in bars)
+    # The join: a line in the team's colour at the seminar's start, in the team's rows and in theirs.
+    hour = at.astimezone(home).hour + at.astimezone(home).minute / 60
+    for gid, where in ((f"joins-{tid}", teams), (f"joiner-joins-{tid}", theirs)):
+        mark = next(line for line in axes.lines if line.get_gid() == gid)
+        assert list(np.asarray(mark.get_xdata())) == [hour, hour]
+        assert float(np.asarray(mark.get_ydata())[0]) + 0.5 in where
+        assert mark.get_color() == TEAM_COLOURS[0]
+    name = next(m["name"] for m in team["members"] if m["id"] == joiner["member"])
+    label = next(t for t in axes.texts if t.get_gid() == f"joins-{tid}-label")
+    assert label.get_text() == f"{name} joins"
+    box = label.get_window_extent(renderer)
+    others = [t for t in axes.texts if t is not label and t.get_text().strip()]
+    assert [t.get_text() for t in others if _intersect(box, t.get_window_extent(renderer))] == []
+
+
+def test_pictures_without_a_joiner_draw_nothing_of_one(two_teams):
+    scenario, plan = two_teams
+    for render in (render_map_svg, render_timeline_svg):
+        svg = svg_of(render, scenario, plan)
+        assert "joiner" not in svg and "joins" not in svg
+
+
+def test_a_wrong_joiner_field_is_named(joining):
+    scenario, plan = joining
+    broken = with_joiner_from(plan, "astana")
+    del broken["teams"][0]["joiner"]["plan"]["legs"][0]["depart"]
+    with pytest.raises(PlanDocumentError, match=r"teams\[0\]\.joiner\.plan\.legs\[0\]\.depart: missing"):
+        render_map_svg(scenario, broken)
+    broken = copy.deepcopy(plan)
+    broken["teams"][0]["joiner"]["at"] = "Tuesday"
+    with pytest.raises(PlanDocumentError, match=r"teams\[0\]\.joiner\.at: expected a local time"):
+        render_timeline_svg(scenario, broken)

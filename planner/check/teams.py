@@ -12,8 +12,9 @@ members may hold), its violations named ``teams.N.plan....``. Across the teams:
   from the legs and nights (fares shared by the team's members, a hotel per night in a city
   but the member's home city, per-diems per local date from the first departure to the last arrival);
 - ``teams_joining``: a member who joins en route (``joiner``) is the team's member who may, from
-  their home city; the team holds a seminar where and when they meet it; their own plan is a
-  valid plan of one person from home, when free, holding just that seminar
+  their home city (one living away from the team's start always joins en route: the team waits
+  for them only at their home); the team holds a seminar where and when they meet it; their own
+  plan is a valid plan of one person from home, when free, holding just that seminar
   (``team_view.joiner_scenario``); the team's legs before then state one person fewer (and the
   cars it has without them), its seminars before then are staffed without them;
 - ``teams_budget``: a plan of a scenario whose budget is ``enforce: hard`` costs no more than the
@@ -78,12 +79,15 @@ def check_team_plan(
         seen = team_scenario(scenario, team, leaves_first=joined is not None)
         carried: dict[int, tuple[int, int | None]] = {}
         joins_at = None
-        if joined is not None:
-            carried, joins_at, problems = _joining(scenario, team, entry, where)
-            violations.extend(problems)
         before = None
         if previous is not None:
-            before = next((t["plan"] for t in previous.get("teams", []) if t.get("id") == team.id), None)
+            earlier = next((t for t in previous.get("teams", []) if t.get("id") == team.id), None)
+            before = None if earlier is None else earlier["plan"]
+        if joined is not None:
+            own_before = (earlier or {}).get("joiner") if previous is not None else None
+            has_plan = plan.get("status") in ("OPTIMAL", "FEASIBLE")
+            carried, joins_at, problems = _joining(scenario, team, entry, where, own_before, now, has_plan)
+            violations.extend(problems)
         try:
             events = tuple(Disruption.model_validate(e) for e in entry["plan"].get("events", []))
         except ValueError:
@@ -95,7 +99,10 @@ def check_team_plan(
         )
         for violation in found:
             violations.append(Violation(violation.rule, f"{where}.plan.{violation.where}", violation.message))
-        roles = Counter(scenario.member(m).role for m in team.members)
+        late = next((scenario.member(m) for m in team.members if scenario.member(m).joins_en_route), None)
+        if joined is None and late is not None and late.home_city != seen.delegation.start_city:
+            message = f"{late.id} lives in {late.home_city}, away from the team's start: say where they join"
+            violations.append(Violation("teams_joining", f"{where}.joiner", message))
         for index, seminar in enumerate(entry["plan"].get("seminars", [])):
             city = seminar["city"]
             if joins_at is not None and dt.datetime.fromisoformat(seminar["start"]) < joins_at:
@@ -120,10 +127,19 @@ def check_team_plan(
 
 
 def _joining(
-    scenario: Scenario, team: Team, entry: dict[str, Any], where: str
+    scenario: Scenario,
+    team: Team,
+    entry: dict[str, Any],
+    where: str,
+    before: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+    has_plan: bool = True,
 ) -> tuple[dict[int, tuple[int, int | None]], dt.datetime | None, list[Violation]]:
     """A member meeting the team en route: the team's, the member's and the meeting's rules. Returns
-    the legs that carry the others only (for ``check_plan``), when the member joins, and what is wrong."""
+    the legs that carry the others only (for ``check_plan``), when the member joins, and what is wrong.
+
+    ``before`` (the previous version's meeting) and ``now``: a member's plan replanned in this
+    version (a newer version than before) is checked as a replan of their previous one."""
     joined, plan = entry["joiner"], entry["plan"]
     here = f"{where}.joiner"
     member = next((scenario.member(m) for m in team.members if scenario.member(m).joins_en_route), None)
@@ -140,17 +156,32 @@ def _joining(
         return {}, None, [*out, Violation("teams_joining", f"{here}.at", "not an ISO date-time")]
     city = joined.get("city")
     held = [s for s in plan.get("seminars", []) if s.get("city") == city]
-    if at.tzinfo is None or not any(dt.datetime.fromisoformat(s["start"]) == at for s in held):
+    if at.tzinfo is None:
+        return {}, None, [*out, Violation("teams_joining", f"{here}.at", "needs its UTC offset")]
+    if not has_plan:
+        # A replan that found no plan keeps the past and the meeting as planned; nothing to meet.
+        return _carried_legs(scenario, team, plan, at), at, out
+    if not any(dt.datetime.fromisoformat(s["start"]) == at for s in held):
         message = f"the team holds no seminar in {city} at {joined.get('at')} to meet the member at"
         return {}, None, [*out, Violation("teams_joining", f"{here}.at", message)]
     # The member's own trip: one person from home, when free, to that seminar.
     own = joiner_scenario(scenario, team, member, (str(city), at.replace(tzinfo=None)))
-    for violation in check_plan(own, joined["plan"]):
+    earlier = None
+    if before is not None and joined["plan"].get("version") != before.get("plan", {}).get("version"):
+        earlier = before.get("plan")
+    for violation in check_plan(own, joined["plan"], previous=earlier, now=now if earlier else None):
         out.append(Violation(violation.rule, f"{here}.plan.{violation.where}", violation.message))
     mine = [(s.get("city"), s.get("start")) for s in joined["plan"].get("seminars", [])]
     if [(c, dt.datetime.fromisoformat(t)) for c, t in mine] != [(city, at)]:
         message = f"the member's plan holds {mine}, not just the seminar in {city} where they join"
         out.append(Violation("teams_joining", f"{here}.plan.seminars", message))
+    return _carried_legs(scenario, team, plan, at), at, out
+
+
+def _carried_legs(
+    scenario: Scenario, team: Team, plan: dict[str, Any], at: dt.datetime
+) -> dict[int, tuple[int, int | None]]:
+    """The team's legs before the member joins at ``at``: the others, in their own cars."""
     others = len(team.members) - 1
     seats = scenario.costs.car_seats if scenario.costs is not None else 4
     cars = team.vehicles or math.ceil(others / seats)
@@ -158,7 +189,7 @@ def _joining(
     for index, leg in enumerate(plan.get("legs", [])):
         if dt.datetime.fromisoformat(leg["depart"]) < at:
             carried[index] = (others, cars if leg.get("mode") == "drive" else None)
-    return carried, at, out
+    return carried
 
 
 def _dates(first: str, last: str) -> int:

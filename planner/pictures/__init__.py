@@ -18,7 +18,9 @@ timeline   ``day-<date>``, ``seminar-<city>``, ``leg-<i>`` (class ``leg mode-<mo
 
 A team plan (``delegation-team-plan/1``) is drawn by ``team_map`` and ``team_timeline``: each
 team in its colour, its legs numbered with its letter, a group of days per team; their
-docstrings list their ids, which carry the team's id (``leg-<team>-<i>``).
+docstrings list their ids, which carry the team's id (``leg-<team>-<i>``). A member who joins a
+team en route is drawn with it: their own legs thin and dashed in its colour (Aj1, ...) on the map,
+rows of their own under the team's on the timeline, the join marked (ids ``joiner-...``).
 
 One module per picture (``map``, ``timeline``; for team plans ``team_map``, ``team_timeline``),
 with what they share in ``drawing`` (colours, the figure and its output, times and titles),

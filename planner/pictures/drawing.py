@@ -205,6 +205,19 @@ def team_heading(index: int, team: TeamShown) -> str:
     return f"{team_letter(index)}  {team.name} — {count}: {who}"
 
 
+def joiner_tag(index: int) -> str:
+    """What names the member who joins the ``index``-th team en route: ``Aj``; their legs Aj1, ..."""
+    return f"{team_letter(index)}j"
+
+
+def joiner_text(scenario: Scenario, index: int, team: TeamShown) -> str:
+    """``UNDP officer A joins A at Pavlodar, Tue 19 Jan 09:30 +06, from home in Astana``."""
+    joiner = team.joiner
+    assert joiner is not None
+    city, home = scenario.city(joiner.city).name, scenario.city(joiner.home_city).name
+    return f"{joiner.name} joins {team_letter(index)} at {city}, {local_text(joiner.at)}, from home in {home}"
+
+
 def team_title(scenario: Scenario, plan: TeamPlanView, what: str) -> str:
     """``what`` with ``{teams}`` standing for the number of teams: ``routes of {teams} teams``."""
     return f"{scenario.name}: {what.format(teams=len(plan.teams))}, version {plan.version}"

@@ -235,6 +235,7 @@ def draw_leg_arrow(
     colour: str,
     gid: str,
     linestyle: Any = None,  # a matplotlib line style (drawing.MODE_LINE_STYLES); None: solid
+    width: float = 2.0,
 ) -> list[tuple[float, float]] | None:
     """A leg as a bent arrow (a ring where it starts and ends in one place), its curve kept clear of
     labels; the curve's points, or None for a ring."""
@@ -249,7 +250,7 @@ def draw_leg_arrow(
         connectionstyle=f"arc3,rad={rad}",
         arrowstyle="-|>,head_length=6,head_width=3",
         color=colour,
-        lw=2.0,
+        lw=width,
         shrinkA=7,
         shrinkB=7,
         zorder=3,

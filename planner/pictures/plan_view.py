@@ -4,7 +4,8 @@ The pictures draw stored plan versions. The JSON is read as a ``PlanDocument``, 
 the planner would not have written fails here, before anything is drawn, with a
 ``PlanDocumentError`` (a ``ValueError``) naming the first wrong field, e.g. ``legs[0].depart``.
 A team plan (``delegation-team-plan/1``) is read the same way: each team's ``plan`` as a plan
-document, a wrong field named from the top, e.g. ``teams[1].plan.legs[0].depart``.
+document, a wrong field named from the top, e.g. ``teams[1].plan.legs[0].depart``; so is the
+own plan of a member who joins a team en route (``teams[0].joiner.plan.legs[0].depart``).
 """
 
 from __future__ import annotations
@@ -154,11 +155,24 @@ class MemberShown:
 
 
 @dataclass(frozen=True)
+class JoinerShown:
+    """A member who joins the team en route: from home, on their own legs, to the seminar at ``at``."""
+
+    name: str
+    role: str
+    home_city: str
+    city: str  # where they join the team
+    at: dt.datetime  # that seminar's start: from then on they travel with the team
+    plan: PlanView  # their own trip there, ending with that seminar
+
+
+@dataclass(frozen=True)
 class TeamShown:
     id: str
     name: str
     members: tuple[MemberShown, ...]
     plan: PlanView  # the team's own plan, of its view of the scenario
+    joiner: JoinerShown | None = None
 
 
 @dataclass(frozen=True)
@@ -216,18 +230,52 @@ def _team(entry: Any, where: str) -> TeamShown:
         )
         for i, m in enumerate(_field(entry, "members", list, where))
     )
+    joined = entry.get("joiner")
+    return TeamShown(
+        id=_field(entry, "id", str, where),
+        name=_field(entry, "name", str, where),
+        members=members,
+        plan=_inner_plan(entry, where),
+        joiner=_joiner(entry, f"{where}.joiner") if joined is not None else None,
+    )
+
+
+def _joiner(entry: Mapping[str, Any], where: str) -> JoinerShown:
+    """The member who joins the team en route, named as the team's members name them."""
+    joined = _field(entry, "joiner", Mapping, where.rsplit(".", 1)[0])
+    member = _field(joined, "member", str, where)
+    found = next((m for m in entry["members"] if isinstance(m, Mapping) and m.get("id") == member), {})
+    return JoinerShown(
+        name=str(found.get("name", member)),
+        role=str(found.get("role", "")),
+        home_city=_field(joined, "home_city", str, where),
+        city=_field(joined, "city", str, where),
+        at=_instant_field(joined, "at", where),
+        plan=_inner_plan(joined, where),
+    )
+
+
+def _inner_plan(entry: Mapping[str, Any], where: str) -> PlanView:
+    """``entry['plan']`` as a plan, a wrong field named from the top."""
     plan = _field(entry, "plan", Mapping, where)
     try:
         document = read_document(plan)
     except PlanDocumentError as error:
         inner = "" if error.where == "plan" else f".{error.where}"
         raise PlanDocumentError(f"{where}.plan{inner}", error.message) from None
-    return TeamShown(
-        id=_field(entry, "id", str, where),
-        name=_field(entry, "name", str, where),
-        members=members,
-        plan=_plan_view(document),
-    )
+    return _plan_view(document)
+
+
+def _instant_field(data: Mapping[str, Any], key: str, where: str) -> dt.datetime:
+    """An aware local time, e.g. ``2016-01-19T09:30:00+06:00``."""
+    text = _field(data, key, str, where)
+    try:
+        moment = instant(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise PlanDocumentError(f"{where}.{key}", "expected a local time with its UTC offset")
+    return moment
 
 
 def _field(data: Any, key: str, kind: type, where: str) -> Any:

@@ -50,13 +50,15 @@ class _Days:
     """The rows of the timeline: home-zone calendar days from the calendar's first.
 
     In a team plan's timeline, one team's group of rows: from ``first_row`` down, its elements'
-    ids and classes naming the team."""
+    ids and classes naming the team; or the rows of the member who joins the team en route
+    (``joiner``), their ids starting ``joiner-`` and their classes saying ``joiner``."""
 
     home: ZoneInfo
     first_day: dt.date
     rows: int
     first_row: int = 0
     team: str | None = None
+    joiner: bool = False
 
     def row(self, day: dt.date) -> int:
         return self.first_row + (day - self.first_day).days
@@ -65,10 +67,15 @@ class _Days:
         return self.first_row <= row < self.first_row + self.rows
 
     def gid(self, kind: str, *rest: object) -> str:
-        """``<kind>-<rest>``, or ``<kind>-<team>-<rest>`` in a team's group."""
-        return "-".join([kind, *([self.team] if self.team else []), *map(str, rest)])
+        """``<kind>-<rest>``, or ``<kind>-<team>-<rest>`` in a team's group (``joiner-<kind>-...``
+        in its joiner's)."""
+        return "-".join(
+            ["joiner"] * self.joiner + [kind, *([self.team] if self.team else []), *map(str, rest)]
+        )
 
     def css(self, classes: str) -> str:
+        if self.joiner:
+            classes = f"{classes} joiner"
         return f"{classes} team-{self.team}" if self.team else classes
 
     def segments(self, start: dt.datetime, end: dt.datetime) -> Iterator[tuple[int, float, float]]:
