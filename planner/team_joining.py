@@ -120,16 +120,19 @@ def _exact(problem: Problem) -> Problem:
     return problem.exact() if problem.binding_days else problem
 
 
-def _member_arcs(travel: Problem) -> dict[tuple[str, int], Arc]:
+def _member_arcs(travel: Problem) -> dict[tuple[str, dt.datetime], Arc]:
     """The member's cheapest connection from home to each seminar slot within the daily limit."""
-    best: dict[tuple[str, int], Arc] = {}
-    for arc in travel.arcs:
+    best: dict[tuple[str, dt.datetime], Arc] = {}
+    # Every slot the member can reach, not only those dominance pruning keeps: a slot pruned as
+    # no better than an earlier one for the member alone may be the one where the team is.
+    for arc in travel.all_arcs:
         if arc.tail != SOURCE or arc.head == SINK:
             continue
         if any(minutes > travel.limit_on(day) for day, minutes in arc.day_minutes):
             continue
         slot = travel.slot(arc.head)
-        key = (slot.city, slot.start)
+        # By the instant: the member's problem counts minutes from their own home's day start.
+        key = (slot.city, travel.axis.utc(slot.start))
         if key not in best or arc.cost < best[key].cost:
             best[key] = arc
     return best
@@ -167,13 +170,15 @@ def combine_layers(
 
     for arc in [] if waiting is None else waiting.arcs:
         add(WAIT, arc, node(WAIT, arc.tail), node(WAIT, arc.head))
-    for arc in first.arcs:
+    # The first layer unpruned: dominance between two slots of a city holds within a layer, but a
+    # later slot may be where the member can meet the team and an earlier one not.
+    for arc in first.all_arcs:
         if arc.head == SINK:
             continue  # the member joins before the end
         slot = first.slot(arc.head)
         if slot.city in staffed_first:
             add(FIRST, arc, node(FIRST, arc.tail), node(FIRST, arc.head))
-        met = reach.get((slot.city, slot.start))
+        met = reach.get((slot.city, first.axis.utc(slot.start)))
         if met is not None:
             # A replan: meeting elsewhere than before drops the member's previous meeting city.
             dropped = sum(p for c, p in travel.drop_penalty.items() if c != slot.city)

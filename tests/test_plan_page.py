@@ -311,7 +311,7 @@ def test_plan_page_says_who_joins_a_team_en_route_and_her_own_legs(server: str) 
     assert created.status_code == 201, created.text
     plan_id = created.json()["id"]
     east = next(team for team in created.json()["plan"]["teams"] if team["id"] == "east")
-    assert east["joiner"]["at"] == "2016-01-19T09:30:00+06:00" and east["joiner"]["plan"]["legs"] == []
+    assert east["joiner"]["at"] == "2016-01-20T09:30:00+06:00" and east["joiner"]["plan"]["legs"] == []
 
     def from_astana(route: Any) -> None:
         """The stored plan as the page reads it, the officer's home moved to Astana with a drive
@@ -340,7 +340,7 @@ def test_plan_page_says_who_joins_a_team_en_route_and_her_own_legs(server: str) 
         page.click("#teams button[data-team='east']")
         said = page.inner_text("#team-joiner")
         assert said == (
-            "UNDP officer A joins the team in Pavlodar on 2016-01-19 09:30 (+06:00), from home in Pavlodar "
+            "UNDP officer A joins the team in Pavlodar on 2016-01-20 09:30 (+06:00), from home in Pavlodar "
             "(no travel to get there)."
         )
         assert page.locator("#team-joiner table").count() == 0
@@ -356,7 +356,7 @@ def test_plan_page_says_who_joins_a_team_en_route_and_her_own_legs(server: str) 
         page.wait_for_selector("body[data-version='1']", timeout=30_000)
         page.click("#teams button[data-team='east']")
         said = page.inner_text("#team-joiner .joiner-line")
-        assert said.startswith("UNDP officer A joins the team in Pavlodar on 2016-01-19 09:30 (+06:00)")
+        assert said.startswith("UNDP officer A joins the team in Pavlodar on 2016-01-20 09:30 (+06:00)")
         assert "from home in Astana" in said
         rows = page.locator("#team-joiner table tr")
         assert rows.count() == 2

@@ -303,12 +303,12 @@ def test_export_of_a_team_plan_refuses_the_single_plan_outputs(tmp_path, capsys,
 
 
 def with_joiner_from(plan: dict[str, Any], home: str) -> dict[str, Any]:
-    """The plan with the last member of its first team meeting it at the team's first seminar,
-    from ``home`` by one drive that arrives two hours before: made by hand (the pictures draw
+    """The plan with the last member of its first team meeting it at the team's first seminar
+    away from ``home``, from ``home`` by one drive that arrives two hours before: made by hand (the pictures draw
     what the plan says), as the planner writes a joiner."""
     made = copy.deepcopy(plan)
     team = made["teams"][0]
-    seminar = team["plan"]["seminars"][0]
+    seminar = next(s for s in team["plan"]["seminars"] if s["city"] != home)
     at = dt.datetime.fromisoformat(seminar["start"])
     leg = {
         **team["plan"]["legs"][0],
@@ -434,8 +434,13 @@ def test_the_timeline_gives_a_joiner_rows_of_their_own_and_marks_the_join(joined
     assert max(teams) < min(theirs) and max(theirs) < min(other)
     at = dt.datetime.fromisoformat(joiner["at"])
     home = scenario.city(scenario.delegation.start_city).zone
-    first = min([at, *(dt.datetime.fromisoformat(leg["depart"]) for leg in joiner["plan"]["legs"])])
-    assert len(theirs) == (at.astimezone(home).date() - first.astimezone(home).date()).days + 1
+    # From their first leg or night (a night at home once free counts) to the join.
+    dates = [at.astimezone(home).date()]
+    dates += [
+        dt.datetime.fromisoformat(leg["depart"]).astimezone(home).date() for leg in joiner["plan"]["legs"]
+    ]
+    dates += [dt.date.fromisoformat(night["date"]) for night in joiner["plan"]["nights"]]
+    assert len(theirs) == (at.astimezone(home).date() - min(dates)).days + 1
     for number, leg in enumerate(joiner["plan"]["legs"]):
         bar = found[f"joiner-leg-{tid}-{number}"]
         assert bar.attrib["class"] == f"leg mode-{leg['mode']} joiner team-{tid}"
