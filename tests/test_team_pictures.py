@@ -304,8 +304,8 @@ def test_export_of_a_team_plan_refuses_the_single_plan_outputs(tmp_path, capsys,
 
 def with_joiner_from(plan: dict[str, Any], home: str) -> dict[str, Any]:
     """The plan with the last member of its first team meeting it at the team's first seminar
-    away from ``home``, from ``home`` by one drive that arrives two hours before: made by hand (the pictures draw
-    what the plan says), as the planner writes a joiner."""
+    away from ``home``, from ``home`` by one drive that arrives two hours before: made by hand
+    (the pictures draw what the plan says), as the planner writes a joiner."""
     made = copy.deepcopy(plan)
     team = made["teams"][0]
     seminar = next(s for s in team["plan"]["seminars"] if s["city"] != home)
