@@ -23,8 +23,8 @@ from tests.scenario_gen import describe, random_scenario
 from tests.test_team_referee import with_two_teams
 
 JOINING = SCENARIOS / "three-cities-joining.yaml"
-FAST = range(10)
-SLOW = range(10, 60)
+FAST = range(6)
+SLOW = range(6, 60)
 
 
 def _waiting(scenario: Scenario) -> Scenario:
