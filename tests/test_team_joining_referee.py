@@ -39,7 +39,7 @@ from planner.teams import plan_teams, teams_plan_json
 from tests.brute_force import coverage
 from tests.referee import _Referee, referee_itineraries
 from tests.scenario_gen import describe, random_scenario
-from tests.test_team_referee import team_view, with_two_teams
+from tests.test_team_referee import best_pair, team_view, with_two_teams
 
 FAST = range(2)
 SLOW = range(2, 50)
@@ -181,17 +181,9 @@ def joining_team_itineraries(scenario: Scenario) -> dict[frozenset[str], int]:
 
 def referee_best(scenario: Scenario) -> tuple[int, int] | None:
     """(points, summed cost) of the best pair of the two teams' itineraries; None if there is none."""
-    first, second = joining_team_itineraries(scenario), referee_itineraries(team_view(scenario, 1))
-    required = {s.city for s in scenario.seminars if s.required}
-    best: tuple[int, int] | None = None
-    for cities_a, cost_a in first.items():
-        for cities_b, cost_b in second.items():
-            if cities_a & cities_b or not required <= cities_a | cities_b:
-                continue
-            candidate = (coverage(scenario, cities_a | cities_b), cost_a + cost_b)
-            if best is None or (candidate[0], -candidate[1]) > (best[0], -best[1]):
-                best = candidate
-    return best
+    return best_pair(
+        scenario, joining_team_itineraries(scenario), referee_itineraries(team_view(scenario, 1))
+    )
 
 
 def check_joining_against_the_referee(seed: int) -> dict[str, Any]:

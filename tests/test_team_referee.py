@@ -109,6 +109,14 @@ def team_view(scenario: Scenario, index: int) -> Scenario:
 def teams_best(scenario: Scenario) -> tuple[int, int] | None:
     """(points, summed cost) of the best pair of itineraries, by the referee; None if there is none."""
     first, second = (referee_itineraries(team_view(scenario, i)) for i in range(2))
+    return best_pair(scenario, first, second)
+
+
+def best_pair(
+    scenario: Scenario, first: dict[frozenset[str], int], second: dict[frozenset[str], int]
+) -> tuple[int, int] | None:
+    """(points, summed cost) of the best pair of two teams' itineraries (least cost per set of
+    cities each) with no city in common that holds every required city; None if there is none."""
     required = {s.city for s in scenario.seminars if s.required}
     best: tuple[int, int] | None = None
     for cities_a, cost_a in first.items():
