@@ -66,6 +66,12 @@ def build_parser(more_commands: CommandAdder | None = None) -> argparse.Argument
     plan.add_argument("--out", type=Path, help="write the plan JSON here")
     _solver_options(plan)
     plan.add_argument("--json", action="store_true", help="print the plan JSON instead of a table")
+    plan.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="search every connection again instead of reading those kept from an earlier plan of the "
+        "same scenario (kept in $PLANNER_CACHE_DIR, default ~/.cache/delegation-planner)",
+    )
     add_robust_options(plan)
 
     check = commands.add_parser("check", help="verify a plan JSON against its scenario")
@@ -179,8 +185,11 @@ def _plan(args: argparse.Namespace) -> int:
             return chosen
         document, trade_off = chosen
     else:
+        from planner.connections.store import ConnectionStore
+
         network = TransportNetwork.build(scenario)  # shared by the plan and its legs' backups
-        problem, result = plan(scenario, params, network=network)
+        store = None if args.no_cache else ConnectionStore.default()
+        problem, result = plan(scenario, params, network=network, store=store)
         document = result.to_document(scenario, problem.axis, network=network)
     data = document.to_json()
     violations = check_plan(scenario, data)

@@ -43,6 +43,7 @@ from planner.connections import (
     journeys_from,
     latest_drive_leave_times,
 )
+from planner.connections.store import ConnectionStore
 from planner.domain import Mode, Scenario, Seminar, StabilityWeights
 from planner.network import Overlay, TransportNetwork
 
@@ -174,6 +175,7 @@ def build_problem(
     deadline: float | None = None,
     travel: bool = True,
     cache: SearchCache | None = None,
+    store: ConnectionStore | None = None,
 ) -> Problem:
     """Slots, connection profiles and arcs of a scenario, under an overlay, from a start state.
 
@@ -181,7 +183,9 @@ def build_problem(
     otherwise it is compiled here, its searches remembering into ``cache`` (a fresh one by
     default). ``deadline`` (a ``time.perf_counter()`` value) ends the connection search with
     ``OutOfTime`` between two origins. ``travel=False`` builds the problem without any
-    connection: only what can be done without leaving the start city.
+    connection: only what can be done without leaving the start city. ``store`` keeps the
+    connections found on disk, keyed by everything they depend on: the same problem built again,
+    in this process or another, reads them instead of searching.
     """
     network = network or (context.network if context else TransportNetwork.build(scenario))
     axis = network.axis
@@ -194,18 +198,29 @@ def build_problem(
         start = StartState(delegation.start_city, begin, begin)
     end_min = axis.minutes(delegation.latest_return, end_zone)
     slots = candidate_slots(scenario, axis, context.overlay, start, end_min)
-    journeys = search_connections(context, slots, start, end_min, deadline) if travel else {}
-    scale = 1
-    if stability is not None:
-        offer_previous_connections(context, journeys, stability)
-        scale = stability_scale(scenario, journeys)
-    arcs_of = ArcBuilder(scenario, slots, journeys, start, end_min, stability, scale)
-    arcs_started = time.perf_counter()
-    all_arcs = arcs_of.connect_all(frozenset())
-    arcs_build_s = time.perf_counter() - arcs_started
-    # Pruned as if the daily limit never binds; solve() checks the plan against the limit
-    # and falls back to the exact pruning only when it matters.
-    arcs = prune_dominated(all_arcs, slots, set()) if scenario.solver.prune_dominated else all_arcs
+    # Kept on disk only without a stability term: a replan's arcs depend on the previous plan.
+    key = store.key(*search_key(context, slots, start, end_min)) if store and travel else None
+    stored = store.load_arcs(key, scenario) if store and key and stability is None else None
+    if stored is not None:
+        journeys, all_arcs, arcs, arcs_build_s, binding = stored
+        arcs_of = ArcBuilder(scenario, slots, journeys, start, end_min, None, 1)
+        scale = 1
+    else:
+        journeys = stored_connections(store, key, context, slots, start, end_min, deadline) if travel else {}
+        scale = 1
+        if stability is not None:
+            offer_previous_connections(context, journeys, stability)
+            scale = stability_scale(scenario, journeys)
+        arcs_of = ArcBuilder(scenario, slots, journeys, start, end_min, stability, scale)
+        arcs_started = time.perf_counter()
+        all_arcs = arcs_of.connect_all(frozenset())
+        arcs_build_s = time.perf_counter() - arcs_started
+        # Pruned as if the daily limit never binds; solve() checks the plan against the limit
+        # and falls back to the exact pruning only when it matters.
+        arcs = prune_dominated(all_arcs, slots, set()) if scenario.solver.prune_dominated else all_arcs
+        binding = frozenset(arcs_of.binding_days(all_arcs))
+        if store and key and stability is None:
+            store.save_arcs(key, scenario, (journeys, all_arcs, arcs, arcs_build_s, binding))
     to_do = [s for s in scenario.seminars if s.city not in start.done_cities]
     return Problem(
         scenario=scenario,
@@ -222,7 +237,7 @@ def build_problem(
         start_min=start.free_at,
         end_min=end_min,
         journeys=journeys,
-        binding_days=frozenset(arcs_of.binding_days(all_arcs)),
+        binding_days=binding,
         all_arcs=all_arcs,
         start=start,
         stability_scale=scale,
@@ -263,6 +278,52 @@ def candidate_slots(
                 slots.append(Slot(len(slots) + 2, seminar.city, begin, end, day))
     slots.sort(key=lambda s: (s.start, s.city))
     return [Slot(i + 2, s.city, s.start, s.end, s.local_date) for i, s in enumerate(slots)]
+
+
+def stored_connections(
+    store: ConnectionStore | None,
+    key: str | None,
+    context: SearchContext,
+    slots: list[Slot],
+    start: StartState,
+    end_min: int,
+    deadline: float | None,
+) -> dict[tuple[str, str], list[Journey]]:
+    """``search_connections``, read from ``store`` at ``key`` when it holds the answer (and kept
+    there when not)."""
+    if store is None or key is None:
+        return search_connections(context, slots, start, end_min, deadline)
+    found = store.load(key)
+    if found is None:
+        found = search_connections(context, slots, start, end_min, deadline)
+        store.save(key, found)
+    return found
+
+
+def search_key(context: SearchContext, slots: list[Slot], start: StartState, end_min: int) -> list[str]:
+    """Canonical texts of everything the connection search reads: the scenario the network was
+    built from, its time axis, the overlay of closures and events, the delegation's travel
+    figures, the start, the end and the slots (sets sorted, so no text depends on hashing)."""
+    overlay = context.overlay
+    return [
+        context.network.scenario.model_dump_json(),
+        repr(context.network.axis),
+        repr(
+            (
+                sorted(overlay.terminals.items()),
+                sorted(overlay.roads.items()),
+                sorted(overlay.cancelled),
+                sorted(overlay.delays.items()),
+                sorted(overlay.slowdowns.items()),
+                sorted(overlay.unavailable.items()),
+            )
+        ),
+        context.rules.model_dump_json(),
+        repr((context.size, context.vehicles, context.horizon_end, context.home_city)),
+        repr(dataclasses.replace(start, done_cities=frozenset(), covered_regions=frozenset())),
+        repr((sorted(start.done_cities), sorted(start.covered_regions), end_min)),
+        repr(slots),
+    ]
 
 
 def search_connections(

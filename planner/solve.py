@@ -1,6 +1,6 @@
 """The one front door: ``plan(scenario)``, and ``solve(problem, params, initial) -> Result``.
 
-``plan`` builds the problem, finds the greedy plan (``planner.heuristics``) and passes it to
+``plan`` builds the problem, finds a first plan (``planner.heuristics.initial_plan``) and passes it to
 ``solve`` as the initial solution, as PyVRP's ``solve`` takes an ``initial_solution``: CP-SAT
 starts from it, and it is the answer when CP-SAT finds no better one in time. ``solve`` only
 reads the problem; every figure of the result comes from ``planner.objective``.
@@ -16,9 +16,10 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from planner.connections.store import ConnectionStore
 from planner.cpsat.model import ItineraryModel
 from planner.domain import Scenario, SolverParams
-from planner.heuristics import HeuristicPlan, greedy_insertion, reachable_slots
+from planner.heuristics import HeuristicPlan, greedy_insertion, initial_plan, reachable_slots
 from planner.network import Overlay, TransportNetwork
 from planner.objective import (
     coverage_points,
@@ -49,8 +50,12 @@ def plan(
     network: TransportNetwork | None = None,
     overlay: Overlay | None = None,
     progress: ProgressHook | None = None,
+    store: ConnectionStore | None = None,
 ) -> tuple[Problem, Result]:
     """Build the problem of a scenario and solve it with its (or the given) parameters.
+
+    ``store`` keeps the connections found on disk (``planner.connections.store``): a second plan
+    of the same scenario under the same events reads them instead of searching.
 
     The time limit bounds the whole of it: the connection search stops when 80 % of the limit
     less 0.2 s has passed (checked between two cities, so it may run over by one city's
@@ -69,14 +74,19 @@ def plan(
         progress("connections", {})
     try:
         problem = build_problem(
-            scenario, network=network, overlay=overlay, deadline=started + 0.8 * params.time_limit_s - 0.2
+            scenario,
+            network=network,
+            overlay=overlay,
+            deadline=started + 0.8 * params.time_limit_s - 0.2,
+            store=store,
         )
     except OutOfTime:
         return plan_without_travel(scenario, params, started, network=network, overlay=overlay)
     built = time.perf_counter() - started
-    # A greedy plan (milliseconds) as CP-SAT's first solution: large instances then
-    # always end with at least that plan, and search starts from a good incumbent.
-    initial = greedy_insertion(problem)
+    # A good plan (the better of the greedy and the beam plan, a fraction of a second) as
+    # CP-SAT's first solution: large instances then always end with at least that plan, and
+    # from a near-optimal incumbent CP-SAT spends its time on the bound.
+    initial = initial_plan(problem)
     remaining = max(0.01, params.time_limit_s - (time.perf_counter() - started))
     result = solve(problem, params.model_copy(update={"time_limit_s": remaining}), initial, progress=progress)
     result = dataclasses.replace(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from planner.connections.store import CACHE_DIR_ENV
 from planner.domain import Scenario
 from planner.result import plan_json
 from planner.scenario import load_scenario
@@ -17,6 +19,11 @@ from tests.leftovers import TAG, left_behind, reap
 
 # Every process the suite starts inherits this tag; at the end none may be left (tests/leftovers.py).
 SESSION = os.environ.setdefault(TAG, secrets.token_hex(8))
+
+# The connections a `planner plan` keeps on disk go to a directory of this run alone, inherited by
+# every CLI the suite starts: a run never reads what an earlier run, or the user, kept.
+_CONNECTION_CACHE = tempfile.TemporaryDirectory(prefix="planner-cache-")
+os.environ[CACHE_DIR_ENV] = _CONNECTION_CACHE.name
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
