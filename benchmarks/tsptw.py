@@ -3,14 +3,20 @@
     .venv/bin/python benchmarks/tsptw.py --set dumas gendreau --sizes 20 40 --time-limit 10
     .venv/bin/python benchmarks/tsptw.py --set dumas --sizes 60 --time-limit 60 --append
     .venv/bin/python benchmarks/tsptw.py --instances 'n40w1[46]0.*' --workers 2
+    .venv/bin/python benchmarks/tsptw.py --set gendreau --sizes 20 --time-limit 2 --peers
 
 Instances come from ``--root`` (default ``../shared/benchmarks/tsptw`` beside the
 project) with ``known_values.csv``; sizes are numbers of customers. Each instance
 is solved once with the given seed, workers and time limit; the tour is re-scored
 from the raw file (every customer once, windows with waiting, travel recomputed),
 and its value compared with the published travel-time optimum. The table goes to
-stdout and to ``--out`` (Markdown, with the machine, versions and the command);
-``--append`` adds the run to that file instead of replacing it.
+stdout and to ``--out`` (Markdown, with the machine, a calibration figure timed in
+this run, versions and the command); ``--append`` adds the run to that file instead
+of replacing it.
+
+``--peers`` also solves every instance with PyVRP and OR-Tools routing (see
+``tsptw_peers.py``), one after the other with the same time limit, and re-scores
+their tours the same way; PyVRP comes with ``pip install -e '.[bench]'``.
 """
 
 from __future__ import annotations
@@ -23,18 +29,44 @@ import platform
 import shlex
 import statistics
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import ortools  # noqa: E402
+from machine import calibration_s, cpu_model  # noqa: E402
 
 from planner.domain import SolverParams  # noqa: E402
-from planner.tsptw import KnownValue, check_tour, load_known_values, load_tsptw, solve_tsptw  # noqa: E402
+from planner.tsptw import (  # noqa: E402
+    KnownValue,
+    TsptwInstance,
+    check_tour,
+    load_known_values,
+    load_tsptw,
+    solve_tsptw,
+)
 
 DEFAULT_ROOT = ROOT.parent / "shared" / "benchmarks" / "tsptw"
+
+# A peer takes an instance and seconds, and returns a customer order or None, and its seconds.
+PeerSolver = Callable[[TsptwInstance, float], tuple[list[int] | None, float]]
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    """A peer's tour on one instance, re-scored from the raw instance."""
+
+    value: int | None  # travel time of the re-scored tour; None without a tour
+    seconds: float
+    problems: str  # why the re-check rejected the tour; empty when accepted
+
+    @property
+    def accepted(self) -> bool:
+        return self.value is not None and not self.problems
 
 
 @dataclass(frozen=True)
@@ -48,10 +80,16 @@ class Row:
     bound: int | None
     tour_ok: bool
     problems: str
+    peers: tuple[PeerRow, ...] = ()
 
     @property
     def match(self) -> bool:
         return self.ours == self.published
+
+    @property
+    def reached(self) -> bool:
+        """The published optimum reached with an accepted tour, proven or not."""
+        return self.match and self.tour_ok
 
     @property
     def hit(self) -> bool:
@@ -109,7 +147,7 @@ def window_order(value: KnownValue) -> tuple[int, str]:
     return int(value.instance.split("w", 1)[1].split(".", 1)[0]), value.instance
 
 
-def run(value: KnownValue, root: Path, params: SolverParams) -> Row:
+def run(value: KnownValue, root: Path, params: SolverParams, peers: dict[str, PeerSolver]) -> Row:
     instance = load_tsptw(root / value.file)
     result = solve_tsptw(instance, params)
     check = check_tour(instance, result.order) if result.order else None
@@ -125,7 +163,26 @@ def run(value: KnownValue, root: Path, params: SolverParams) -> Row:
         bound=result.bound,
         tour_ok=tour_ok,
         problems=problems,
+        peers=tuple(run_peer(solve, instance, params.time_limit_s) for solve in peers.values()),
     )
+
+
+def run_peer(solve: PeerSolver, instance: TsptwInstance, limit_s: float) -> PeerRow:
+    """Solve with a peer and score its tour with the same re-check as ours, never its own value."""
+    order, seconds = solve(instance, limit_s)
+    if order is None:
+        return PeerRow(None, seconds, "")
+    check = check_tour(instance, order)
+    return PeerRow(check.travel, seconds, "; ".join(check.problems))
+
+
+def load_peers() -> dict[str, PeerSolver]:
+    """The peer solvers by name; exits with the install hint when PyVRP is missing."""
+    try:
+        from tsptw_peers import solve_ortools_routing, solve_pyvrp
+    except ImportError as missing:
+        sys.exit(f"--peers needs PyVRP ({missing}); install it with: pip install -e '.[bench]'")
+    return {"PyVRP": solve_pyvrp, "OR-Tools routing": solve_ortools_routing}
 
 
 def row_line(row: Row) -> str:
@@ -134,13 +191,38 @@ def row_line(row: Row) -> str:
     match = "yes" if row.match else "no"
     tour = "yes" if row.tour_ok else ("-" if row.ours is None else f"NO: {row.problems}")
     cells = [row.key, ours, str(row.published), match, row.status, f"{row.seconds:.2f}", bound, tour]
+    for peer in row.peers:
+        cells += [
+            "-" if peer.value is None else str(peer.value),
+            peer_match(peer, row.published),
+            f"{peer.seconds:.2f}",
+        ]
     return "| " + " | ".join(cells) + " |"
 
 
-TABLE_HEADER = [
-    "| instance | ours | published | match | status | time s | bound | tour re-checked |",
-    "|---|---:|---:|---|---|---:|---:|---|",
-]
+def peer_match(peer: PeerRow, published: int) -> str:
+    if peer.value is None:
+        return "-"
+    if peer.problems:
+        return f"NO: {peer.problems}"
+    return "yes" if peer.value == published else "no"
+
+
+def table_header(peer_names: list[str]) -> list[str]:
+    names = "".join(f" {name} | {name} = published | {name} s |" for name in peer_names)
+    aligns = "---:|---|---:|" * len(peer_names)
+    return [
+        "| instance | ours | published | match | status | time s | bound | tour re-checked |" + names,
+        "|---|---:|---:|---|---|---:|---:|---|" + aligns,
+    ]
+
+
+def groups_of(rows: list[Row]) -> list[tuple[tuple[str, int], list[Row]]]:
+    """Rows by set and number of customers, in that order."""
+    groups: dict[tuple[str, int], list[Row]] = {}
+    for row in rows:
+        groups.setdefault((row.key.split("/")[0], row.customers), []).append(row)
+    return sorted(groups.items())
 
 
 def summary_lines(rows: list[Row], limits: dict[tuple[str, int], float]) -> list[str]:
@@ -148,10 +230,7 @@ def summary_lines(rows: list[Row], limits: dict[tuple[str, int], float]) -> list
         "| set | customers | limit s | instances | optimum proven | value matches | median s | max s |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    groups: dict[tuple[str, int], list[Row]] = {}
-    for row in rows:
-        groups.setdefault((row.key.split("/")[0], row.customers), []).append(row)
-    for (set_name, customers), members in sorted(groups.items()):
+    for (set_name, customers), members in groups_of(rows):
         times = [r.seconds for r in members]
         lines.append(
             f"| {set_name} | {customers} | {limits[(set_name, customers)]:g} | {len(members)} | "
@@ -166,27 +245,63 @@ def summary_lines(rows: list[Row], limits: dict[tuple[str, int], float]) -> list
     return lines
 
 
-def machine_lines(args: argparse.Namespace) -> list[str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+def solver_cells(members: list[Row], peer_count: int) -> list[str]:
+    """Optimum reached, proven and median seconds: CP-SAT first, then each peer (which proves nothing)."""
+    cells = [
+        str(sum(r.reached for r in members)),
+        str(sum(r.hit for r in members)),
+        f"{statistics.median(r.seconds for r in members):.2f}",
+    ]
+    for index in range(peer_count):
+        runs = [(r.peers[index], r.published) for r in members]
+        cells += [
+            str(sum(peer.accepted and peer.value == published for peer, published in runs)),
+            "n/a",
+            f"{statistics.median(peer.seconds for peer, _ in runs):.2f}",
+        ]
+    return cells
+
+
+def side_by_side_summary_lines(
+    rows: list[Row], limits: dict[tuple[str, int], float], peer_names: list[str]
+) -> list[str]:
+    """Per set and size, each solver's optimum reached, proven and median seconds."""
+    names = "".join(
+        f" {name} optimum reached | {name} proven | {name} median s |" for name in ["CP-SAT", *peer_names]
+    )
+    lines = [
+        "| set | customers | limit s | instances |" + names,
+        "|---|---:|---:|---:|" + "---:|---:|---:|" * (1 + len(peer_names)),
+    ]
+    for (set_name, customers), members in groups_of(rows):
+        cells = [set_name, str(customers), f"{limits[(set_name, customers)]:g}", str(len(members))]
+        lines.append("| " + " | ".join([*cells, *solver_cells(members, len(peer_names))]) + " |")
+    total = ["all", "", "", str(len(rows)), *solver_cells(rows, len(peer_names))]
+    lines.append("| " + " | ".join(total) + " |")
+    return lines
+
+
+def machine_lines(args: argparse.Namespace, calibration: str, peer_names: list[str]) -> list[str]:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     command = ".venv/bin/python benchmarks/tsptw.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    solver = f"- solver: CP-SAT, seed {args.seed}, {args.workers} worker(s)"
+    if peer_names:
+        solver += (
+            f"; peers, one after the other with the same limit: PyVRP {metadata.version('pyvrp')} "
+            "(seed 0, MaxRuntime), OR-Tools routing (PATH_CHEAPEST_ARC, GUIDED_LOCAL_SEARCH, 1 thread)"
+        )
     return [
         f"- date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
         f"- command: `{command}`",
-        f"- machine: `nproc` = {os.cpu_count()}, {cpu}, load average at start {load} (shared machine)",
+        f"- machine: `nproc` = {os.cpu_count()}, {cpu_model()}, "
+        f"load average at start {load} (shared machine)",
+        f"- calibration (benchmarks/machine.py workload, timed in this run): {calibration}",
         f"- python {platform.python_version()}, ortools {ortools.__version__}, {platform.platform()}",
-        f"- solver: CP-SAT, seed {args.seed}, {args.workers} worker(s)",
+        solver,
     ]
 
 
-def main() -> None:
+def parse_args() -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--root", type=Path, default=DEFAULT_ROOT, help="folder with the sets and known_values.csv"
@@ -206,21 +321,31 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also solve with PyVRP and OR-Tools routing, same limit (pip install -e '.[bench]')",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "tsptw-results.md")
     parser.add_argument("--append", action="store_true", help="add this run to --out instead of replacing it")
-    args = parser.parse_args()
+    return parser, parser.parse_args()
 
+
+def main() -> None:
+    parser, args = parse_args()
     known = load_known_values(args.root / "known_values.csv")
     default_limit, limit_by_size = parse_time_limits(args.time_limit)
     chosen = select(known, args.set, args.sizes, args.instances, args.limit)
     if not chosen:
         parser.error("no instance matches the selection")
+    peers = load_peers() if args.peers else {}
+    peer_names = list(peers)
 
-    header = machine_lines(args)
-    for line in header:
+    calibration_before = calibration_s()
+    for line in machine_lines(args, f"{calibration_before:.3f} s before the runs", peer_names):
         print(line)
-    print(TABLE_HEADER[0])
-    print(TABLE_HEADER[1], flush=True)
+    table = table_header(peer_names)
+    print("\n".join(table), flush=True)
     rows = []
     limits: dict[tuple[str, int], float] = {}
     for value in chosen:
@@ -228,41 +353,61 @@ def main() -> None:
         seconds = limit_by_size.get(size, default_limit)
         limits[(value.set_name, size)] = seconds
         params = SolverParams(time_limit_s=seconds, workers=args.workers, seed=args.seed)
-        row = run(value, args.root, params)
+        row = run(value, args.root, params, peers)
         rows.append(row)
         print(row_line(row), flush=True)
-    summary = summary_lines(rows, limits)
+    calibration = f"{calibration_before:.3f} s before the runs, {calibration_s():.3f} s after"
+    summary = side_by_side_summary_lines(rows, limits, peer_names) if peers else summary_lines(rows, limits)
     print()
     print("\n".join(summary))
-
     section = [
         f"## Run of {dt.date.today().isoformat()}",
         "",
-        *header,
+        *machine_lines(args, calibration, peer_names),
         "",
-        "Optimum proven: CP-SAT status OPTIMAL, value equal to the published optimum and the tour accepted",
-        "by the re-check. Times are wall-clock seconds for the whole solve (reductions, warm start, CP-SAT).",
+        *legend(bool(peers)),
         "",
         *summary,
         "",
-        *TABLE_HEADER,
+        *table,
         *(row_line(r) for r in rows),
         "",
     ]
+    write_results(args.out, section, args.append)
+
+
+def legend(with_peers: bool) -> list[str]:
+    if not with_peers:
+        return [
+            "Optimum proven: CP-SAT status OPTIMAL, value equal to the published optimum and the tour",
+            "accepted by the re-check. Times are wall-clock seconds for the whole solve (reductions, warm",
+            "start, CP-SAT).",
+        ]
+    return [
+        "Optimum reached: value equal to the published optimum and the tour accepted by the re-check.",
+        "Proven: CP-SAT status OPTIMAL as well; the peers are heuristics and prove nothing (n/a). Every",
+        "peer tour is re-scored from the raw instance like ours; the peers' own objectives are not used.",
+        "A peer value of - means no tour within the limit. Times are wall-clock seconds per solver, model",
+        "building included; PyVRP and guided local search always run until the limit.",
+    ]
+
+
+def write_results(out: Path, section: list[str], append: bool) -> None:
     intro = [
         "# TSPTW benchmark: the planner's CP-SAT engine against published optima",
         "",
         "Dumas et al. (1995) and Gendreau et al. (1998) instances in the LI format, objective total travel",
         "time of the closed tour; published optima from `known_values.csv` (see the README beside the",
-        "instances for their provenance). Written by `benchmarks/tsptw.py`.",
+        "instances for their provenance). Written by `benchmarks/tsptw.py`; runs with `--peers` also",
+        "show PyVRP and OR-Tools routing on the same instances with the same limit.",
         "",
     ]
-    if args.append and args.out.exists():
-        text = args.out.read_text().rstrip("\n") + "\n\n" + "\n".join(section)
+    if append and out.exists():
+        text = out.read_text().rstrip("\n") + "\n\n" + "\n".join(section)
     else:
         text = "\n".join(intro + section)
-    args.out.write_text(text)
-    print(f"\nwrote {args.out}")
+    out.write_text(text)
+    print(f"\nwrote {out}")
 
 
 if __name__ == "__main__":

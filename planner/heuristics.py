@@ -26,12 +26,13 @@ objective and CP-SAT's are the same number for the same itinerary.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.objective import coverage_points, objective_of, objective_weights, visited_cities
-from planner.problem import SINK, SOURCE, Arc, Problem
+from planner.problem import SINK, SOURCE, Arc, OutOfTime, Problem
 
 
 class TooBig(Exception):
@@ -256,21 +257,24 @@ def exact_dp(problem: Problem, max_states: int = 3_000_000, lazy_limit: bool = T
     return None if best is None else _plan_of(problem, best, states + more)
 
 
-def initial_plan(problem: Problem, width: int = 32) -> HeuristicPlan | None:
+def initial_plan(problem: Problem, width: int = 32, deadline: float | None = None) -> HeuristicPlan | None:
     """The better of the greedy plan and the beam plan (``beam_dp``), as CP-SAT's first solution.
 
     The greedy plan takes milliseconds but often leaves coverage or cost on the table; the
     beam plan, a fraction of a second on the flagship, is usually within a few per cent of
     the optimum, and a near-optimal first solution lets CP-SAT spend its time on the bound.
+    ``deadline`` (a ``time.perf_counter()`` value) stops the beam: then the greedy plan.
     """
     greedy = greedy_insertion(problem)
-    beam = beam_dp(problem, width)
+    beam = beam_dp(problem, width, deadline=deadline)
     if greedy is None or beam is None:
         return beam or greedy
     return beam if beam.objective < greedy.objective else greedy
 
 
-def beam_dp(problem: Problem, width: int = 32, max_states: int = 150_000) -> HeuristicPlan | None:
+def beam_dp(
+    problem: Problem, width: int = 32, max_states: int = 150_000, deadline: float | None = None
+) -> HeuristicPlan | None:
     """A good itinerary: label setting that keeps at most ``width`` labels per node, then the
     exact label setting over the cities that plan visits.
 
@@ -280,25 +284,33 @@ def beam_dp(problem: Problem, width: int = 32, max_states: int = 150_000) -> Heu
     thousand subsets instead of every subset of the scenario) then finds the cheapest itinerary
     through them, unless it needs more than ``max_states`` labels. The daily travel limit is
     settled as in ``exact_dp``, but over the problem's arcs only (see ``_lazily_limited``).
-    None when no plan is found that holds every required city.
+    None when no plan is found that holds every required city, or when ``deadline`` (a
+    ``time.perf_counter()`` value) passes during the beam; past it during the exact part, the
+    beam's plan.
     """
     if not _all_required_reachable(problem):
         return None
     cap = 10 * width * (len(problem.slots) + 2) * 64  # never reached: the beam bounds the labels
-    beam, states = _lazily_limited(
-        problem, lambda arcs, limited: _label_setting(problem, arcs, problem.required, limited, cap, width)
-    )
+    try:
+        beam, states = _lazily_limited(
+            problem,
+            lambda arcs, limited: _label_setting(
+                problem, arcs, problem.required, limited, cap, width, deadline
+            ),
+        )
+    except OutOfTime:
+        return None
     if beam is None:
         return None
     cities = visited_cities(problem, beam)
 
     def through(arcs: list[Arc], limited: bool) -> tuple[list[Arc] | None, int]:
         kept = [a for a in arcs if a.head == SINK or problem.slot(a.head).city in cities]
-        return _label_setting(problem, kept, problem.required, limited, max_states)
+        return _label_setting(problem, kept, problem.required, limited, max_states, None, deadline)
 
     try:
         exact, more = _lazily_limited(problem, through)
-    except TooBig:
+    except (TooBig, OutOfTime):
         exact, more = None, max_states
     plans = [_plan_of(problem, beam, states + more)]
     if exact is not None:
@@ -332,11 +344,12 @@ def _label_setting(
     with_limit: bool,
     max_states: int,
     beam: int | None = None,
+    deadline: float | None = None,
 ) -> tuple[list[Arc] | None, int]:
     """Best source-sink path over ``arcs`` and the number of labels created.
 
     With ``beam``, only that many labels of each node are extended (see ``beam_dp``): the
-    path is then a good one, not necessarily the best.
+    path is then a good one, not necessarily the best. ``OutOfTime`` once ``deadline`` passes.
 
     A label key is the visited-city bitmask, plus (with the limit) the minutes already
     travelled on the home day of the node's free time, shifted above the city bits.
@@ -368,6 +381,8 @@ def _label_setting(
         here = cost.get(node)
         if not here:
             continue
+        if deadline is not None and time.perf_counter() > deadline:
+            raise OutOfTime("the time for a first plan ended")
         if beam is not None and len(here) > beam:
             kept = sorted(here.items(), key=lambda item: (-points_of(item[0]), item[1], item[0]))[:beam]
             here = dict(kept)

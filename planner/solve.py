@@ -39,6 +39,9 @@ from planner.result import (
     UncoveredReason,
 )
 
+# The share of the time left after the build that the beam's first plan may take.
+FIRST_PLAN_SHARE = 0.25
+
 # Told of each phase ("connections", "solving", ...) and, while solving, of each better
 # plan: solutions found, objective, bound, elapsed seconds. For progress displays only.
 ProgressHook = Callable[[str, dict[str, Any]], None]
@@ -59,10 +62,11 @@ def plan(
 
     The time limit bounds the whole of it: the connection search stops when 80 % of the limit
     less 0.2 s has passed (checked between two cities, so it may run over by one city's
-    search; the rest is time to build the plan without travel), and the greedy plan and CP-SAT
-    get what is left. When the search ran out of time, the plan is what can be done without
-    travelling (the start city's seminar, when the trip also ends there), FEASIBLE, and every
-    other city says it was not searched.
+    search; the rest is time to build the plan without travel), the first plan (greedy, and
+    the beam within a quarter of the time left) and CP-SAT get what is left. When the search
+    ran out of time, the plan is what can be done without travelling (the start city's
+    seminar, when the trip also ends there), FEASIBLE, and every other city says it was not
+    searched.
 
     A scenario with teams is not one group: ``ValueError`` (plan it with ``planner.teams``).
     """
@@ -85,8 +89,10 @@ def plan(
     built = time.perf_counter() - started
     # A good plan (the better of the greedy and the beam plan, a fraction of a second) as
     # CP-SAT's first solution: large instances then always end with at least that plan, and
-    # from a near-optimal incumbent CP-SAT spends its time on the bound.
-    initial = initial_plan(problem)
+    # from a near-optimal incumbent CP-SAT spends its time on the bound. The beam may take a
+    # quarter of what is left of the limit; past it, the greedy plan alone.
+    left = params.time_limit_s - (time.perf_counter() - started)
+    initial = initial_plan(problem, deadline=time.perf_counter() + FIRST_PLAN_SHARE * left)
     remaining = max(0.01, params.time_limit_s - (time.perf_counter() - started))
     result = solve(problem, params.model_copy(update={"time_limit_s": remaining}), initial, progress=progress)
     result = dataclasses.replace(
@@ -302,7 +308,7 @@ def solve(
 ) -> Result:
     """Solve a problem with CP-SAT and explain what is left out; never raises on infeasibility.
 
-    ``initial`` (the greedy plan ``plan`` passes in) is CP-SAT's first solution, and the
+    ``initial`` (the first plan ``plan`` passes in) is CP-SAT's first solution, and the
     answer when CP-SAT finds no better one in time (if it holds every required city).
     The daily travel limit is handled lazily: first the model without it (smaller,
     as more arcs can be pruned); if that plan keeps the limit on every day it is
@@ -412,7 +418,8 @@ def _best_plan(
         wanted = set(initial.arcs)
         chosen_initial = [i for i, arc in enumerate(problem.arcs) if arc in wanted]
         outcome = _Outcome(SolveStatus.FEASIBLE, problem, outcome.solver, chosen_initial)
-        return outcome, "greedy plan (the solver found no better one within the time limit)", True
+        found = "first plan (greedy or beam; the solver found no better one within the time limit)"
+        return outcome, found, True
     return outcome, path, False
 
 
