@@ -104,12 +104,13 @@ def leg_backups(
     now = axis.minutes(dt.datetime.fromisoformat(document.now)) if document.now else None
     legs = _planned_legs(axis, document)
     loads = _other_loads(network, document)
+    base = build_context(network, network.overlay(document.events))
     backups: list[Backup | None] = []
     for leg in legs:
         if now is not None and leg.depart < now:
             backups.append(None)
             continue
-        backups.append(_backup(scenario, network, document, legs, leg, loads[leg.connection]))
+        backups.append(_backup(scenario, base, document, legs, leg, loads[leg.connection]))
     return tuple(backups)
 
 
@@ -191,18 +192,24 @@ def _at_centre(network: TransportNetwork, leg: _PlannedLeg) -> int:
 
 def _backup(
     scenario: Scenario,
-    network: TransportNetwork,
+    base: SearchContext,
     document: PlanDocument,
     legs: Sequence[_PlannedLeg],
     leg: _PlannedLeg,
     others: dict[int, int],
 ) -> Backup | None:
+    """The backup of one leg: the search from where the leg leaves, in ``base`` (the plan's
+    events) with the leg's own run cancelled or its road closed."""
+    network = base.network
     axis = network.axis
     target = _target(scenario, axis, document, leg)
     if target is None or target.city == leg.out.from_city:
         return None
     event = cancellation(scenario, axis, leg.out)
-    ctx = build_context(network, network.overlay((*document.events, event)))
+    # Only the cancelled service's rides change (a closed road is read during the search), so
+    # the context of the plan's events is compiled once and each backup's derived from it.
+    cancelled = set() if leg.out.mode == Mode.DRIVE else {leg.out.service}
+    ctx = base.with_cancellation(network.overlay((*document.events, event)), cancelled)
     free = _free_at(network, legs, leg)
     found = journeys_from(ctx, leg.out.from_city, [free]).get(target.city, [])
     if not found:

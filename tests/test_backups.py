@@ -11,8 +11,9 @@ import pytest
 
 from planner.backups import NO_ALTERNATIVE, cancellation
 from planner.check import check_plan
+from planner.connections import build_context
 from planner.document import read_document
-from planner.domain import Scenario
+from planner.domain import Mode, Scenario
 from planner.network import TransportNetwork
 from planner.replan import replan
 from planner.solve import plan
@@ -177,3 +178,21 @@ def test_the_plan_page_shows_each_legs_backup(tmp_path: Path) -> None:
     assert all(text.startswith("If cancelled: ") for text in shown)
     notes = [leg["backup"]["note"] for leg in legs]
     assert all(any(text.endswith(note) for text in shown) for note in notes)
+
+
+def test_a_cancellation_context_is_the_context_compiled_from_scratch(flagship_plan):
+    """Each backup's search context, derived from the plan's by recompiling only the cancelled
+    service, holds the same rides, in the same order, as one compiled whole under that overlay."""
+    scenario, network, data = flagship_plan
+    document = read_document(data)
+    base = build_context(network, network.overlay(document.events))
+    for leg in document.legs:
+        event = cancellation(scenario, network.axis, leg)
+        overlay = network.overlay((*document.events, event))
+        derived = base.with_cancellation(overlay, set() if leg.mode == Mode.DRIVE else {leg.service})
+        whole = build_context(network, overlay)
+        assert derived.rides == whole.rides
+        assert derived.ride_by_key == whole.ride_by_key
+        assert derived.overlay == whole.overlay
+        changed = [board for board in whole.rides if whole.rides[board] != base.rides[board]]
+        assert (changed != []) == (leg.mode != Mode.DRIVE)  # a cancelled run is gone from its ride

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 from bisect import bisect_right
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -72,6 +74,7 @@ class SearchContext:
         self.city_access: dict[str, list[tuple[str, int]]] = {c.id: [] for c in scenario.cities}
         self.city_drives: dict[str, list[DriveEdge]] = {c.id: [] for c in scenario.cities}
         self.rides: dict[str, list[RideEdge]] = {t: [] for t in self.terminal_city}
+        self._ride_data: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.drive_edges: dict[tuple[str, str, str], DriveEdge] = {}
         for tail, head, data in graph.edges(data=True):
             kind = data["kind"]
@@ -92,13 +95,46 @@ class SearchContext:
                 self.city_drives[tail[1]].append(edge)
                 self.drive_edges[(edge.road, edge.origin, edge.destination)] = edge
             elif kind == "ride":
+                self._ride_data[(data["service"], tail[1], head[1])] = data
                 self._add_ride(tail[1], head[1], data)
         self.drive_by_id = {id(edge): edge for edge in self.drive_edges.values()}
         # Rides by (service, board, alight): how footprints of remembered searches name them.
         self.ride_by_key = {(r.service, r.board, r.alight): r for rides in self.rides.values() for r in rides}
         self.lead = {t.id: t.access_min + t.check_in_min for t in self._terminals.values()}
 
+    def with_cancellation(self, overlay: Overlay, services: Collection[str]) -> SearchContext:
+        """This context under ``overlay``, which adds to this one's only cancelled runs of
+        ``services`` or road closures: the same context as ``build_context`` would compile,
+        with the rides of those services alone compiled again (road closures are read during
+        the search), in their places, and a fresh cache of its own."""
+        twin = copy.copy(self)
+        twin.overlay = overlay
+        twin.cache = SearchCache()
+        twin.cache.serve()
+        twin.memo = None
+        twin.rides = {}
+        for board, rides in self.rides.items():
+            kept = []
+            for ride in rides:
+                if ride.service in services:
+                    data = self._ride_data[(ride.service, ride.board, ride.alight)]
+                    recompiled = twin._compiled_ride(ride.board, ride.alight, data)
+                    if recompiled is not None:
+                        kept.append(recompiled)
+                    continue
+                kept.append(ride)
+            twin.rides[board] = kept
+        twin.ride_by_key = {(r.service, r.board, r.alight): r for rides in twin.rides.values() for r in rides}
+        return twin
+
     def _add_ride(self, board: str, alight: str, data: dict[str, Any]) -> None:
+        ride = self._compiled_ride(board, alight, data)
+        if ride is not None:
+            self.rides[board].append(ride)
+
+    def _compiled_ride(self, board: str, alight: str, data: dict[str, Any]) -> RideEdge | None:
+        """The ride edge of a service between two terminals under this overlay: its usable runs,
+        shifted by their delays; None when none is left."""
         from_city = self.terminal_city[board]
         to_city = self.terminal_city[alight]
         first, last = self.midnights[from_city][0], self.midnights[to_city][-1]
@@ -122,22 +158,20 @@ class SearchContext:
             and not overlay.terminal_closed(alight, r.arrive)
         )
         if not runs:
-            return
-        self.rides[board].append(
-            RideEdge(
-                service=data["service"],
-                mode=data["mode"],
-                board=board,
-                alight=alight,
-                from_city=from_city,
-                to_city=to_city,
-                distance_km=round(data["distance_km"], 1),
-                cost=round(data["fare"] * self.size, 2),
-                runs=runs,
-                departs=tuple(r.depart for r in runs),
-                transfer_min=self._terminals[alight].min_transfer_min,
-                access_min=self._terminals[alight].access_min,
-            )
+            return None
+        return RideEdge(
+            service=data["service"],
+            mode=data["mode"],
+            board=board,
+            alight=alight,
+            from_city=from_city,
+            to_city=to_city,
+            distance_km=round(data["distance_km"], 1),
+            cost=round(data["fare"] * self.size, 2),
+            runs=runs,
+            departs=tuple(r.depart for r in runs),
+            transfer_min=self._terminals[alight].min_transfer_min,
+            access_min=self._terminals[alight].access_min,
         )
 
     def local_day(self, minute: int, city_id: str) -> tuple[int, int]:
