@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -28,6 +26,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine import describe  # noqa: E402
 from rich.progress import Progress, TimeElapsedColumn  # noqa: E402
 
 from planner.calendar import TimeAxis  # noqa: E402
@@ -163,8 +162,7 @@ def main() -> None:
             )
     table = "\n".join(lines)
     print(table)
-    cpu = platform.processor() or platform.machine()
-    machine = f"{os.cpu_count()} CPUs, {cpu}, Python {platform.python_version()}"
+    machine = describe()
     command = "python benchmarks/load.py " + " ".join(sys.argv[1:])
     section = f"\n## {dt.date.today()} — `{command.strip()}`\n\n{machine}; loopback only.\n\n{table}\n"
     with args.out.open("a", encoding="utf-8") as handle:

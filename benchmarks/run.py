@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
-import platform
 import statistics
 import sys
 import time
@@ -23,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine import describe  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress, TimeElapsedColumn  # noqa: E402
 from rich.table import Table  # noqa: E402
@@ -127,7 +126,7 @@ def _row(name: str, runs: list[dict[str, object]], summary: Table) -> str:
 
 
 def _write(args: argparse.Namespace, header: str, rule: str, rows: list[str]) -> None:
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine = describe()
     from importlib.metadata import version
 
     text = [
