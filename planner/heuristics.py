@@ -346,10 +346,9 @@ def _label_setting(
     beam: int | None = None,
     deadline: float | None = None,
 ) -> tuple[list[Arc] | None, int]:
-    """Best source-sink path over ``arcs`` and the number of labels created.
-
-    With ``beam``, only that many labels of each node are extended (see ``beam_dp``): the
-    path is then a good one, not necessarily the best. ``OutOfTime`` once ``deadline`` passes.
+    """Best source-sink path over ``arcs`` and the number of labels created. With ``beam``, only
+    that many labels per node are extended (``beam_dp``): a good path, not necessarily the best.
+    ``OutOfTime`` once ``deadline`` passes.
 
     A label key is the visited-city bitmask, plus (with the limit) the minutes already
     travelled on the home day of the node's free time, shifted above the city bits.
@@ -417,14 +416,19 @@ def _label_setting(
     best_key = _best_at_sink(problem, cost.get(SINK, {}), bit, sum(bit[c] for c in required))
     if best_key is None:
         return None, states
+    return _path_to_sink(arcs, back, best_key), states
+
+
+def _path_to_sink(arcs: list[Arc], back: dict[int, dict[int, tuple[int, int]]], key: int) -> list[Arc]:
+    """The arcs of the label ``key`` at the sink, followed back to the source."""
     path: list[Arc] = []
-    node, key = SINK, best_key
+    node = SINK
     while node != SOURCE:
         index, previous = back[node][key]
         path.append(arcs[index])
         node, key = arcs[index].tail, previous
     path.reverse()
-    return path, states
+    return path
 
 
 class _LabelPoints:

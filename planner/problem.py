@@ -43,7 +43,7 @@ from planner.connections import (
     journeys_from,
     latest_drive_leave_times,
 )
-from planner.connections.store import ConnectionStore
+from planner.connections.store import ConnectionStore, StoredArcs
 from planner.domain import Mode, Scenario, Seminar, StabilityWeights
 from planner.network import Overlay, TransportNetwork
 
@@ -198,29 +198,9 @@ def build_problem(
         start = StartState(delegation.start_city, begin, begin)
     end_min = axis.minutes(delegation.latest_return, end_zone)
     slots = candidate_slots(scenario, axis, context.overlay, start, end_min)
-    # Kept on disk only without a stability term: a replan's arcs depend on the previous plan.
-    key = store.key(*search_key(context, slots, start, end_min)) if store and travel else None
-    stored = store.load_arcs(key, scenario) if store and key and stability is None else None
-    if stored is not None:
-        journeys, all_arcs, arcs, arcs_build_s, binding = stored
-        arcs_of = ArcBuilder(scenario, slots, journeys, start, end_min, None, 1)
-        scale = 1
-    else:
-        journeys = stored_connections(store, key, context, slots, start, end_min, deadline) if travel else {}
-        scale = 1
-        if stability is not None:
-            offer_previous_connections(context, journeys, stability)
-            scale = stability_scale(scenario, journeys)
-        arcs_of = ArcBuilder(scenario, slots, journeys, start, end_min, stability, scale)
-        arcs_started = time.perf_counter()
-        all_arcs = arcs_of.connect_all(frozenset())
-        arcs_build_s = time.perf_counter() - arcs_started
-        # Pruned as if the daily limit never binds; solve() checks the plan against the limit
-        # and falls back to the exact pruning only when it matters.
-        arcs = prune_dominated(all_arcs, slots, set()) if scenario.solver.prune_dominated else all_arcs
-        binding = frozenset(arcs_of.binding_days(all_arcs))
-        if store and key and stability is None:
-            store.save_arcs(key, scenario, (journeys, all_arcs, arcs, arcs_build_s, binding))
+    (journeys, all_arcs, arcs, arcs_build_s, binding), scale, arcs_of = _connections_and_arcs(
+        scenario, context, slots, start, end_min, stability, deadline, travel, store
+    )
     to_do = [s for s in scenario.seminars if s.city not in start.done_cities]
     return Problem(
         scenario=scenario,
@@ -250,6 +230,42 @@ def build_problem(
         alternatives=functools.partial(arcs_of.alternatives, all_arcs),
         arcs_build_s=arcs_build_s,
     )
+
+
+def _connections_and_arcs(
+    scenario: Scenario,
+    context: SearchContext,
+    slots: list[Slot],
+    start: StartState,
+    end_min: int,
+    stability: Stability | None,
+    deadline: float | None,
+    travel: bool,
+    store: ConnectionStore | None,
+) -> tuple[StoredArcs, int, ArcBuilder]:
+    """The connections, every arc, the pruned arcs, the seconds the arcs took and the binding
+    days (from ``store`` when it holds them), with the stability scale and the arc builder."""
+    # Kept on disk only without a stability term: a replan's arcs depend on the previous plan.
+    key = store.key(*search_key(context, slots, start, end_min)) if store and travel else None
+    stored = store.load_arcs(key, scenario) if store and key and stability is None else None
+    if stored is not None:
+        return stored, 1, ArcBuilder(scenario, slots, stored[0], start, end_min, None, 1)
+    journeys = stored_connections(store, key, context, slots, start, end_min, deadline) if travel else {}
+    scale = 1
+    if stability is not None:
+        offer_previous_connections(context, journeys, stability)
+        scale = stability_scale(scenario, journeys)
+    arcs_of = ArcBuilder(scenario, slots, journeys, start, end_min, stability, scale)
+    arcs_started = time.perf_counter()
+    all_arcs = arcs_of.connect_all(frozenset())
+    arcs_build_s = time.perf_counter() - arcs_started
+    # Pruned as if the daily limit never binds; solve() checks the plan against the limit
+    # and falls back to the exact pruning only when it matters.
+    arcs = prune_dominated(all_arcs, slots, set()) if scenario.solver.prune_dominated else all_arcs
+    built = (journeys, all_arcs, arcs, arcs_build_s, frozenset(arcs_of.binding_days(all_arcs)))
+    if store and key and stability is None:
+        store.save_arcs(key, scenario, built)
+    return built, scale, arcs_of
 
 
 def stability_scale(scenario: Scenario, journeys: dict[tuple[str, str], list[Journey]]) -> int:

@@ -14,9 +14,19 @@ from pathlib import Path
 
 import pytest
 
+from planner.cpsat.time_window_tour import reduce_problem
+from planner.cpsat.tour_beam import beam_tour
 from planner.domain import SolverParams
 from planner.result import SolveStatus
-from planner.tsptw import TsptwFormatError, TsptwInstance, load_tsptw, parse_tsptw, solve_tsptw
+from planner.tsptw import (
+    TsptwFormatError,
+    TsptwInstance,
+    check_tour,
+    load_tsptw,
+    parse_tsptw,
+    solve_tsptw,
+    tour_problem,
+)
 
 DATA = Path(__file__).resolve().parent / "data" / "tsptw"
 
@@ -146,6 +156,44 @@ def test_optimum_equals_brute_force_on_tiny_matrices_without_triangle_inequality
     assert result.status == SolveStatus.OPTIMAL
     assert result.objective == expected
     assert rescore(instance, result.order) == expected
+
+
+@pytest.mark.parametrize("width", [1, 30, 1000])
+@pytest.mark.parametrize(("file", "optimum"), published_optima(), ids=lambda v: str(v))
+def test_the_beam_tour_is_feasible_and_never_beats_the_published_optimum(file, optimum, width):
+    """A beam of any width gives a tour the independent check accepts, or none (only a narrow beam
+    may lose every partial tour)."""
+    instance = load_tsptw(DATA / file)
+    problem = tour_problem(instance)
+    tour = beam_tour(problem, reduce_problem(problem), width)
+    if tour is None:
+        assert width < 1000
+        return
+    checked = check_tour(instance, tour)
+    assert checked.problems == ()
+    assert checked.travel >= optimum
+    assert rescore(instance, tuple(tour)) == checked.travel
+
+
+def test_the_beam_is_deterministic():
+    problem = tour_problem(load_tsptw(DATA / "gendreau" / "n20w200.003.txt"))
+    reductions = reduce_problem(problem)
+    assert beam_tour(problem, reductions, 50) == beam_tour(problem, reductions, 50)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_beam_finds_a_feasible_tour_exactly_when_one_exists_on_tiny_matrices(seed):
+    """Wide enough to keep every label on up to 7 customers, the beam is an exact search for a
+    feasible tour; it may miss the optimum (it ranks by a bound, not the full completion)."""
+    instance = random_instance(seed) if seed % 2 else random_windows_instance(seed)
+    expected = brute_force(instance)
+    problem = tour_problem(instance)
+    tour = beam_tour(problem, reduce_problem(problem), 10_000)
+    if expected is None:
+        assert tour is None
+        return
+    assert tour is not None
+    assert rescore(instance, tuple(tour)) >= expected
 
 
 GOOD = "3\n0 5 7\n5 0 4\n7 4 0\n0 100\n10 20\n30 40\n"
