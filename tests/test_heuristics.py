@@ -143,3 +143,14 @@ def test_greedy_and_beam_plans_of_the_flagship_are_feasible():
     assert beam.coverage_points == result.coverage_points
     assert result.objective <= beam.objective < greedy.objective
     assert initial_plan(problem) == beam
+
+
+def test_a_first_plan_past_its_deadline_is_the_greedy_plan():
+    """With its deadline already passed the beam gives up (None) and the first plan is greedy's."""
+    problem, _ = plan(unhurried(tiny_scenario(3)))
+    assert beam_dp(problem, deadline=0.0) is None
+    greedy = greedy_insertion(problem)
+    assert greedy is not None
+    assert initial_plan(problem, deadline=0.0) == greedy
+    beam = beam_dp(problem)
+    assert beam is not None and beam.objective <= greedy.objective
