@@ -7,6 +7,7 @@ need the HTTP service, so the planner package never depends on it.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from api import limits
@@ -52,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         return _keys(args)
     if args.command == "db":
         return _db(args)
+    # A planner command is one short run that builds hundreds of thousands of objects, nearly all
+    # kept to the end (connections, labels, arcs): with the default threshold the cyclic collector
+    # scans them again every 700 allocations. Collecting less often makes `planner plan` about
+    # 15 % faster (benchmarks/plan_command.py); the long-running service keeps the default.
+    gc.set_threshold(100_000, 50, 100)
     return run_command(args)
 
 
