@@ -19,28 +19,16 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from machine import calibration_s, cpu_model
+from startup import planner_command, publish, wall_s
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan-winter-2016.yaml"
 TARGET_S = 2.0
-
-
-def planner_command() -> list[str]:
-    script = Path(sys.executable).parent / "planner"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "api.cli"]
-
-
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=cwd, env=env, timeout=600)
-    return time.perf_counter() - started
 
 
 def cases(before: Path | None, out: Path) -> dict[str, tuple[list[str], Path]]:
@@ -67,7 +55,7 @@ def main() -> None:
         env = {**os.environ, "PLANNER_CACHE_DIR": str(Path(scratch) / "cache")}
         plan_out = Path(scratch) / "plan.json"
         runs = cases(args.before, plan_out)
-        timed(runs["plan, warm"][0], ROOT, env)  # fills the cache: the warm rows read it
+        wall_s(runs["plan, warm"][0], ROOT, env)  # fills the cache: the warm rows read it
         load = os.getloadavg()[0]
         calibration_before = calibration_s()
         times: dict[str, list[float]] = {name: [] for name in runs}
@@ -75,7 +63,7 @@ def main() -> None:
         for index in range(args.repeat):
             for name, (command, cwd) in runs.items():
                 plan_out.unlink(missing_ok=True)
-                times[name].append(timed(command, cwd, env))
+                times[name].append(wall_s(command, cwd, env))
                 if plan_out.exists():
                     stats = json.loads(plan_out.read_text())["solver"]["stats"]
                     stated[name].append((stats["build_s"], stats["solve_s"]))
@@ -110,10 +98,7 @@ def main() -> None:
         + ("within" if warm < TARGET_S else "over")
         + f" the {TARGET_S:.0f} s target.",
     ]
-    table = "\n".join(lines) + "\n"
-    print(table)
-    args.out.write_text(table, encoding="utf-8")
-    print(f"written to {args.out}", file=sys.stderr)
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -35,11 +35,19 @@ def planner_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "api.cli"]
 
 
-def wall_s(command: list[str], cwd: Path) -> float:
-    """Seconds from starting ``command`` in ``cwd`` to its end; it must succeed."""
+def wall_s(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    """Seconds from starting ``command`` in ``cwd`` (with ``env``) to its end; it must succeed."""
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=cwd, timeout=300)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=cwd, env=env, timeout=600)
     return time.perf_counter() - started
+
+
+def publish(lines: list[str], out: Path) -> None:
+    """Print a results table and write it to ``out``."""
+    table = "\n".join(lines) + "\n"
+    print(table)
+    out.write_text(table, encoding="utf-8")
+    print(f"written to {out}", file=sys.stderr)
 
 
 def commands(before: Path | None) -> dict[str, tuple[list[str], Path]]:
@@ -105,10 +113,7 @@ def main() -> None:
             f"| `{name}` | {median:.3f} | {min(measured):.3f} | {max(measured):.3f} | "
             f"{median / bare:.1f} | {median / calibration:.1f} |"
         )
-    table = "\n".join(lines) + "\n"
-    print(table)
-    args.out.write_text(table, encoding="utf-8")
-    print(f"written to {args.out}", file=sys.stderr)
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":
