@@ -69,12 +69,14 @@ def planned(data: dict[str, Any]) -> tuple[Scenario, dict[str, Any]]:
 
 def test_a_drive_the_next_morning_keeps_the_daily_limit():
     """Root cause A: after 5 h on the road and a seminar in B on Monday, the 4 h drive to C
-    breaks a 6 h limit on Monday; driving on Tuesday at 08:00 is valid and must be found."""
+    breaks a 6 h limit on Monday; driving on Tuesday at 08:00 is valid and must be found (B then
+    C, or C then B, which the roads make exactly as good)."""
     _, document = planned(world())
     assert document["status"] == "OPTIMAL"
-    assert [s["city"] for s in document["seminars"]] == ["b", "c"]
-    to_c = next(c for c in document["connections"] if c["to_city"] == "c")
-    assert to_c["leave"] == "2016-01-19T08:00+06:00"
+    first, second = (s["city"] for s in document["seminars"])
+    assert {first, second} == {"b", "c"}
+    between = next(c for c in document["connections"] if (c["from_city"], c["to_city"]) == (first, second))
+    assert between["leave"] == "2016-01-19T08:00+06:00"
 
 
 def test_b_no_horizon_cut_from_the_seminar_end():
