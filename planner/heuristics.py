@@ -432,20 +432,12 @@ def _path_to_sink(arcs: list[Arc], back: dict[int, dict[int, tuple[int, int]]], 
 
 
 class _LabelPoints:
-    """Coverage points of a label's visited cities, remembered per city set."""
+    """Coverage points (``planner.objective.coverage_points``) of a label's visited cities,
+    remembered per city set: the beam ranks the same sets over and over."""
 
     def __init__(self, problem: Problem, bit: dict[str, int], city_mask: int) -> None:
-        regions = sorted({r for rs in problem.city_regions.values() for r in rs})
-        region_bit = {region: 1 << index for index, region in enumerate(regions)}
-        self._cities = [
-            (
-                city_bit,
-                problem.city_points.get(city, 0),
-                sum(region_bit[r] for r in problem.city_regions.get(city, ())),
-            )
-            for city, city_bit in bit.items()
-        ]
-        self._region_points = [(region_bit[r], problem.region_points[r]) for r in regions]
+        self._problem = problem
+        self._bit = bit
         self._city_mask = city_mask
         self._memo: dict[int, int] = {}
 
@@ -453,13 +445,8 @@ class _LabelPoints:
         cities = key & self._city_mask
         points = self._memo.get(cities)
         if points is None:
-            points, regions = 0, 0
-            for city_bit, city_points, city_regions in self._cities:
-                if cities & city_bit:
-                    points += city_points
-                    regions |= city_regions
-            points += sum(p for region_bit, p in self._region_points if regions & region_bit)
-            self._memo[cities] = points
+            visited = [city for city, city_bit in self._bit.items() if cities & city_bit]
+            points = self._memo[cities] = coverage_points(self._problem, visited)
         return points
 
 
