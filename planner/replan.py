@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.calendar import TimeAxis
+from planner.collector import collection_paused
 from planner.connections import (
     Journey,
     KeptContexts,
@@ -148,6 +149,7 @@ class Replanned:
         return self.document.to_json()
 
 
+@collection_paused()  # planner.collector: the build and the model, not the garbage
 def replan(
     scenario: Scenario,
     previous: Mapping[str, Any] | PlanDocument,

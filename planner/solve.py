@@ -16,6 +16,8 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from planner.collector import collection_paused
+from planner.connections import SlotMemo
 from planner.connections.store import ConnectionStore
 from planner.cpsat.model import ItineraryModel
 from planner.domain import Scenario, SolverParams
@@ -47,6 +49,7 @@ FIRST_PLAN_SHARE = 0.25
 ProgressHook = Callable[[str, dict[str, Any]], None]
 
 
+@collection_paused()  # planner.collector: the build and the model, not the garbage
 def plan(
     scenario: Scenario,
     params: SolverParams | None = None,
@@ -54,11 +57,14 @@ def plan(
     overlay: Overlay | None = None,
     progress: ProgressHook | None = None,
     store: ConnectionStore | None = None,
+    memo: SlotMemo | None = None,
 ) -> tuple[Problem, Result]:
     """Build the problem of a scenario and solve it with its (or the given) parameters.
 
     ``store`` keeps the connections found on disk (``planner.connections.store``): a second plan
-    of the same scenario under the same events reads them instead of searching.
+    of the same scenario under the same events reads them instead of searching. ``memo`` (of
+    ``network``) keeps the searches of its leave slots for later replans under events
+    (planner.connections.memo).
 
     The time limit bounds the whole of it: the connection search stops when 80 % of the limit
     less 0.2 s has passed (checked between two cities, so it may run over by one city's
@@ -83,6 +89,7 @@ def plan(
             overlay=overlay,
             deadline=started + 0.8 * params.time_limit_s - 0.2,
             store=store,
+            memo=memo,
         )
     except OutOfTime:
         return plan_without_travel(scenario, params, started, network=network, overlay=overlay)

@@ -36,11 +36,11 @@ SLOW_SCENARIOS = {"kazakhstan-winter-2016-two-teams.yaml"}
 _TIMED_KEYS = {"runtime_s", "solve_s", "cp_sat_wall_s", "build_s"}
 
 
-def _blank_times(value: object) -> object:
+def blank_times(value: object) -> object:
     if isinstance(value, dict):
-        return {k: ("<time>" if k in _TIMED_KEYS else _blank_times(v)) for k, v in value.items()}
+        return {k: ("<time>" if k in _TIMED_KEYS else blank_times(v)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_blank_times(v) for v in value]
+        return [blank_times(v) for v in value]
     return value
 
 
@@ -48,7 +48,7 @@ def normalise(name: str, text: str, folder: Path) -> str:
     """The output without what depends on the clock or the run: times, stamps, the scratch folder."""
     text = text.replace(str(folder), "<dir>")
     if name.endswith(".json"):
-        return json.dumps(_blank_times(json.loads(text)), indent=1, ensure_ascii=False) + "\n"
+        return json.dumps(blank_times(json.loads(text)), indent=1, ensure_ascii=False) + "\n"
     text = re.sub(r"DTSTAMP:\d{8}T\d{6}Z", "DTSTAMP:<now>", text)
     return re.sub(r"solve \d+\.\d+ s", "solve <time> s", text)
 

@@ -13,6 +13,7 @@ import random
 
 import pytest
 
+from planner.check import check_plan
 from planner.connections import (
     Journey,
     SearchContext,
@@ -29,6 +30,7 @@ from planner.risk.replay import Policy, Replayer
 from planner.risk.sampling import draw, trials_of
 from planner.scenario import load_risk, load_scenario
 from tests.conftest import SCENARIOS, make_plan
+from tests.golden import blank_times
 from tests.scenario_gen import random_scenario
 
 
@@ -171,3 +173,37 @@ def test_risk_replay_outcomes_are_the_same_with_and_without_remembered_searches(
         events = draw(trials, 3, index)
         assert reusing.outcome(index, events) == fresh.outcome(index, events), index
     assert reusing.memo is not None and reusing.memo.hits > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_memo_filled_by_the_plan_serves_the_first_replan_with_the_same_result(seed):
+    """The service plans with the scenario's memo; the first replan after an event then reuses
+    the plan's slot searches the event does not touch, and finds exactly the fresh replan."""
+    from planner.replan import replan
+    from planner.result import plan_json
+    from planner.solve import plan
+
+    scenario = random_scenario(seed)
+    network = TransportNetwork.build(scenario)
+    memo = SlotMemo(network)
+    problem, result = plan(scenario, network=network, memo=memo)
+    assert memo.misses > 0 and memo.hits == 0  # the plan searched every slot once, into the memo
+    previous = plan_json(scenario, problem.axis, result)
+    events = _events(scenario, random.Random(seed))
+    begin, _ = trip_window(scenario)
+    now = begin - dt.timedelta(hours=1)
+    announced = tuple(e.model_copy(update={"announced_at": now}) for e in events)
+    fresh = replan(scenario, previous, now, announced, network=network, contexts={})
+    reusing = replan(scenario, previous, now, announced, network=network, contexts={}, memo=memo)
+    assert memo.hits > 0
+    assert blank_times(reusing.plan) == blank_times(fresh.plan)
+    assert check_plan(scenario, reusing.plan, events=announced, previous=previous, now=now) == []
+
+
+def test_a_plan_refuses_a_memo_of_another_network():
+    from planner.solve import plan
+
+    scenario = random_scenario(0)
+    memo = SlotMemo(TransportNetwork.build(scenario))
+    with pytest.raises(ValueError, match="another network"):
+        plan(scenario, network=TransportNetwork.build(scenario), memo=memo)

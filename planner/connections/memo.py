@@ -32,7 +32,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from planner.connections.model import Journey
+from planner.connections.model import Journey, Key
 from planner.network import Overlay, TransportNetwork
 
 if TYPE_CHECKING:
@@ -177,17 +177,21 @@ def footprint_of(ctx: SearchContext, base: _Base, labels: Labels) -> Footprint:
     """What the search that kept ``labels`` asked of the events (a superset; see the module)."""
     from planner.connections.drives import drive_minutes, drive_start
 
-    cities: dict[str, list[int]] = {}
-    terminals: dict[str, list[int]] = {}
-    latest = 0
-    for time, *_, where, _leave, _chain in labels.entries:
-        kind, place = where
-        span = (cities if kind == "city" else terminals).setdefault(place, [time, time])
-        if time < span[0]:
+    # The span of label times at each key (a city centre, or a terminal ready to board): one pass
+    # over the labels, the hot loop of a memo kept while planning.
+    spans: dict[Key, list[int]] = {}
+    for entry in labels.entries:
+        time = entry[0]
+        span = spans.get(entry[5])
+        if span is None:
+            spans[entry[5]] = [time, time]
+        elif time < span[0]:
             span[0] = time
         elif time > span[1]:
             span[1] = time
-        latest = max(latest, time)
+    cities = {place: span for (kind, place), span in spans.items() if kind == "city"}
+    terminals = {place: span for (kind, place), span in spans.items() if kind != "city"}
+    latest = max((span[1] for span in spans.values()), default=0)
     # Nothing after the horizon can be used: a run found there is refused like no run at all, and
     # no drive may end after it.
     horizon = ctx.horizon_end

@@ -17,7 +17,6 @@ once never read half an entry. The entries are pickles: the directory must be th
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import os
 import pickle
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planner.collector import collection_paused
 from planner.connections.model import Journey
 
 if TYPE_CHECKING:
@@ -104,16 +104,11 @@ class ConnectionStore:
     def _read(path: Path) -> object:
         # The cyclic garbage collector would run many times over the hundred thousand objects
         # an entry creates, none of them garbage: paused, reading takes a third of the time.
-        collecting = gc.isenabled()
-        gc.disable()
         try:
-            with path.open("rb") as file:
+            with collection_paused(), path.open("rb") as file:
                 return pickle.load(file)
         except Exception:  # missing, truncated, from another version: a miss, never an error
             return None
-        finally:
-            if collecting:
-                gc.enable()
 
     def _write(self, path: Path, value: object) -> None:
         """Write an entry whole or not at all; a directory that cannot be written is skipped."""
