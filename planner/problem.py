@@ -45,6 +45,7 @@ from planner.connections import (
     journeys_from,
     latest_drive_leave_times,
 )
+from planner.connections.parallel import can_spread, map_spread, search_processes
 from planner.connections.store import ConnectionStore, StoredArcs
 from planner.domain import Mode, Scenario, Seminar, StabilityWeights
 from planner.network import Overlay, TransportNetwork
@@ -360,19 +361,41 @@ def search_connections(
     for slot in slots:
         free_times.setdefault(slot.city, []).append(slot.end)
     free_times.setdefault(start.city, []).append(start.free_at)
-    journeys: dict[tuple[str, str], list[Journey]] = {}
-    for origin, times in free_times.items():
-        if deadline is not None and time.perf_counter() > deadline:
-            raise OutOfTime("the time limit ended while connections were searched")
-        leave_times = (
+    leave_slots = {
+        origin: (
             set(times)
             | set(departure_leave_times(context, origin, min(times), end_min))
-            | set(drive_leave_times(context, origin, min(times), end_min))
+            | set(drive_leave_times(context, origin, min(times), end_min)),
+            latest_drive_leave_times(context, origin, min(times), end_min),
         )
-        first_drives = latest_drive_leave_times(context, origin, min(times), end_min)
-        for destination, found in journeys_from(context, origin, leave_times, first_drives).items():
-            journeys[(origin, destination)] = found
-    return journeys
+        for origin, times in free_times.items()
+    }
+
+    def from_origin(origin: str) -> dict[str, list[Journey]]:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise OutOfTime("the time limit ended while connections were searched")
+        leave_times, first_drives = leave_slots[origin]
+        return journeys_from(context, origin, leave_times, first_drives)
+
+    origins = list(leave_slots)
+    sizes = {origin: len(times) + len(drives) for origin, (times, drives) in leave_slots.items()}
+    processes = search_processes()
+    # Spread over processes only a search that remembers nothing: a kept search or a slot memo
+    # must fill this process's caches.
+    if (
+        context.memo is None
+        and not context.cache.keep_searches
+        and can_spread(processes, len(origins), sum(sizes.values()))
+    ):
+        largest_first = sorted(origins, key=lambda origin: -sizes[origin])
+        found = dict(zip(largest_first, map_spread(from_origin, largest_first, processes), strict=True))
+    else:
+        found = {origin: from_origin(origin) for origin in origins}
+    return {
+        (origin, destination): connections
+        for origin in origins
+        for destination, connections in found[origin].items()
+    }
 
 
 def offer_previous_connections(

@@ -1,0 +1,86 @@
+"""The connection searches of several origins spread over the machine's cores.
+
+Each origin's searches are independent of the others' (they share only caches that a fresh
+problem does not keep), so a cold build hands origins to forked worker processes, which inherit
+the compiled network as it is in memory and send back only the connections found: pickling them
+costs about a tenth of searching them. Results come back in the origins' order, so the problem,
+and the plan, are the same whatever the number of processes.
+
+Forking is used only where it is safe and pays: a process with a single thread (a fork copies
+no other thread, so a lock another thread held would stay locked in the child), a platform that
+forks, and enough searches to outweigh starting the workers. Workers end with their parent, even
+after its kill -9 (planner.processes).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from planner.processes import end_with_parent
+
+Item = TypeVar("Item")
+Found = TypeVar("Found")
+
+# Below this many leave slots in all a build searches on one process: forking and collecting the
+# results (about 0.1 s) would cost more than half the searching saves. The flagship has ~2,500.
+MIN_SLOTS_TO_SPREAD = 800
+
+# The job of the pool being run, read by the forked workers (they inherit it; nothing is pickled).
+_job: Callable[[Any], Any] | None = None
+
+
+def search_processes() -> int:
+    """Processes a cold build may search with: ``PLANNER_SEARCH_PROCESSES`` when set (1 searches
+    in this process only), otherwise the cores this process may run on."""
+    configured = os.environ.get("PLANNER_SEARCH_PROCESSES", "").strip()
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            raise ValueError(
+                f"PLANNER_SEARCH_PROCESSES: a whole number of processes, not {configured!r}"
+            ) from None
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def can_spread(processes: int, items: int, slots: int) -> bool:
+    """Whether forking workers is safe here and pays for itself."""
+    return (
+        processes > 1
+        and items > 1
+        and slots >= MIN_SLOTS_TO_SPREAD
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def _run(item: Any) -> Any:
+    assert _job is not None, "a worker forked outside map_spread"
+    return _job(item)
+
+
+def map_spread(job: Callable[[Item], Found], items: Sequence[Item], processes: int) -> list[Found]:
+    """``[job(item) for item in items]``, computed by up to ``processes`` forked workers.
+
+    The caller checks ``can_spread`` first. Items are handed out one at a time, in the given
+    order (largest first balances the load); an exception in a job is raised here.
+    """
+    global _job
+    _job = job
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(processes, len(items)),
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=end_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
+            return list(pool.map(_run, items))
+    finally:
+        _job = None

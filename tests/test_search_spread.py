@@ -1,0 +1,91 @@
+"""A cold build's connection searches spread over forked processes find exactly what one
+process finds, in the same order; the time limit still stops them; no worker outlives them."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from planner.collector import collection_paused
+from planner.connections import build_context
+from planner.connections.parallel import MIN_SLOTS_TO_SPREAD, can_spread, map_spread, search_processes
+from planner.network import TransportNetwork
+from planner.problem import OutOfTime, StartState, candidate_slots, search_connections
+from planner.scenario import load_scenario
+from tests.conftest import FLAGSHIP
+
+
+def _flagship_search(deadline: float | None = None):
+    scenario = load_scenario(FLAGSHIP)
+    network = TransportNetwork.build(scenario)
+    axis, delegation = network.axis, scenario.delegation
+    begin = axis.minutes(delegation.earliest_departure, scenario.city(delegation.start_city).zone)
+    start = StartState(delegation.start_city, begin, begin)
+    end_min = axis.minutes(delegation.latest_return, scenario.city(delegation.end_city).zone)
+    context = build_context(network)
+    slots = candidate_slots(scenario, axis, context.overlay, start, end_min)
+    with collection_paused():
+        return search_connections(context, slots, start, end_min, deadline)
+
+
+def _children() -> list[str]:
+    path = f"/proc/{os.getpid()}/task/{os.getpid()}/children"
+    return open(path).read().split() if os.path.exists(path) else []
+
+
+def test_spread_searches_find_the_same_connections_in_the_same_order(monkeypatch):
+    monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "1")
+    alone = _flagship_search()
+    monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "2")
+    assert can_spread(2, 14, 2 * MIN_SLOTS_TO_SPREAD)  # the flagship is spread on this machine
+    spread = _flagship_search()
+    assert list(spread) == list(alone)
+    assert spread == alone
+    assert _children() == []  # every worker reaped
+
+
+def test_the_time_limit_stops_spread_searches_too(monkeypatch):
+    monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "2")
+    with pytest.raises(OutOfTime):
+        _flagship_search(deadline=time.perf_counter() - 1)
+    assert _children() == []
+
+
+def test_a_job_error_in_a_worker_is_raised_in_the_caller():
+    def job(item: int) -> int:
+        if item == 3:
+            raise ValueError("item 3")
+        return item * item
+
+    with pytest.raises(ValueError, match="item 3"):
+        map_spread(job, [1, 2, 3, 4], 2)
+    assert map_spread(job, [5, 1, 2], 2) == [25, 1, 4]  # results in the items' order
+
+
+def test_small_builds_and_threaded_processes_search_in_one_process():
+    assert not can_spread(2, 14, MIN_SLOTS_TO_SPREAD - 1)
+    assert not can_spread(1, 14, 10 * MIN_SLOTS_TO_SPREAD)
+    assert not can_spread(2, 1, 10 * MIN_SLOTS_TO_SPREAD)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:  # a fork would copy no other thread, and any lock it held would stay locked
+        assert not can_spread(2, 14, 10 * MIN_SLOTS_TO_SPREAD)
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_the_process_count_setting_is_read_and_checked(monkeypatch):
+    monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "3")
+    assert search_processes() == 3
+    monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "0")
+    assert search_processes() == 1
+    monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "two")
+    with pytest.raises(ValueError, match="PLANNER_SEARCH_PROCESSES"):
+        search_processes()
+    monkeypatch.delenv("PLANNER_SEARCH_PROCESSES")
+    assert search_processes() >= 1
