@@ -26,6 +26,7 @@ from planner.connections import (
     Leg,
     SearchContext,
     SlotMemo,
+    build_context,
     context_for,
     make_journey,
 )
@@ -251,7 +252,14 @@ def prepare_replan(
 
     if progress:
         progress("connections", {})
-    ctx = context_for(network, announced, {} if contexts is None else contexts, memo)
+    if contexts is None:
+        # Nobody keeps this context for another replan: its searches need not be kept either, which
+        # lets a cold build spread them over the cores (planner.connections.parallel).
+        if memo is not None and memo.network is not network:
+            raise ValueError("the slot memo belongs to another network")
+        ctx = build_context(network, network.overlay(announced), memo=memo)
+    else:
+        ctx = context_for(network, announced, contexts, memo)
     # A reported position says where the delegation is: then no connection is taken as under way.
     under_way = _set_off_and_still_running(ctx, trip, now_min) if position is None else set()
     return ReplanSetup(
