@@ -13,6 +13,7 @@ import sys
 from api import limits
 from planner.cli import build_parser as build_planner_parser
 from planner.cli import run_command
+from planner.processes import search_processes
 
 # The service's modules (FastAPI, SQLAlchemy, Alembic) are imported inside the commands that
 # use them: `planner --help` and the planner's own commands start without them.
@@ -47,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        search_processes()  # read by every build, the service's too: refused here, before any work
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         return _serve(args)
     if args.command == "keys":

@@ -119,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run a parsed planner command; exit code 0, 1 or 2 as in the module docstring."""
+    from planner.processes import search_processes
+
+    try:
+        search_processes()  # a bad setting is refused before any work, not in the middle of it
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         if args.command == "validate":
             return validate(args)

@@ -45,10 +45,11 @@ from planner.connections import (
     journeys_from,
     latest_drive_leave_times,
 )
-from planner.connections.parallel import can_spread, map_spread, search_processes
+from planner.connections.parallel import can_spread, map_spread
 from planner.connections.store import ConnectionStore, StoredArcs
 from planner.domain import Mode, Scenario, Seminar, StabilityWeights
 from planner.network import Overlay, TransportNetwork
+from planner.processes import search_processes
 
 
 class OutOfTime(Exception):

@@ -25,3 +25,19 @@ def end_with_parent(parent_pid: int) -> None:
                 os._exit(0)
 
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+def search_processes() -> int:
+    """Processes a cold build may search with: ``PLANNER_SEARCH_PROCESSES`` when set (1 searches
+    in this process only), otherwise the cores this process may run on."""
+    configured = os.environ.get("PLANNER_SEARCH_PROCESSES", "").strip()
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            raise ValueError(
+                f"PLANNER_SEARCH_PROCESSES: a whole number of processes, not {configured!r}"
+            ) from None
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1

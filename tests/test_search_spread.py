@@ -11,9 +11,10 @@ import pytest
 
 from planner.collector import collection_paused
 from planner.connections import build_context
-from planner.connections.parallel import MIN_SLOTS_TO_SPREAD, can_spread, map_spread, search_processes
+from planner.connections.parallel import MIN_SLOTS_TO_SPREAD, can_spread, map_spread
 from planner.network import TransportNetwork
 from planner.problem import OutOfTime, StartState, candidate_slots, search_connections
+from planner.processes import search_processes
 from planner.scenario import load_scenario
 from tests.conftest import FLAGSHIP
 
@@ -89,3 +90,21 @@ def test_the_process_count_setting_is_read_and_checked(monkeypatch):
         search_processes()
     monkeypatch.delenv("PLANNER_SEARCH_PROCESSES")
     assert search_processes() >= 1
+
+
+def test_a_bad_process_count_is_refused_by_the_command_with_exit_2(monkeypatch, capsys):
+    from planner.cli import main
+    from tests.conftest import SCENARIOS
+
+    monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "two")
+    assert main(["plan", str(SCENARIOS / "three-cities.yaml")]) == 2
+    error = capsys.readouterr().err
+    assert "PLANNER_SEARCH_PROCESSES" in error and "Traceback" not in error
+
+
+def test_the_service_refuses_a_bad_process_count_before_it_starts(monkeypatch, capsys):
+    from api.cli import main
+
+    monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "-x")
+    assert main(["serve", "--port", "0"]) == 2
+    assert "PLANNER_SEARCH_PROCESSES" in capsys.readouterr().err

@@ -34,22 +34,6 @@ MIN_SLOTS_TO_SPREAD = 800
 _job: Callable[[Any], Any] | None = None
 
 
-def search_processes() -> int:
-    """Processes a cold build may search with: ``PLANNER_SEARCH_PROCESSES`` when set (1 searches
-    in this process only), otherwise the cores this process may run on."""
-    configured = os.environ.get("PLANNER_SEARCH_PROCESSES", "").strip()
-    if configured:
-        try:
-            return max(1, int(configured))
-        except ValueError:
-            raise ValueError(
-                f"PLANNER_SEARCH_PROCESSES: a whole number of processes, not {configured!r}"
-            ) from None
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def can_spread(processes: int, items: int, slots: int) -> bool:
     """Whether forking workers is safe here and pays for itself."""
     return (
