@@ -10,9 +10,9 @@ The time-expanded model would need one slot per node and minute of its window
 (about 5,000 slots and 100,000 arcs on a 40-customer instance with wide windows),
 its linear relaxation lets the flow revisit a city at another time and is much
 weaker, and it relies on travel taking time, which zero entries in a matrix break.
-Here instead: one Boolean per arc, ``AddCircuit`` over them, one integer service
-time per node, and "arc taken => time moves forward by its travel time", plus as hint
-the shorter tour of an insertion heuristic and a beam search (``planner.cpsat.tour_beam``).
+Here instead: one Boolean per arc, ``AddCircuit`` over them, one integer service time per node,
+"arc taken => time moves forward by its travel time", and as hint the shorter tour of an insertion
+heuristic and a beam search (``planner.cpsat.tour_beam``), each shortened by ``planner.cpsat.tour_search``.
 
 Nothing assumes the triangle inequality (benchmark matrices break it): every
 reduction below uses either a single direct arc or the shortest-path closure of
@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from planner.cpsat.tour_beam import beam_tour
+from planner.cpsat.tour_search import improve_tour
 from planner.domain import SolverParams
 from planner.result import SolveStatus
 
@@ -406,10 +407,9 @@ def warm_start(problem: TourProblem, max_candidates: int = 50_000) -> list[int] 
 
 
 def best_hint(problem: TourProblem, reductions: Reductions, beam_width: int = BEAM_WIDTH) -> list[int] | None:
-    """The shorter on-time tour of ``warm_start`` and the beam search, or None if neither finds one."""
-    if reductions.infeasible:
-        return None
-    tours = [t for t in (warm_start(problem), beam_tour(problem, reductions, beam_width)) if t is not None]
+    """The shorter on-time tour of ``warm_start`` and the beam search after ``improve_tour``, or None."""
+    found = () if reductions.infeasible else (warm_start(problem), beam_tour(problem, reductions, beam_width))
+    tours = [improve_tour(problem, t) for t in found if t is not None]
     on_time = [schedule for t in tours if (schedule := _Schedule(problem, t)).score[0] == 0]
     return min(on_time, key=lambda schedule: schedule.score).order if on_time else None
 
