@@ -13,6 +13,7 @@ the service, which plans with it) and warm (the same events again).
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
 import time
@@ -22,7 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from machine import calibration_s, describe  # noqa: E402
-from rich.progress import Progress, TimeElapsedColumn  # noqa: E402
 
 from planner.check import check_plan  # noqa: E402
 from planner.connections import KeptContexts, SlotMemo  # noqa: E402
@@ -54,9 +54,8 @@ def main() -> None:
     medians = []
     after_plan_medians = []
     paths = sorted((ROOT / "scenarios" / "events").glob("*.yaml"))
-    progress = Progress(*Progress.get_default_columns(), TimeElapsedColumn(), transient=True)
-    progress.start()
-    task = progress.add_task("replanning", total=len(paths) * args.repeat)
+    # No live progress bar: its refresh thread would keep the searches from spreading over the
+    # cores (planner.connections.parallel forks only from a single-threaded process).
     for path in paths:
         timeline = load_events(path, scenario)
         first_event = min(
@@ -72,8 +71,11 @@ def main() -> None:
         after_plan_times = []
         warm_times = []
         for attempt in range(args.repeat):
-            progress.update(task, description=f"{timeline.name} ({attempt + 1}/{args.repeat})")
-            # cold: the first replan under these events, kept by nobody (as `planner replan`)
+            print(f"{timeline.name} ({attempt + 1}/{args.repeat})", file=sys.stderr, flush=True)
+            # cold: the first replan under these events, kept by nobody (as `planner replan`), in
+            # a process holding no more than the network and the plan, as a fresh one would: the
+            # earlier runs' memo and contexts are freed first (a larger heap slows forked workers)
+            gc.collect()
             started = time.perf_counter()
             new = replan(scenario, first, now, events, network=network)
             times.append(time.perf_counter() - started)
@@ -88,7 +90,7 @@ def main() -> None:
             started = time.perf_counter()
             replan(scenario, first, now, events, network=network, contexts={}, memo=memo)
             after_plan_times.append(time.perf_counter() - started)
-            progress.advance(task)
+            del memo, contexts
         valid = not check_plan(scenario, new.plan, events=events, previous=first, now=now)
         median = statistics.median(times)
         medians.append(median)
@@ -100,8 +102,7 @@ def main() -> None:
             f"| {'pass' if valid else 'FAIL'} |"
         )
         rows.append(row)
-        progress.console.print(row)
-    progress.stop()
+        print(row, flush=True)
     overall = statistics.median(medians)
     after_plan = statistics.median(after_plan_medians)
     calibration = calibration_s()

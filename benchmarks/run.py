@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))
 
 from machine import describe  # noqa: E402
 from rich.console import Console  # noqa: E402
-from rich.progress import Progress, TimeElapsedColumn  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from planner.check import check_plan  # noqa: E402
@@ -89,16 +88,14 @@ def main() -> None:
     summary = Table(title="Planning benchmark (medians)")
     for column in ("instance", "status", "gap", "points", "build s", "solve s", "end to end s", "checker"):
         summary.add_column(column, justify="left" if column == "instance" else "right")
-    progress = Progress(*Progress.get_default_columns(), TimeElapsedColumn(), transient=True)
-    with progress:
-        task = progress.add_task("planning", total=len(cases) * args.repeat)
-        for name, load in cases:
-            runs = []
-            for attempt in range(args.repeat):
-                progress.update(task, description=f"{name} ({attempt + 1}/{args.repeat})")
-                runs.append(run_once(load, args.time_limit))
-                progress.advance(task)
-            rows.append(_row(name, runs, summary))
+    # No live progress bar: its refresh thread would keep the searches from spreading over the
+    # cores (planner.connections.parallel forks only from a single-threaded process).
+    for name, load in cases:
+        runs = []
+        for attempt in range(args.repeat):
+            print(f"{name} ({attempt + 1}/{args.repeat})", file=sys.stderr, flush=True)
+            runs.append(run_once(load, args.time_limit))
+        rows.append(_row(name, runs, summary))
     Console(width=None if sys.stdout.isatty() else 140).print(summary)
     _write(args, header, rule, rows)
 
