@@ -89,6 +89,9 @@ class Problem:
     # required cities) builds its own instead of reusing one made for different rules.
     _exact: Problem | None = field(default=None, init=False, repr=False, compare=False)
     arcs_build_s: float = 0.0  # seconds the arcs took to build (the exact model's take about twice)
+    # The name its connections and arcs are kept under in a ConnectionStore (None: not kept there),
+    # under which what is computed from them alone (the first plan) may be kept too.
+    store_key: str | None = None
 
     def relaxed(self) -> Problem:
         """The same problem without the daily travel limit (pruned accordingly)."""
@@ -208,9 +211,11 @@ def build_problem(
         start = StartState(delegation.start_city, begin, begin)
     end_min = axis.minutes(delegation.latest_return, end_zone)
     slots = candidate_slots(scenario, axis, context.overlay, start, end_min)
+    # Kept on disk only without a stability term: a replan's arcs depend on the previous plan.
+    key = store.key(*search_key(context, slots, start, end_min)) if store and travel else None
     with collection_paused():  # see planner.collector: a third of a replan's time otherwise
         (journeys, all_arcs, arcs, arcs_build_s, binding), scale, arcs_of = _connections_and_arcs(
-            scenario, context, slots, start, end_min, stability, deadline, travel, store
+            scenario, context, slots, start, end_min, stability, deadline, travel, store, key
         )
     to_do = [s for s in scenario.seminars if s.city not in start.done_cities]
     return Problem(
@@ -240,6 +245,7 @@ def build_problem(
         day_limit=arcs_of.day_limit,
         alternatives=functools.partial(arcs_of.alternatives, all_arcs),
         arcs_build_s=arcs_build_s,
+        store_key=key if stability is None else None,
     )
 
 
@@ -253,11 +259,11 @@ def _connections_and_arcs(
     deadline: float | None,
     travel: bool,
     store: ConnectionStore | None,
+    key: str | None,
 ) -> tuple[StoredArcs, int, ArcBuilder]:
     """The connections, every arc, the pruned arcs, the seconds the arcs took and the binding
-    days (from ``store`` when it holds them), with the stability scale and the arc builder."""
-    # Kept on disk only without a stability term: a replan's arcs depend on the previous plan.
-    key = store.key(*search_key(context, slots, start, end_min)) if store and travel else None
+    days (from ``store`` at ``key`` when it holds them), with the stability scale and the arc
+    builder."""
     stored = store.load_arcs(key, scenario) if store and key and stability is None else None
     if stored is not None:
         return stored, 1, ArcBuilder(scenario, slots, stored[0], start, end_min, None, 1)

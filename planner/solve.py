@@ -43,6 +43,8 @@ from planner.result import (
 
 # The share of the time left after the build that the beam's first plan may take.
 FIRST_PLAN_SHARE = 0.25
+# Labels the beam keeps per node (planner.heuristics.beam_dp).
+FIRST_PLAN_WIDTH = 32
 
 # Told of each phase ("connections", "solving", ...) and, while solving, of each better
 # plan: solutions found, objective, bound, elapsed seconds. For progress displays only.
@@ -99,7 +101,7 @@ def plan(
     # from a near-optimal incumbent CP-SAT spends its time on the bound. The beam may take a
     # quarter of what is left of the limit; past it, the greedy plan alone.
     left = params.time_limit_s - (time.perf_counter() - started)
-    initial = initial_plan(problem, deadline=time.perf_counter() + FIRST_PLAN_SHARE * left)
+    initial = _first_plan(problem, store, deadline=time.perf_counter() + FIRST_PLAN_SHARE * left)
     remaining = max(0.01, params.time_limit_s - (time.perf_counter() - started))
     result = solve(problem, params.model_copy(update={"time_limit_s": remaining}), initial, progress=progress)
     result = dataclasses.replace(
@@ -109,6 +111,22 @@ def plan(
         stats={**result.stats, "build_s": round(built, 4)},
     )
     return problem, result
+
+
+def _first_plan(problem: Problem, store: ConnectionStore | None, deadline: float) -> HeuristicPlan | None:
+    """``initial_plan``, read from ``store`` when the problem's connections are kept there and the
+    first plan was found in full before. A plan is kept only when found before ``deadline``: one
+    cut short by it depends on the machine's speed, a full one only on the problem."""
+    key = problem.store_key if store is not None else None
+    if store is None or key is None:
+        return initial_plan(problem, FIRST_PLAN_WIDTH, deadline=deadline)
+    kept = store.load_first_plan(key, problem.scenario, FIRST_PLAN_WIDTH)
+    if kept is not None:
+        return kept
+    first = initial_plan(problem, FIRST_PLAN_WIDTH, deadline=deadline)
+    if first is not None and time.perf_counter() < deadline:
+        store.save_first_plan(key, problem.scenario, FIRST_PLAN_WIDTH, first)
+    return first
 
 
 def plan_without_travel(

@@ -37,6 +37,16 @@ def planned(
     return data
 
 
+def kind(entry: Path) -> str:
+    return entry.name.split("-")[0]
+
+
+def kept_searches(store: ConnectionStore) -> list[Path]:
+    """The entries of connections and arcs (a first plan is kept beside them only when the beam
+    ended before its share of the time limit)."""
+    return [p for p in store.entries() if kind(p) in ("connections", "arcs")]
+
+
 @pytest.fixture
 def searches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the connection searches build_problem runs (the real search, only counted)."""
@@ -59,7 +69,7 @@ def test_a_warm_plan_is_the_cold_plan_and_searches_nothing(tmp_path: Path, searc
     without = planned(scenario, None)
     cold = planned(scenario, store)
     assert len(searches) == 2
-    assert {p.name.split("-")[0] for p in store.entries()} == {"connections", "arcs"}
+    assert {"connections", "arcs"} <= {kind(p) for p in store.entries()} <= {"connections", "arcs", "first"}
     warm = planned(scenario, store)
     assert len(searches) == 2
     assert warm == cold == without
@@ -105,12 +115,12 @@ def test_events_and_scenario_changes_are_other_keys(tmp_path: Path):
     with_fog = planned(scenario, store, fog)
     assert with_fog == planned(scenario, None, fog)
     assert with_fog["legs"] != open_airport["legs"]  # the closure matters to this plan
-    assert len(store.entries()) == 4
+    assert len(kept_searches(store)) == 4
     cheaper = scenario.model_copy(
         update={"delegation": scenario.delegation.model_copy(update={"size": scenario.delegation.size + 1})}
     )
     assert planned(cheaper, store) == planned(cheaper, None)
-    assert len(store.entries()) == 6
+    assert len(kept_searches(store)) == 6
 
 
 def test_a_directory_that_cannot_be_written_is_skipped(tmp_path: Path):
@@ -133,8 +143,39 @@ def test_the_cli_keeps_connections_unless_told_not_to(tmp_path: Path, monkeypatc
     assert not cache.exists()
     uncached = json.loads(out.read_text())
     assert main(args) == 0
-    assert len(ConnectionStore(cache).entries()) == 2
+    assert len(kept_searches(ConnectionStore(cache))) == 2
     assert main(args) == 0
     warm = json.loads(out.read_text())
     assert warm["legs"] == uncached["legs"] and warm["seminars"] == uncached["seminars"]
     assert warm["objective"] == uncached["objective"]
+
+
+def test_a_full_first_plan_is_kept_and_read_back_instead_of_found_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """With no wall-clock limit in reach, the beam's first plan is kept beside the arcs; the next
+    plan reads it (no beam run) and is the same plan; a damaged entry is only a miss."""
+    from planner import solve as solve_module
+
+    runs: list[int] = []
+    real = solve_module.initial_plan
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "initial_plan", counted)
+    scenario = load(SOUTH)
+    scenario = scenario.model_copy(
+        update={"solver": scenario.solver.model_copy(update={"time_limit_s": 3600.0})}
+    )
+    store = ConnectionStore(tmp_path / "cache")
+    cold = planned(scenario, store)
+    firsts = [p for p in store.entries() if kind(p) == "first"]
+    assert len(firsts) == 1 and len(runs) == 1
+    assert planned(scenario, store) == cold
+    assert len(runs) == 1  # read back, not found again
+    firsts[0].write_bytes(b"damaged")
+    assert planned(scenario, store) == cold
+    assert len(runs) == 2
+    assert planned(scenario, None) == cold
