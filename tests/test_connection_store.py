@@ -47,18 +47,23 @@ def kept_searches(store: ConnectionStore) -> list[Path]:
     return [p for p in store.entries() if kind(p) in ("connections", "arcs")]
 
 
-@pytest.fixture
-def searches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the connection searches build_problem runs (the real search, only counted)."""
+def counted_calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    """One entry per call of ``module.name`` from now on (the real function runs, only counted)."""
     calls: list[int] = []
-    real = problem_module.search_connections
+    real = getattr(module, name)
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(problem_module, "search_connections", counted)
+    monkeypatch.setattr(module, name, counted)
     return calls
+
+
+@pytest.fixture
+def searches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the connection searches build_problem runs."""
+    return counted_calls(monkeypatch, problem_module, "search_connections")
 
 
 @pytest.mark.parametrize("path", [THREE, SOUTH])
@@ -157,14 +162,7 @@ def test_a_full_first_plan_is_kept_and_read_back_instead_of_found_again(
     plan reads it (no beam run) and is the same plan; a damaged entry is only a miss."""
     from planner import solve as solve_module
 
-    runs: list[int] = []
-    real = solve_module.initial_plan
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        runs.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(solve_module, "initial_plan", counted)
+    runs = counted_calls(monkeypatch, solve_module, "initial_plan")
     scenario = load(SOUTH)
     scenario = scenario.model_copy(
         update={"solver": scenario.solver.model_copy(update={"time_limit_s": 3600.0})}

@@ -12,6 +12,7 @@ from planner.cpsat.time_window_tour import TourProblem, best_hint, reduce_proble
 from planner.cpsat.tour_beam import beam_tour
 from planner.cpsat.tour_search import improve_tour
 from planner.tsptw import TsptwInstance, check_tour, load_tsptw, tour_problem
+from tests.tsptw_gen import random_matrix_and_order
 
 DATA = Path(__file__).resolve().parent / "data" / "tsptw"
 
@@ -106,12 +107,7 @@ def random_problem(seed: int) -> tuple[TsptwInstance, list[int]]:
     windows around the times of a random order (which thus keeps them)."""
     rng = random.Random(seed)
     size = rng.randint(4, 13)
-    travel = [
-        [0 if i == j else rng.choice([0, rng.randint(1, 40), rng.randint(1, 8)]) for j in range(size)]
-        for i in range(size)
-    ]
-    planned = list(range(1, size))
-    rng.shuffle(planned)
+    travel, planned = random_matrix_and_order(rng, size)
     windows = [(0, 0)] * size
     now, here = 0, 0
     for customer in planned:

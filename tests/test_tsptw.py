@@ -27,6 +27,7 @@ from planner.tsptw import (
     solve_tsptw,
     tour_problem,
 )
+from tests.tsptw_gen import random_matrix_and_order
 
 DATA = Path(__file__).resolve().parent / "data" / "tsptw"
 
@@ -85,12 +86,7 @@ def random_instance(seed: int) -> TsptwInstance:
     around a random tour's times (so most are feasible), some of them very tight."""
     rng = random.Random(seed)
     size = rng.randint(3, 7)
-    travel = [
-        [0 if i == j else rng.choice([0, rng.randint(1, 40), rng.randint(1, 8)]) for j in range(size)]
-        for i in range(size)
-    ]
-    planned = list(range(1, size))
-    rng.shuffle(planned)
+    travel, planned = random_matrix_and_order(rng, size)
     windows = [(0, 0)] * size
     now, here = 0, 0
     for customer in planned:
