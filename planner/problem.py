@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,17 +34,21 @@ from planner.arcs import (
 from planner.calendar import TimeAxis, seminar_dates
 from planner.collector import collection_paused
 from planner.connections import (
+    Found,
     Journey,
     SearchCache,
     SearchContext,
     SlotMemo,
     build_context,
+    connections_found,
     departure_leave_times,
     drive_leave_times,
     drive_minutes,
     drive_start,
     journeys_from,
     latest_drive_leave_times,
+    merge_found,
+    pareto_found,
 )
 from planner.connections.parallel import can_spread, map_spread
 from planner.connections.store import ConnectionStore, StoredArcs
@@ -394,14 +399,43 @@ def search_connections(
         and not context.cache.keep_searches
         and can_spread(processes, len(origins), sum(sizes.values()))
     ):
-        largest_first = sorted(origins, key=lambda origin: -sizes[origin])
-        found = dict(zip(largest_first, map_spread(from_origin, largest_first, processes), strict=True))
+        found = _spread_search(context, leave_slots, sizes, processes, deadline)
     else:
         found = {origin: from_origin(origin) for origin in origins}
     return {
         (origin, destination): connections
         for origin in origins
         for destination, connections in found[origin].items()
+    }
+
+
+def _spread_search(
+    context: SearchContext,
+    leave_slots: dict[str, tuple[set[int], dict[int, frozenset[int]]]],
+    sizes: dict[str, int],
+    processes: int,
+    deadline: float | None,
+) -> dict[str, dict[str, list[Journey]]]:
+    """``journeys_from`` of every origin, by forked workers, each origin's slots cut into runs of
+    about an eighth of a worker's share: one origin's slots can cost minutes on a large instance,
+    and whole origins would leave the other workers idle meanwhile."""
+    share = math.ceil(sum(sizes.values()) / (processes * 8))
+    counts = {origin: math.ceil(size / share) for origin, size in sizes.items()}
+    parts = [(origin, index, count) for origin, count in counts.items() for index in range(count)]
+
+    def search_part(part: tuple[str, int, int]) -> Found:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise OutOfTime("the time limit ended while connections were searched")
+        origin, index, count = part
+        leave_times, first_drives = leave_slots[origin]
+        return connections_found(context, origin, leave_times, first_drives, (index, count))
+
+    largest_first = sorted(parts, key=lambda part: -sizes[part[0]] / part[2])
+    by_part = dict(zip(largest_first, map_spread(search_part, largest_first, processes), strict=True))
+    # Each origin's parts merged in slot order: the same connections, in the same order, as one search.
+    return {
+        origin: pareto_found(merge_found(by_part[(origin, index, count)] for index in range(count)))
+        for origin, count in counts.items()
     }
 
 

@@ -151,3 +151,16 @@ def steppe() -> Scenario:
 @pytest.fixture(scope="session")
 def flagship() -> Scenario:
     return load(FLAGSHIP)
+
+
+def counted_calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    """One entry per call of ``module.name`` from now on (the real function runs, only counted)."""
+    calls: list[int] = []
+    real = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls

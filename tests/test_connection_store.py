@@ -17,7 +17,7 @@ from planner.network import TransportNetwork
 from planner.result import plan_json
 from planner.scenario import events_from_data
 from planner.solve import plan
-from tests.conftest import SCENARIOS, load
+from tests.conftest import SCENARIOS, counted_calls, load
 
 THREE = SCENARIOS / "three-cities.yaml"
 SOUTH = SCENARIOS / "south-loop.yaml"
@@ -45,19 +45,6 @@ def kept_searches(store: ConnectionStore) -> list[Path]:
     """The entries of connections and arcs (a first plan is kept beside them only when the beam
     ended before its share of the time limit)."""
     return [p for p in store.entries() if kind(p) in ("connections", "arcs")]
-
-
-def counted_calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
-    """One entry per call of ``module.name`` from now on (the real function runs, only counted)."""
-    calls: list[int] = []
-    real = getattr(module, name)
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, counted)
-    return calls
 
 
 @pytest.fixture

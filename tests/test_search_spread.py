@@ -16,7 +16,7 @@ from planner.network import TransportNetwork
 from planner.problem import OutOfTime, StartState, candidate_slots, search_connections
 from planner.processes import search_processes
 from planner.scenario import load_scenario
-from tests.conftest import FLAGSHIP
+from tests.conftest import FLAGSHIP, counted_calls
 
 
 def _flagship_search(deadline: float | None = None):
@@ -111,3 +111,61 @@ def test_the_service_refuses_a_bad_process_count_before_it_starts(monkeypatch, c
     monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "-x")
     assert main(["serve", "--port", "0"]) == 2
     assert "PLANNER_SEARCH_PROCESSES" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_origins_slots_cut_into_parts_and_merged_find_what_one_search_finds(seed):
+    """Any cut of an origin's slots into runs, searched apart and merged in order, gives the same
+    connections in the same order (random tiny scenarios covering the format)."""
+    from planner.connections import (
+        connections_found,
+        departure_leave_times,
+        drive_leave_times,
+        latest_drive_leave_times,
+        merge_found,
+    )
+    from planner.domain import trip_window
+    from tests.scenario_gen import random_scenario
+
+    scenario = random_scenario(seed)
+    network = TransportNetwork.build(scenario)
+    context = build_context(network)
+    begin, end = trip_window(scenario)
+    first, last = network.axis.minutes(begin), network.axis.minutes(end)
+    for city in scenario.cities:
+        times = {
+            first,
+            *departure_leave_times(context, city.id, first, last),
+            *drive_leave_times(context, city.id, first, last),
+        }
+        drives = latest_drive_leave_times(context, city.id, first, last)
+        whole = connections_found(context, city.id, times, drives)
+        for count in (2, 3, 5):
+            parts = [connections_found(context, city.id, times, drives, (i, count)) for i in range(count)]
+            merged = merge_found(parts)
+            assert list(merged) == list(whole)
+            assert {d: list(c.items()) for d, c in merged.items()} == {
+                d: list(c.items()) for d, c in whole.items()
+            }
+
+
+def test_small_scenarios_spread_when_allowed_give_the_same_plan(monkeypatch):
+    """With the size threshold lifted, spread searches of tiny scenarios plan exactly as one process."""
+    import planner.connections.parallel as parallel
+    import planner.problem as problem_module
+    from planner.result import plan_json
+    from planner.solve import plan
+    from tests.golden import blank_times
+    from tests.scenario_gen import random_scenario
+
+    monkeypatch.setattr(parallel, "MIN_SLOTS_TO_SPREAD", 0)
+    spreads = counted_calls(monkeypatch, problem_module, "map_spread")
+    for seed in range(3):
+        scenario = random_scenario(seed)
+        documents = []
+        for processes in ("1", "2"):
+            monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", processes)
+            problem, result = plan(scenario)
+            documents.append(blank_times(plan_json(scenario, problem.axis, result)))
+        assert documents[0] == documents[1], seed
+    assert len(spreads) == 3  # each plan's search was spread (once per plan, with 2 processes)

@@ -32,7 +32,16 @@ minimum transfer times.
 from planner.connections.cache import SearchCache
 from planner.connections.context import CONTEXTS_KEPT, KeptContexts, SearchContext, build_context, context_for
 from planner.connections.drives import drive_fits, drive_minutes, drive_start, latest_drive_start
-from planner.connections.journeys import journeys_from, leave_time, make_journey, pareto
+from planner.connections.journeys import (
+    Found,
+    connections_found,
+    journeys_from,
+    leave_time,
+    make_journey,
+    merge_found,
+    pareto,
+    pareto_found,
+)
 from planner.connections.leave_times import departure_leave_times, drive_leave_times, latest_drive_leave_times
 from planner.connections.memo import SlotMemo
 from planner.connections.model import DriveEdge, Journey, Key, Leg, LegSpec, RawPath, RideEdge
@@ -41,6 +50,7 @@ from planner.connections.search import Label, Labels, earliest_arrival, pareto_s
 __all__ = [
     "CONTEXTS_KEPT",
     "DriveEdge",
+    "Found",
     "Journey",
     "KeptContexts",
     "Key",
@@ -54,6 +64,7 @@ __all__ = [
     "SearchContext",
     "SlotMemo",
     "build_context",
+    "connections_found",
     "context_for",
     "departure_leave_times",
     "drive_fits",
@@ -66,6 +77,8 @@ __all__ = [
     "latest_drive_start",
     "leave_time",
     "make_journey",
+    "merge_found",
     "pareto",
+    "pareto_found",
     "pareto_search",
 ]

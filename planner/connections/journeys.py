@@ -68,6 +68,11 @@ def make_journey(ctx: SearchContext, origin: str, destination: str, legs: list[L
     )
 
 
+# What the searches of one origin's leave slots found: per destination reached, its connections by
+# signature (legs), each the first found, in the order found.
+Found = dict[str, dict[tuple[object, ...], Journey]]
+
+
 def journeys_from(
     ctx: SearchContext,
     origin: str,
@@ -79,9 +84,25 @@ def journeys_from(
     ``first_drives`` restricts the searches of some leave times to connections starting
     with one of the given drives (by edge id); those times need not be in ``leave_times``.
     """
+    return pareto_found(connections_found(ctx, origin, leave_times, first_drives))
+
+
+def connections_found(
+    ctx: SearchContext,
+    origin: str,
+    leave_times: Iterable[int],
+    first_drives: dict[int, frozenset[int]] | None = None,
+    part: tuple[int, int] = (0, 1),
+) -> Found:
+    """What the searches of ``origin``'s leave slots find, before the Pareto filter.
+
+    ``part`` (index, count) searches only that one of ``count`` runs of consecutive slots, so
+    that workers can share one origin's slots; ``merge_found`` of every part, in order, is what
+    the whole search finds, in the same order.
+    """
     first_drives = first_drives or {}
     leave_times = set(leave_times)
-    found: dict[str, dict[tuple[object, ...], Journey]] = {}
+    found: Found = {}
     # Searches from neighbouring leave times mostly find the same paths. A path seen
     # before (same edges, same runs or drive starts) gives the same journey, so its legs
     # are built once: building legs, postponing drives, counting night minutes is the
@@ -89,7 +110,11 @@ def journeys_from(
     built: dict[RawPath, tuple[tuple[tuple[str, int], ...], Journey]] = {}
     memo = ctx.memo
     ordered = sorted(leave_times | set(first_drives))
-    for leave_at, leave_before in zip(ordered, [*ordered[1:], None], strict=True):
+    index, count = part
+    begin, end = len(ordered) * index // count, len(ordered) * (index + 1) // count
+    for position in range(begin, end):
+        leave_at = ordered[position]
+        leave_before = ordered[position + 1] if position + 1 < len(ordered) else None
         only = None if leave_at in leave_times else first_drives[leave_at]
         output = None
         if memo is not None:
@@ -103,7 +128,23 @@ def journeys_from(
             found.setdefault(destination, {})
         for destination, signature, journey in output.connections:
             found[destination].setdefault(signature, journey)  # the first found of equal legs
-    return {dest: pareto(list(js.values())) for dest, js in found.items()}
+    return found
+
+
+def merge_found(parts: Iterable[Found]) -> Found:
+    """The parts of one origin's search as one, as if searched in one go (parts in slot order):
+    equal legs found again are the same connection, so the first found stays."""
+    merged: Found = {}
+    for part in parts:
+        for destination, connections in part.items():
+            into = merged.setdefault(destination, {})
+            for signature, journey in connections.items():
+                into.setdefault(signature, journey)
+    return merged
+
+
+def pareto_found(found: Found) -> dict[str, list[Journey]]:
+    return {destination: pareto(list(found_there.values())) for destination, found_there in found.items()}
 
 
 def _drive_keys(ctx: SearchContext, only: frozenset[int] | None) -> frozenset[tuple[str, str, str]] | None:
