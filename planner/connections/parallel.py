@@ -1,10 +1,11 @@
-"""The connection searches of several origins spread over the machine's cores.
+"""The connection searches of a cold build spread over the machine's cores.
 
-Each origin's searches are independent of the others' (they share only caches that a fresh
-problem does not keep), so a cold build hands origins to forked worker processes, which inherit
-the compiled network as it is in memory and send back only the connections found: pickling them
-costs about a tenth of searching them. Results come back in the origins' order, so the problem,
-and the plan, are the same whatever the number of processes.
+Each leave slot's search is independent of the others' (they share only caches that a fresh
+problem does not keep), so a cold build hands runs of slots (planner.problem) to forked worker
+processes, which inherit the compiled network as it is in memory and send back only the
+connections found: pickling them costs about a tenth of searching them. Results come back in the
+order the jobs were given and are merged in slot order, so the problem, and the plan, are the same
+whatever the number of processes.
 
 Forking is used only where it is safe and pays: a process with a single thread (a fork copies
 no other thread, so a lock another thread held would stay locked in the child), a platform that
