@@ -120,12 +120,14 @@ def _first_plan(problem: Problem, store: ConnectionStore | None, deadline: float
     key = problem.store_key if store is not None else None
     if store is None or key is None:
         return initial_plan(problem, FIRST_PLAN_WIDTH, deadline=deadline)
-    kept = store.load_first_plan(key, problem.scenario, FIRST_PLAN_WIDTH)
-    if kept is not None:
+    # The first plan also reads the scenario's objective weights and rules.
+    key = store.key(key, problem.scenario.model_dump_json(), f"first plan, width {FIRST_PLAN_WIDTH}")
+    kept = store.load_value("first", key)
+    if isinstance(kept, HeuristicPlan):
         return kept
     first = initial_plan(problem, FIRST_PLAN_WIDTH, deadline=deadline)
     if first is not None and time.perf_counter() < deadline:
-        store.save_first_plan(key, problem.scenario, FIRST_PLAN_WIDTH, first)
+        store.save_value("first", key, first)
     return first
 
 

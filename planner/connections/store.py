@@ -32,7 +32,6 @@ from planner.connections.model import Journey
 if TYPE_CHECKING:
     from planner.arcs import Arc
     from planner.domain import Scenario
-    from planner.heuristics import HeuristicPlan
 
 CACHE_DIR_ENV = "PLANNER_CACHE_DIR"
 Journeys = dict[tuple[str, str], list[Journey]]
@@ -101,16 +100,13 @@ class ConnectionStore:
     def save_arcs(self, key: str, scenario: Scenario, arcs: StoredArcs) -> None:
         self._write(self._path("arcs", self.key(key, scenario.model_dump_json())), arcs)
 
-    def load_first_plan(self, key: str, scenario: Scenario, width: int) -> HeuristicPlan | None:
-        """The first plan found from the problem kept at ``key`` (planner.heuristics.initial_plan
-        with this beam width), or None."""
-        from planner.heuristics import HeuristicPlan
+    def load_value(self, kind: str, key: str) -> object:
+        """Another answer kept under ``key`` (e.g. a problem's first plan, planner.solve), or None;
+        the caller checks what it reads."""
+        return self._read(self._path(kind, key))
 
-        found = self._read(self._path("first", self.key(key, scenario.model_dump_json(), str(width))))
-        return found if isinstance(found, HeuristicPlan) else None
-
-    def save_first_plan(self, key: str, scenario: Scenario, width: int, first: HeuristicPlan) -> None:
-        self._write(self._path("first", self.key(key, scenario.model_dump_json(), str(width))), first)
+    def save_value(self, kind: str, key: str, value: object) -> None:
+        self._write(self._path(kind, key), value)
 
     @staticmethod
     def _read(path: Path) -> object:
