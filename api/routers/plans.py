@@ -238,12 +238,15 @@ def list_versions(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> li
 def get_version(
     plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep
 ) -> PlanVersionOut:
+    # The board first, then the store: a version is stored before it leaves the board, so one that
+    # finishes between the two reads is found stored. Read the other way round it would be found in
+    # neither place, and a coordinator polling it would be told it does not exist.
+    pending = services.board.get(plan_id, number, owner.organisation)
     version = None
     if services.store.plan(plan_id, owner.organisation) is not None:
         version = services.store.version(plan_id, number)
     if version is not None:
         return _version_out(version)
-    pending = services.board.get(plan_id, number, owner.organisation)
     if pending is not None:
         return _pending_out(pending)
     raise not_found(f"version {number} of plan {plan_id!r}")

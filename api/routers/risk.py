@@ -281,8 +281,11 @@ def get_risk(
     plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep, response: Response
 ) -> RiskOut:
     _owned_version(services, plan_id, number, owner)
-    stored = services.store.risk_report(plan_id, number)
+    # The run first, then the report: a run stores its report before it leaves the board, so a run
+    # found gone has its report in the store by the time it is read. Read the other way round, a
+    # run ending between the two reads would leave the older report as the answer.
     pending = services.risk_board.get(plan_id, number, owner.organisation)
+    stored = services.store.risk_report(plan_id, number)
     if pending is not None and isinstance(pending, PendingRisk):
         if pending.state != "FAILED":
             response.status_code = 202
