@@ -48,12 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        search_processes()  # read by every build, the service's too: refused here, before any work
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     if args.command == "serve":
+        try:
+            search_processes()  # read by the service's builds: refused before it starts
+        except ValueError as error:  # (the planner's commands check it in run_command)
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         return _serve(args)
     if args.command == "keys":
         return _keys(args)

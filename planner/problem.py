@@ -45,7 +45,6 @@ from planner.connections import (
     drive_leave_times,
     drive_minutes,
     drive_start,
-    journeys_from,
     latest_drive_leave_times,
     merge_found,
     pareto_found,
@@ -205,8 +204,6 @@ def build_problem(
     """
     network = network or (context.network if context else TransportNetwork.build(scenario))
     axis = network.axis
-    if memo is not None and memo.network is not network:
-        raise ValueError("the slot memo belongs to another network")
     context = context or build_context(network, overlay, cache, memo)
     delegation = scenario.delegation
     start_zone = scenario.city(delegation.start_city).zone
@@ -383,11 +380,13 @@ def search_connections(
         for origin, times in free_times.items()
     }
 
-    def from_origin(origin: str) -> dict[str, list[Journey]]:
+    def search_part(part: tuple[str, int, int]) -> Found:
+        """The searches of run ``index`` of ``count`` of an origin's slots (see journeys.py)."""
         if deadline is not None and time.perf_counter() > deadline:
             raise OutOfTime("the time limit ended while connections were searched")
+        origin, index, count = part
         leave_times, first_drives = leave_slots[origin]
-        return journeys_from(context, origin, leave_times, first_drives)
+        return connections_found(context, origin, leave_times, first_drives, (index, count))
 
     origins = list(leave_slots)
     sizes = {origin: len(times) + len(drives) for origin, (times, drives) in leave_slots.items()}
@@ -399,9 +398,9 @@ def search_connections(
         and not context.cache.keep_searches
         and can_spread(processes, len(origins), sum(sizes.values()))
     ):
-        found = _spread_search(context, leave_slots, sizes, processes, deadline)
+        found = _spread_search(search_part, sizes, processes)
     else:
-        found = {origin: from_origin(origin) for origin in origins}
+        found = {origin: pareto_found(search_part((origin, 0, 1))) for origin in origins}
     return {
         (origin, destination): connections
         for origin in origins
@@ -410,11 +409,7 @@ def search_connections(
 
 
 def _spread_search(
-    context: SearchContext,
-    leave_slots: dict[str, tuple[set[int], dict[int, frozenset[int]]]],
-    sizes: dict[str, int],
-    processes: int,
-    deadline: float | None,
+    search_part: Callable[[tuple[str, int, int]], Found], sizes: dict[str, int], processes: int
 ) -> dict[str, dict[str, list[Journey]]]:
     """``journeys_from`` of every origin, by forked workers, each origin's slots cut into runs of
     about an eighth of a worker's share: one origin's slots can cost minutes on a large instance,
@@ -422,14 +417,6 @@ def _spread_search(
     share = math.ceil(sum(sizes.values()) / (processes * 8))
     counts = {origin: math.ceil(size / share) for origin, size in sizes.items()}
     parts = [(origin, index, count) for origin, count in counts.items() for index in range(count)]
-
-    def search_part(part: tuple[str, int, int]) -> Found:
-        if deadline is not None and time.perf_counter() > deadline:
-            raise OutOfTime("the time limit ended while connections were searched")
-        origin, index, count = part
-        leave_times, first_drives = leave_slots[origin]
-        return connections_found(context, origin, leave_times, first_drives, (index, count))
-
     largest_first = sorted(parts, key=lambda part: -sizes[part[0]] / part[2])
     by_part = dict(zip(largest_first, map_spread(search_part, largest_first, processes), strict=True))
     # Each origin's parts merged in slot order: the same connections, in the same order, as one search.

@@ -255,8 +255,6 @@ def prepare_replan(
     if contexts is None:
         # Nobody keeps this context for another replan: its searches need not be kept either, which
         # lets a cold build spread them over the cores (planner.connections.parallel).
-        if memo is not None and memo.network is not network:
-            raise ValueError("the slot memo belongs to another network")
         ctx = build_context(network, network.overlay(announced), memo=memo)
     else:
         ctx = context_for(network, announced, contexts, memo)

@@ -117,11 +117,12 @@ def _first_plan(problem: Problem, store: ConnectionStore | None, deadline: float
     """``initial_plan``, read from ``store`` when the problem's connections are kept there and the
     first plan was found in full before. A plan is kept only when found before ``deadline``: one
     cut short by it depends on the machine's speed, a full one only on the problem."""
-    key = problem.store_key if store is not None else None
-    if store is None or key is None:
+    if store is None or problem.store_key is None:
         return initial_plan(problem, FIRST_PLAN_WIDTH, deadline=deadline)
     # The first plan also reads the scenario's objective weights and rules.
-    key = store.key(key, problem.scenario.model_dump_json(), f"first plan, width {FIRST_PLAN_WIDTH}")
+    key = store.key(
+        problem.store_key, problem.scenario.model_dump_json(), f"first plan, width {FIRST_PLAN_WIDTH}"
+    )
     kept = store.load_value("first", key)
     if isinstance(kept, HeuristicPlan):
         return kept

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+import planner.problem as problem_module
 from planner.collector import collection_paused
 from planner.connections import build_context
 from planner.connections.parallel import MIN_SLOTS_TO_SPREAD, can_spread, map_spread
@@ -42,9 +43,10 @@ def test_spread_searches_find_the_same_connections_in_the_same_order(monkeypatch
     monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "1")
     alone = _flagship_search()
     monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "2")
-    assert can_spread(2, 14, 2 * MIN_SLOTS_TO_SPREAD)  # the flagship is spread on this machine
+    spreads = counted_calls(monkeypatch, problem_module, "map_spread")
     before = _children()
     spread = _flagship_search()
+    assert len(spreads) == 1  # the flagship's search was spread, not done in this process
     assert list(spread) == list(alone)
     assert spread == alone
     assert _children() <= before  # every worker reaped
@@ -52,9 +54,11 @@ def test_spread_searches_find_the_same_connections_in_the_same_order(monkeypatch
 
 def test_the_time_limit_stops_spread_searches_too(monkeypatch):
     monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "2")
+    spreads = counted_calls(monkeypatch, problem_module, "map_spread")
     before = _children()
     with pytest.raises(OutOfTime):
         _flagship_search(deadline=time.perf_counter() - 1)
+    assert len(spreads) == 1  # raised in a worker, and raised here
     assert _children() <= before
 
 
@@ -70,6 +74,7 @@ def test_a_job_error_in_a_worker_is_raised_in_the_caller():
 
 
 def test_small_builds_and_threaded_processes_search_in_one_process():
+    assert can_spread(2, 14, MIN_SLOTS_TO_SPREAD)  # the boundary itself spreads
     assert not can_spread(2, 14, MIN_SLOTS_TO_SPREAD - 1)
     assert not can_spread(1, 14, 10 * MIN_SLOTS_TO_SPREAD)
     assert not can_spread(2, 1, 10 * MIN_SLOTS_TO_SPREAD)
@@ -152,7 +157,6 @@ def test_an_origins_slots_cut_into_parts_and_merged_find_what_one_search_finds(s
 def test_small_scenarios_spread_when_allowed_give_the_same_plan(monkeypatch):
     """With the size threshold lifted, spread searches of tiny scenarios plan exactly as one process."""
     import planner.connections.parallel as parallel
-    import planner.problem as problem_module
     from planner.result import plan_json
     from planner.solve import plan
     from tests.golden import blank_times

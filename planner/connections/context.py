@@ -307,8 +307,10 @@ def build_context(
     """Compile the network for search under the scenario's rules and an overlay of closures.
 
     ``cache`` is what its searches will remember (a fresh one, keeping no searches, by
-    default); it must not have served another context.
+    default); it must not have served another context. ``memo`` must be of ``network``.
     """
+    if memo is not None and memo.network is not network:
+        raise ValueError("the slot memo belongs to another network")
     scenario = network.scenario
     axis = network.axis
     delegation = scenario.delegation
@@ -355,8 +357,6 @@ def context_for(
     key = tuple(sorted(event.model_dump_json() for event in events))
     context = contexts.pop(key, None)
     if context is None:
-        if memo is not None and memo.network is not network:
-            raise ValueError("the slot memo belongs to another network")
         context = build_context(network, network.overlay(events), SearchCache(keep_searches=True), memo)
     contexts[key] = context  # most recently used last
     while len(contexts) > CONTEXTS_KEPT:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from planner.processes import end_with_parent
 
 Item = TypeVar("Item")
-Found = TypeVar("Found")
+Answer = TypeVar("Answer")
 
 # Below this many leave slots in all a build searches on one process: forking and collecting the
 # results (about 0.1 s) would cost more than half the searching saves. The flagship has ~2,500.
@@ -51,7 +51,7 @@ def _run(item: Any) -> Any:
     return _job(item)
 
 
-def map_spread(job: Callable[[Item], Found], items: Sequence[Item], processes: int) -> list[Found]:
+def map_spread(job: Callable[[Item], Answer], items: Sequence[Item], processes: int) -> list[Answer]:
     """``[job(item) for item in items]``, computed by up to ``processes`` forked workers.
 
     The caller checks ``can_spread`` first. Items are handed out one at a time, in the given

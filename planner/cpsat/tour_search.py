@@ -134,6 +134,16 @@ def _segment_travel(route: _Route, first: int, last: int, reverse: bool) -> int:
     return prefix[last] - prefix[first]
 
 
+def _relocation(
+    nodes: list[int], start: int, end: int, gap: int, moved: list[int]
+) -> tuple[int, list[int], int]:
+    """Positions ``start``..``end`` served as ``moved`` between positions ``gap`` and ``gap + 1``
+    instead: as (first position changed, what is served from there, position resumed at)."""
+    if gap < start:
+        return gap + 1, moved + nodes[gap + 1 : start], end + 1
+    return start, nodes[end + 1 : gap + 1] + moved, gap + 1
+
+
 def _try_relocate(route: _Route, start: int) -> list[int]:
     """Move a segment of one to three customers starting at ``start`` to where it shortens the
     tour and keeps every window, as it is or reversed; the customers next to the change (none
@@ -173,10 +183,7 @@ def _try_relocate(route: _Route, start: int) -> list[int]:
         gap, (size, reverse) = int(gaps[index]), columns[picked[index]]
         end = start + size - 1
         moved = nodes[end : start - 1 : -1] if reverse else nodes[start : end + 1]
-        if gap < start:
-            change_at, sequence, resume = gap + 1, moved + nodes[gap + 1 : start], end + 1
-        else:
-            change_at, sequence, resume = start, nodes[end + 1 : gap + 1] + moved, gap + 1
+        change_at, sequence, resume = _relocation(nodes, start, end, gap, moved)
         if route.fits(change_at, sequence, resume):
             return route.replace(change_at, sequence, resume)
     return []
@@ -261,12 +268,7 @@ def _kick(route: _Route, generator: random.Random, moves: int) -> list[int]:
             gap = generator.randint(max(0, start - KICK_REACH), min(customers, end + KICK_REACH))
             if start - 1 <= gap <= end:
                 continue
-            nodes = route.nodes
-            moved = nodes[start : end + 1]
-            if gap < start:
-                change, sequence, resume = gap + 1, moved + nodes[gap + 1 : start], end + 1
-            else:
-                change, sequence, resume = start, nodes[end + 1 : gap + 1] + moved, gap + 1
+            change, sequence, resume = _relocation(route.nodes, start, end, gap, route.nodes[start : end + 1])
             if route.fits(change, sequence, resume):
                 touched += route.replace(change, sequence, resume)
                 break
