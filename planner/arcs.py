@@ -34,6 +34,7 @@ class Slot:
     start: int
     end: int
     local_date: dt.date
+    free: int  # when the delegation may leave after it: the end plus the after-seminar buffer
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class ArcBuilder:
         # Leave times of each connection list, sorted once, for the bisection in _connect.
         self.leaves = {pair: [j.leave for j in found] for pair, found in journeys.items()}
         self.tails: list[tuple[int, str, int]] = [(SOURCE, start.city, start.free_at)]
-        self.tails += [(s.node, s.city, s.end) for s in slots]
+        self.tails += [(s.node, s.city, s.free) for s in slots]
         self.heads_by_city: dict[str, list[tuple[int, int]]] = {}
         for slot in slots:
             self.heads_by_city.setdefault(slot.city, []).append((slot.node, slot.start - self.prep))
@@ -178,7 +179,8 @@ class ArcBuilder:
                 for head, deadline in targets:
                     ready = self.start.seminar_ready_at
                     home_start = tail == SOURCE and head != SINK and deadline + self.prep >= ready
-                    if home_start or (head == SINK and free <= self.end_min):
+                    # A seminar's slot already ends by the end (the buffer after it is for leaving).
+                    if home_start or (head == SINK and (tail != SOURCE or free <= self.end_min)):
                         points = self.head_stability(head)
                         arcs.append(Arc(tail, head, None, scale * points, points))
                 continue

@@ -365,7 +365,7 @@ def _label_setting(
     # Home day of each node's free time: the seminar's end, or the trip's start.
     axis = problem.axis
     free_day = {SOURCE: axis.home_day(problem.start_min)}
-    free_day.update({slot.node: axis.home_day(slot.end) for slot in problem.slots})
+    free_day.update({slot.node: axis.home_day(slot.free) for slot in problem.slots})
     moves = _moves(problem, arcs, bit, free_day, binding, with_limit)
 
     # cost[node][key]: the cheapest way found to reach that label; back[node][key]: the

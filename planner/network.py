@@ -113,6 +113,7 @@ class Overlay:
     delays: dict[tuple[str, dt.date], int] = field(default_factory=dict)  # minutes late
     slowdowns: dict[str, tuple[tuple[Interval, float], ...]] = field(default_factory=dict)
     unavailable: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # city: no seminar
+    resting: tuple[Interval, ...] = ()  # the delegation's rest days: no seminar, no travel
 
     def terminal_closed(self, terminal_id: str, minute: int) -> bool:
         return any(i.contains(minute) for i in self.terminals.get(terminal_id, ()))
@@ -134,6 +135,10 @@ class Overlay:
 
     def city_unavailable(self, city_id: str, start: int, end: int) -> bool:
         return any(i.overlaps(start, end) for i in self.unavailable.get(city_id, ()))
+
+    def rest_overlaps(self, start: int, end: int) -> bool:
+        """True when [start, end) meets one of the delegation's rest days."""
+        return any(i.overlaps(start, end) for i in self.resting)
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -200,10 +205,14 @@ class TransportNetwork:
                 graph.add_edge(
                     node, city_node(city.id), key="access", kind="access", minutes=terminal.access_min
                 )
+        # What the delegation will not take is left out of the graph: no search can use it.
+        rules = scenario.delegation.rules
         for service in scenario.services:
-            _add_service(graph, scenario, axis, service)
+            if service.id not in rules.avoid_services:
+                _add_service(graph, scenario, axis, service)
         for road in scenario.roads:
-            _add_road(graph, road)
+            if road.id not in rules.avoid_roads:
+                _add_road(graph, road)
         return cls(scenario=scenario, axis=axis, graph=graph)
 
     def overlay(self, events: tuple[Disruption, ...] = ()) -> Overlay:
@@ -347,4 +356,14 @@ def overlay_from(scenario: Scenario, axis: TimeAxis, events: tuple[Disruption, .
         delays=delays,
         slowdowns={k: tuple(v) for k, v in slowdowns.items()},
         unavailable={k: tuple(v) for k, v in unavailable.items()},
+        resting=rest_intervals(scenario, axis),
+    )
+
+
+def rest_intervals(scenario: Scenario, axis: TimeAxis) -> tuple[Interval, ...]:
+    """The delegation's rest days as whole home-zone days (the start city's zone)."""
+    home = scenario.city(scenario.delegation.start_city).zone
+    return tuple(
+        Interval(axis.local_minutes(day, 0, home), axis.local_minutes(day + dt.timedelta(days=1), 0, home))
+        for day in sorted(set(scenario.delegation.rules.rest_days))
     )

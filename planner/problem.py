@@ -299,6 +299,7 @@ def candidate_slots(
     """Every allowed seminar of a city still to visit, between the start and the latest return,
     in time order (then by city), numbered from node 2."""
     slots: list[Slot] = []
+    after = scenario.delegation.rules.after_seminar_min
     for seminar in scenario.seminars:
         if seminar.city in start.done_cities:
             continue
@@ -308,11 +309,11 @@ def candidate_slots(
                 end = begin + seminar.duration_min
                 if begin < start.free_at or end > end_min:
                     continue
-                if overlay.city_unavailable(seminar.city, begin, end):
+                if overlay.city_unavailable(seminar.city, begin, end) or overlay.rest_overlaps(begin, end):
                     continue
-                slots.append(Slot(len(slots) + 2, seminar.city, begin, end, day))
+                slots.append(Slot(len(slots) + 2, seminar.city, begin, end, day, end + after))
     slots.sort(key=lambda s: (s.start, s.city))
-    return [Slot(i + 2, s.city, s.start, s.end, s.local_date) for i, s in enumerate(slots)]
+    return [dataclasses.replace(s, node=i + 2) for i, s in enumerate(slots)]
 
 
 def stored_connections(
@@ -368,7 +369,7 @@ def search_connections(
     # When could the delegation leave each city? After a seminar there, or at the start.
     free_times: dict[str, list[int]] = {}
     for slot in slots:
-        free_times.setdefault(slot.city, []).append(slot.end)
+        free_times.setdefault(slot.city, []).append(slot.free)
     free_times.setdefault(start.city, []).append(start.free_at)
     leave_slots = {
         origin: (

@@ -510,7 +510,8 @@ def _start_state(
         ready = max(now_min, last_arrival.arrive + prep)
     elif last_seminar_end is not None:
         city = next(s.city for s in after_done if s.end == last_seminar_end)
-        free = ready = max(now_min, last_seminar_end)
+        free = max(now_min, last_seminar_end + scenario.delegation.rules.after_seminar_min)
+        ready = max(now_min, last_seminar_end)
     elif report is not None:
         city, free = report[1], max(now_min, begin)
         ready = max(free, report[0] + prep)

@@ -42,6 +42,9 @@ class Rule(StrEnum):
     SEMINAR_FITS = "seminar_fits"
     CITY_AVAILABLE = "city_available"
     PREP_TIME = "prep_time"
+    BUFFERS = "buffers"
+    REST_DAYS = "rest_days"
+    AVOIDED = "avoided"
     NO_TWO_PLACES = "no_two_places"
     ONE_SEMINAR_PER_CITY = "one_seminar_per_city"
     REQUIRED_CITIES = "required_cities"
@@ -96,11 +99,21 @@ RULES: dict[Rule, RuleInfo] = {
     ),
     Rule.SEMINAR_FITS: RuleInfo(
         "Each seminar is one the scenario asks for, of its length, inside its window, on a working day "
-        "between its dates.",
+        "between its dates (a pinned seminar: required, on its agreed date and start).",
         (_V, _P),
     ),
     Rule.CITY_AVAILABLE: RuleInfo("No seminar while its city is unavailable.", (_P,)),
     Rule.PREP_TIME: RuleInfo("The delegation arrives the preparation time before each seminar.", (_P,)),
+    Rule.BUFFERS: RuleInfo(
+        "A connection leaves no sooner than the after-seminar buffer after the seminar before it; every "
+        "boarding from a city allows access, check-in and the departure buffer.",
+        (_S, _P),
+    ),
+    Rule.REST_DAYS: RuleInfo(
+        "No seminar on a rest day of the delegation and no connection under way during one (home zone).",
+        (_S, _P),
+    ),
+    Rule.AVOIDED: RuleInfo("No leg takes a service or drives a road the delegation avoids.", (_S,)),
     Rule.NO_TWO_PLACES: RuleInfo(
         "The delegation is in one place at a time: seminars and connections follow each other in time.",
         (_P, _M),

@@ -50,6 +50,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from astral import Observer
+from astral.sun import elevation, sun
 
 from planner.domain import WEEKDAYS, ClockWindow, DisruptionKind, Scenario, parse_clock
 
@@ -329,6 +331,14 @@ class _Referee:
         self.first_date = t0.date() - dt.timedelta(days=3)
         self.last_date = t1.date() + dt.timedelta(days=3)
         self._events_and_closures()
+        # Rest days: whole home-zone days with no seminar and nothing under way.
+        self.rest_spans = [
+            (
+                self.clock.minute(_wall(d, 0, self.home)),
+                self.clock.minute(_wall(d + dt.timedelta(days=1), 0, self.home)),
+            )
+            for d in sorted(set(self.rules.rest_days))
+        ]
 
     # -- events ----------------------------------------------------------------
 
@@ -394,6 +404,19 @@ class _Referee:
                 assert ev.city is not None
                 self.unavailable.setdefault(ev.city, []).append(span(ev, self.zones[ev.city]))
 
+    def _in_daylight(self, city: str, day: dt.date, opens: float, closes: float) -> tuple[float, float]:
+        """An opening of the driving window cut to sunrise-sunset at the city on its date."""
+        place = self.cities[city]
+        observer = Observer(latitude=place.lat, longitude=place.lon)
+        try:
+            times = sun(observer, date=day, tzinfo=self.zones[city])
+        except ValueError:  # no sunrise or no sunset that day
+            noon = _wall(day, 12 * 60, self.zones[city])
+            return (opens, closes) if elevation(observer, noon) > 0 else (opens, opens - 1)
+        return max(opens, self.clock.minute(times["sunrise"])), min(
+            closes, self.clock.minute(times["sunset"])
+        )
+
     def quiet(self, t: int, city: str) -> bool:
         window = self.rules.quiet_hours
         if window is None:
@@ -411,6 +434,8 @@ class _Referee:
         self.rides_at: dict[int, list[tuple[str, list[tuple[str, int, int, LegTuple]]]]] = {}
         size = self.sc.delegation.size
         for svc in self.sc.services:
+            if svc.id in self.rules.avoid_services:
+                continue  # the delegation will not take it
             stops = svc.stops
             last = len(stops) - 1
             stop_city = [self.term_city[s.terminal] for s in stops]
@@ -497,6 +522,8 @@ class _Referee:
         self.drives_from: dict[str, list[tuple[str, dict[int, int], int, str, float]]] = {}
         vehicles = self.sc.delegation.vehicles
         for road in self.sc.roads:
+            if road.id in self.rules.avoid_roads:
+                continue  # the delegation will not drive it
             if road.duration_min is not None:
                 base = road.duration_min
             else:
@@ -511,9 +538,11 @@ class _Referee:
             for origin, dest in ways:
                 zone = self.zones[origin]
                 starts: dict[int, int] = {}
-                for _day, opens, closes in _openings(
+                for day, opens, closes in _openings(
                     window, zone, self.first_date, self.last_date, self.clock
                 ):
+                    if self.rules.daylight_driving:
+                        opens, closes = self._in_daylight(origin, day, opens, closes)
                     t = max(math.ceil(opens), 0)
                     while t <= closes and t <= self.H:
                         factor = 1.0
@@ -546,7 +575,10 @@ class _Referee:
         last_push: dict[tuple[str, int], tuple[int, int]] = {}
         pending: dict[int, list[tuple[int, str, Label]]] = {}  # kind 0 board, 1 drive
         records: dict[str, list[tuple[int, int, int, Any]]] = {}
-        own_terms = {t: terminals[t].access_min + terminals[t].check_in_min for t in city_terms[origin]}
+        buffer = self.rules.departure_buffer_min  # on top of check-in, boarding from a city
+        own_terms = {
+            t: terminals[t].access_min + terminals[t].check_in_min + buffer for t in city_terms[origin]
+        }
 
         def push(when: int, kind: int, where: str, label: Label) -> None:
             if when <= H:
@@ -579,7 +611,8 @@ class _Referee:
                         for other in city_terms[cj]:
                             if other != tj:
                                 o = terminals[other]
-                                push(arr + tterm.access_min + o.access_min + o.check_in_min, 0, other, new)
+                                lead = o.access_min + o.check_in_min + buffer
+                                push(arr + tterm.access_min + lead, 0, other, new)
                         push(arr + tterm.access_min, 1, cj, new)
                         arrive_city(cj, arr + tterm.access_min, new)
             for city, routes in drives_from.items():
@@ -606,7 +639,7 @@ class _Referee:
                         push(a, 1, dest, new)
                         for other in city_terms[dest]:
                             o = terminals[other]
-                            push(a + o.access_min + o.check_in_min, 0, other, new)
+                            push(a + o.access_min + o.check_in_min + buffer, 0, other, new)
                         arrive_city(dest, a, new)
         return {d: _pareto_connections(recs) for d, recs in records.items()}
 
@@ -696,6 +729,8 @@ class _Referee:
                         continue
                     if any(start < e and b < end for b, e in self.unavailable.get(sem.city, [])):
                         continue
+                    if any(start < e and b < end for b, e in self.rest_spans):
+                        continue
                     seen.add(start)
                     out.append((start, end, sem.city))
         return sorted(out)
@@ -723,6 +758,8 @@ class _Referee:
                 parts = self.day_parts(big_l, a)
                 if not parts or any(p > limit for _, p in parts):
                     continue
+                if any(big_l < e and b < a for b, e in self.rest_spans):
+                    continue  # under way on a rest day
                 travel = a - big_l
                 night = self.night_min(big_l, a)
                 rows.append(
@@ -814,7 +851,10 @@ class _Referee:
             load, cost, at, free, mask = entry[0], entry[1], entry[2], entry[3], entry[4]
             if mask & bit or free > start:
                 return
-            day_end = self.day_of(end)  # the home day of the slot's end (when the next connection may leave)
+            # The delegation may leave once the buffer after the seminar is over; the home day then
+            # is the one whose travel the next connection adds to.
+            end += self.rules.after_seminar_min
+            day_end = self.day_of(end)
             if city == at:
                 if entry[5] is not None or entry[7] is not None:
                     return  # a seminar city is left after its seminar; never twice

@@ -56,9 +56,10 @@ class _Unwritable(Exception):
 
 
 class _Gen:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, coordinator_rules: bool = True) -> None:
         self.r = random.Random(seed)
         self.seed = seed
+        self.coordinator_rules = coordinator_rules
 
     def chance(self, p: float) -> bool:
         return self.r.random() < p
@@ -134,6 +135,8 @@ class _Gen:
             "night_per_hour": self.pick([0, 0, 15, 30, 60]),
             "cost_per_unit": self.pick([0.0, 0.001, 0.001, 0.01, 0.05]),
         }
+        if self.coordinator_rules:
+            _coordinator_rules(random.Random(f"coordinator-{self.seed}"), data, self.start, self.horizon)
         return data
 
     def calendar(self) -> dict[str, Any]:
@@ -440,9 +443,39 @@ class _Gen:
         return out
 
 
-def random_scenario(seed: int) -> Scenario:
-    """A validated random tiny scenario, the same for the same seed."""
-    return Scenario.model_validate(_Gen(seed).build())
+def _coordinator_rules(r: random.Random, data: dict[str, Any], start: dt.date, horizon: int) -> None:
+    """The coordinators' rules, drawn from a generator of their own so that the rest of a seed's
+    scenario stays as it was: buffers, rest days, avoided services and roads, a pinned seminar."""
+    rules = data["delegation"]["rules"]
+    days = [start + dt.timedelta(days=k) for k in range(horizon)]
+    if r.random() < 0.25:
+        rules["daylight_driving"] = True
+    if r.random() < 0.35:
+        rules["after_seminar_min"] = r.choice([15, 30, 60, 120])
+    if r.random() < 0.35:
+        rules["departure_buffer_min"] = r.choice([10, 30, 60])
+    if r.random() < 0.25:
+        rules["rest_days"] = [r.choice(days).isoformat()]
+    if data["services"] and r.random() < 0.25:
+        rules["avoid_services"] = [r.choice(data["services"])["id"]]
+    if data["roads"] and r.random() < 0.25:
+        rules["avoid_roads"] = [r.choice(data["roads"])["id"]]
+    if data["seminars"] and r.random() < 0.3:
+        seminar = r.choice(data["seminars"])
+        pin: dict[str, Any] = {"date": r.choice(days).isoformat()}
+        seminar.pop("earliest_date", None)
+        seminar.pop("latest_date", None)
+        seminar.pop("required", None)
+        if seminar.get("start_times") and r.random() < 0.5:
+            pin["start"] = r.choice(seminar["start_times"])
+            seminar.pop("start_times")
+        seminar["pinned"] = pin
+
+
+def random_scenario(seed: int, coordinator_rules: bool = True) -> Scenario:
+    """A validated random tiny scenario, the same for the same seed; without ``coordinator_rules``,
+    the scenario the seed gave before those rules existed (tests built on a seed's story)."""
+    return Scenario.model_validate(_Gen(seed, coordinator_rules).build())
 
 
 def describe(scenario: Scenario) -> str:

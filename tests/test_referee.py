@@ -123,6 +123,15 @@ def test_generator_is_deterministic_and_covers_the_format() -> None:
         seen |= {"no-quiet" for _ in [0] if sc.delegation.rules.quiet_hours is None}
         seen |= {"zero-weight-region" for r in sc.regions if r.weight == 0}
         seen |= {"region-wide-event" for e in sc.disruptions if e.region is not None}
+        rules = sc.delegation.rules
+        seen |= {"daylight-driving" for _ in [0] if rules.daylight_driving}
+        seen |= {"after-seminar" for _ in [0] if rules.after_seminar_min}
+        seen |= {"departure-buffer" for _ in [0] if rules.departure_buffer_min}
+        seen |= {"rest-day" for _ in rules.rest_days}
+        seen |= {"avoided-service" for _ in rules.avoid_services}
+        seen |= {"avoided-road" for _ in rules.avoid_roads}
+        seen |= {"pinned" for s in sc.seminars if s.pinned is not None}
+        seen |= {"pinned-start" for s in sc.seminars if s.pinned is not None and s.pinned.start}
     for needed in (
         "Asia/Almaty",
         "Asia/Aqtobe",
@@ -140,6 +149,14 @@ def test_generator_is_deterministic_and_covers_the_format() -> None:
         "no-quiet",
         "zero-weight-region",
         "region-wide-event",
+        "daylight-driving",
+        "after-seminar",
+        "departure-buffer",
+        "rest-day",
+        "avoided-service",
+        "avoided-road",
+        "pinned",
+        "pinned-start",
     ):
         assert needed in seen, needed
 

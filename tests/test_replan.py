@@ -393,7 +393,7 @@ def test_a_replan_without_a_plan_lists_only_the_past_it_keeps():
     accepts that, and rejects a no-plan version that lists anything after `now`."""
     from tests.scenario_gen import random_scenario
 
-    scenario = unhurried(random_scenario(24))
+    scenario = unhurried(random_scenario(24, coordinator_rules=False))
     first = make_plan(scenario)
     now = when("2016-03-14T11:01-02:30")
     new = replan(scenario, first, now, position="c0").plan
@@ -413,7 +413,7 @@ def test_a_delay_of_travel_under_way_may_fill_its_day_past_the_limit():
     checker accepts it, and still rejects the same travel when it was not under way."""
     from tests.scenario_gen import random_scenario
 
-    scenario = unhurried(random_scenario(99))
+    scenario = unhurried(random_scenario(99, coordinator_rules=False))
     first = make_plan(scenario)
     assert scenario.delegation.rules.max_travel_min_per_day == 840
     now = when("2016-03-14T13:16-03:00")

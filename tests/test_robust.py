@@ -191,7 +191,8 @@ def test_a_version_that_stands_is_as_good_as_a_replan_from_that_moment():
                 now = dt.datetime.fromisoformat(step.at)
                 again = replan(scenario, current, now, events, params=PARAMS, network=network)
                 assert again.plan["coverage"]["points"] <= current["coverage"]["points"], index
-                assert again.plan["status"] == "OPTIMAL"
+                # A version with no way on (INFEASIBLE) stands as it is, and a replan finds none either.
+                assert again.plan["status"] == current["status"] in ("OPTIMAL", "INFEASIBLE"), index
             else:
                 current = step.plan
         assert all(not s.violations for s in played.steps)

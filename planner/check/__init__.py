@@ -125,6 +125,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from planner.check.backups import backup_legs
 from planner.check.basics import Violation
 from planner.check.context import Context, resolve
+from planner.check.coordinator import avoided, rest_days
 from planner.check.figures import objective, region_coverage, totals
 from planner.check.legs import (
     connection_times,
@@ -138,6 +139,7 @@ from planner.check.legs import (
 from planner.check.replan import frozen_past, stability
 from planner.check.shape import local_times, plan_format
 from planner.check.timeline import (
+    buffers,
     city_available,
     daily_travel_limit,
     no_two_places,
@@ -181,6 +183,9 @@ _BY_NAME: dict[str, Check] = {
         frozen_past,
         backup_legs,
         plan_format,
+        buffers,
+        rest_days,
+        avoided,
     )
 }
 

@@ -22,6 +22,7 @@ from planner.check.basics import (
 from planner.check.context import Context
 from planner.check.parse import Connection, Leg
 from planner.check.rides import connection_arrive, connection_leave
+from planner.daylight import daylight
 from planner.domain import DisruptionKind, Road
 
 
@@ -83,13 +84,32 @@ def _driving_window(ctx: Context, leg: Leg, road: Road, end: dt.datetime) -> Ite
     zone = ctx.lookups.cities[leg.origin].zone
     day = in_zone(leg.depart, zone).date()
     # A window wrapping past midnight may have opened the day before (rule 16).
-    spans = [window_span(window, d, zone) for d in (day - dt.timedelta(days=1), day)]
+    days = (day - dt.timedelta(days=1), day)
+    spans = [window_span(window, d, zone) for d in days]
     if not any(opens <= leg.depart and end <= closes for opens, closes in spans):
         yield Violation(
             "drive_on_road",
             leg.where,
             f"drive on {road.id} from {show(leg.depart, zone)} to {show(end, zone)} is outside "
             f"the driving window {window.start}-{window.end} in {ctx.name(leg.origin)}",
+        )
+    elif ctx.lookups.rules.daylight_driving:
+        city = ctx.lookups.cities[leg.origin]
+        for d, (opens, closes) in zip(days, spans, strict=True):
+            sun = daylight(city.lat, city.lon, d, zone)
+            if (
+                opens <= leg.depart
+                and end <= closes
+                and sun is not None
+                and sun[0] <= leg.depart
+                and end <= sun[1]
+            ):
+                return
+        yield Violation(
+            "drive_on_road",
+            leg.where,
+            f"drive on {road.id} from {show(leg.depart, zone)} to {show(end, zone)} is not in daylight "
+            f"in {ctx.name(leg.origin)} (the delegation drives from sunrise to sunset only)",
         )
 
 
@@ -231,7 +251,7 @@ def _gap_needed(ctx: Context, prev: Leg, nxt: Leg) -> tuple[int | None, str]:
         board = terminals.get(nxt.origin)
         if board is None:
             return None, ""
-        return board.access_min + board.check_in_min, f"access and check-in at {nxt.origin}"
+        return ctx.lookups.boarding_lead(board), f"access and check-in at {nxt.origin}"
     alight = terminals.get(prev.destination)
     if alight is None:
         return None, ""
@@ -244,7 +264,7 @@ def _gap_needed(ctx: Context, prev: Leg, nxt: Leg) -> tuple[int | None, str]:
         transfer = board.check_in_min if board.transfer_min is None else board.transfer_min
         return transfer, f"the transfer at {nxt.origin}"
     return (
-        alight.access_min + board.access_min + board.check_in_min,
+        alight.access_min + ctx.lookups.boarding_lead(board),
         f"access from {prev.destination}, to {nxt.origin} and check-in",
     )
 

@@ -84,6 +84,10 @@ class Lookups:
     def rules(self) -> TravelRules:
         return self.scenario.delegation.rules
 
+    def boarding_lead(self, terminal: Terminal) -> int:
+        """Minutes from the city centre to boarding: access, check-in, the departure buffer."""
+        return terminal.access_min + terminal.check_in_min + self.rules.departure_buffer_min
+
     def zone(self, city_id: str) -> ZoneInfo | None:
         city = self.cities.get(city_id)
         return city.zone if city is not None else None

@@ -180,7 +180,7 @@ def connection_leave(first: Leg, lookups: Lookups) -> dt.datetime | None:
     terminal = lookups.terminals.get(first.origin)
     if terminal is None:
         return None
-    return first.depart - dt.timedelta(minutes=terminal.check_in_min + terminal.access_min)
+    return first.depart - dt.timedelta(minutes=lookups.boarding_lead(terminal))
 
 
 def connection_arrive(last: Leg, lookups: Lookups) -> dt.datetime | None:

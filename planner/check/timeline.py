@@ -281,6 +281,26 @@ def no_two_places(ctx: Context) -> Iterator[Violation]:
             yield Violation("no_two_places", where, f"{step.what} ends before it begins")
 
 
+def buffers(ctx: Context) -> Iterator[Violation]:
+    """A connection leaves the city of the seminar before it no sooner than the buffer after it."""
+    after = ctx.lookups.rules.after_seminar_min
+    if not after:
+        return
+    for step in _walk(ctx):
+        connection, previous = step.item, step.previous
+        if not isinstance(connection, Connection) or not isinstance(previous, Seminar):
+            continue
+        gap = minutes_between(previous.end, connection.leave)
+        if gap < after:
+            zone = ctx.lookups.zone(step.at)
+            yield Violation(
+                "buffers",
+                connection.where,
+                f"{step.what} leaves {show(connection.leave, zone)}, {gap} min after the seminar ends at "
+                f"{show(previous.end, zone)}; the delegation asks for {after} min",
+            )
+
+
 def prep_time(ctx: Context) -> Iterator[Violation]:
     """The delegation arrives the preparation time before each seminar."""
     prep = ctx.lookups.rules.min_prep_min

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from planner.calendar import TimeAxis
 from planner.connections.cache import SearchCache
 from planner.connections.model import DriveEdge, RideEdge
-from planner.domain import Disruption, Terminal, TravelRules
+from planner.daylight import daylight
+from planner.domain import City, Disruption, Terminal, TravelRules
 from planner.network import Overlay, Run, TransportNetwork
 
 if TYPE_CHECKING:
@@ -66,6 +68,13 @@ class SearchContext:
         }
         # Where a zone keeps one offset over the horizon (Kazakhstan has no DST) local
         # clock arithmetic is exact from midnights; elsewhere fall back to zoneinfo.
+        # Sunrise and sunset per city and day (daylight-only driving), as epoch minutes.
+        self.sun: dict[str, list[tuple[int, int]]] | None = None
+        if self.rules.daylight_driving:
+            self.sun = {
+                city.id: [_sun(axis, city, axis.start_date + dt.timedelta(days=d)) for d in days]
+                for city in scenario.cities
+            }
         self.steady: dict[str, bool] = {}
         for city in scenario.cities:
             nights = self.midnights[city.id]
@@ -80,7 +89,7 @@ class SearchContext:
             kind = data["kind"]
             if kind == "access" and tail[0] == "city":
                 terminal = self._terminals[head[1]]
-                self.city_access[tail[1]].append((head[1], terminal.access_min + terminal.check_in_min))
+                self.city_access[tail[1]].append((head[1], self._lead(terminal)))
             elif kind == "drive":
                 window = data["window"] or self.rules.driving_window
                 edge = DriveEdge(
@@ -100,7 +109,12 @@ class SearchContext:
         self.drive_by_id = {id(edge): edge for edge in self.drive_edges.values()}
         # Rides by (service, board, alight): how footprints of remembered searches name them.
         self.ride_by_key = {(r.service, r.board, r.alight): r for rides in self.rides.values() for r in rides}
-        self.lead = {t.id: t.access_min + t.check_in_min for t in self._terminals.values()}
+        self.lead = {t.id: self._lead(t) for t in self._terminals.values()}
+
+    def _lead(self, terminal: Terminal) -> int:
+        """Minutes from the city centre to boarding at ``terminal``: access, check-in and the
+        delegation's departure buffer."""
+        return terminal.access_min + terminal.check_in_min + self.rules.departure_buffer_min
 
     def with_cancellation(self, overlay: Overlay, services: Collection[str]) -> SearchContext:
         """This context under ``overlay``, which adds to this one's only cancelled runs of
@@ -223,6 +237,23 @@ class SearchContext:
         w_start, w_end = window
         closes_on = day if w_end > w_start else day + 1
         return self.at_local(day, w_start, city_id), self.at_local(closes_on, w_end, city_id)
+
+    def drive_opening(self, day: int, window: tuple[int, int], city_id: str) -> tuple[int, int]:
+        """``opening`` of a driving window, in daylight only when the delegation says so: cut to
+        sunrise and sunset at the city on the date it opens (closes < opens: shut that day)."""
+        opens, closes = self.opening(day, window, city_id)
+        if self.sun is None:
+            return opens, closes
+        rise, sets = self.sun[city_id][day]
+        return max(opens, rise), min(closes, sets)
+
+    def drive_openings(self, window: tuple[int, int], city_id: str, around: int) -> list[tuple[int, int]]:
+        """``openings`` of a driving window (``drive_opening``), from the day before ``around``."""
+        index, _ = self.local_day(around, city_id)
+        last = len(self.midnights[city_id]) - 1
+        return [
+            self.drive_opening(day, window, city_id) for day in range(max(0, index - 1), min(index + 2, last))
+        ]
 
     def openings(self, window: tuple[int, int], city_id: str, around: int) -> list[tuple[int, int]]:
         """The openings of a daily local window from the day before ``around``, in time order."""
@@ -362,3 +393,13 @@ def context_for(
     while len(contexts) > CONTEXTS_KEPT:
         contexts.pop(next(iter(contexts)))
     return context
+
+
+def _sun(axis: TimeAxis, city: City, day: dt.date) -> tuple[int, int]:
+    """Sunrise and sunset of a local date at a city in epoch minutes; a day without sunrise is
+    an empty span at noon."""
+    times = daylight(city.lat, city.lon, day, city.zone)
+    if times is None:
+        noon = axis.local_minutes(day, 12 * 60, city.zone)
+        return noon, noon - 1
+    return axis.minutes(times[0]), axis.minutes(times[1])

@@ -27,7 +27,8 @@ def drive_fits(ctx: SearchContext, edge: DriveEdge, start: int) -> int | None:
     if end > ctx.horizon_end:
         return None
     if not any(
-        opens <= start and end <= closes for opens, closes in ctx.openings(edge.window, edge.origin, start)
+        opens <= start and end <= closes
+        for opens, closes in ctx.drive_openings(edge.window, edge.origin, start)
     ):
         return None
     if ctx.overlay.road_closed(edge.road, start, end) is not None:
@@ -58,12 +59,12 @@ def _earliest_fit(ctx: SearchContext, edge: DriveEdge, not_before: int) -> int |
     start = not_before
     slow_ends = sorted(i.end for i, _ in ctx.overlay.slowdowns.get(edge.road, ()))
     w_start, w_end = edge.window
-    if not slow_ends and w_start < w_end and ctx.steady[edge.origin]:
+    if not slow_ends and w_start < w_end and ctx.steady[edge.origin] and ctx.sun is None:
         return _earliest_fit_steady(ctx, edge, start)
     while start <= ctx.horizon_end:
         minutes = drive_minutes(ctx, edge, start)
         end = start + minutes
-        openings = ctx.openings(edge.window, edge.origin, start)
+        openings = ctx.drive_openings(edge.window, edge.origin, start)
         shorter_from = next((e for e in slow_ends if e > start), None)
         if not any(o <= start and end <= c for o, c in openings):
             later = [o for o, _ in openings if o > start]
@@ -135,7 +136,7 @@ def latest_drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int, arr
     if key in latest_starts:
         return latest_starts[key]
     w_start, w_end = edge.window
-    if not (w_start < w_end and ctx.steady[edge.origin]):
+    if not (w_start < w_end and ctx.steady[edge.origin]) or ctx.sun is not None:
         found = _latest_drive_start(ctx, edge, not_before, arrive_by)
     elif ctx.overlay.slowdowns.get(edge.road):
         found = _latest_slowed_steady(ctx, edge, not_before, arrive_by)
@@ -218,7 +219,7 @@ def _latest_drive_start(ctx: SearchContext, edge: DriveEdge, not_before: int, ar
             return start
         step = 1
         if not slowed and end <= arrive_by:
-            openings = ctx.openings(edge.window, edge.origin, start)
+            openings = ctx.drive_openings(edge.window, edge.origin, start)
             if not any(o <= start and end <= c for o, c in openings):
                 # The latest start that fits an opening ending before this drive would.
                 fits = [c - minutes for o, c in openings if c - minutes < start and c - minutes >= o]

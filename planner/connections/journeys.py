@@ -50,7 +50,7 @@ def leave_time(ctx: SearchContext, legs: list[Leg]) -> int:
     if first.mode == Mode.DRIVE:
         return first.depart
     terminal = ctx.terminal(first.from_place)
-    return first.depart - terminal.check_in_min - terminal.access_min
+    return first.depart - ctx.lead[terminal.id]
 
 
 def make_journey(ctx: SearchContext, origin: str, destination: str, legs: list[Leg], arrive: int) -> Journey:
@@ -191,6 +191,10 @@ def _slot_output(
         # A connection leaving before its slot is found again by the slot it leaves in; one that
         # alone travels more than the limit on some home day can be in no plan (rule 22).
         if journey.leave < leave_at or any(m > max_day for _, m in journey.day_minutes):
+            continue
+        # None travels on a rest day. Exact though late: a label dropped for another (which leaves
+        # no earlier and arrives no later) lies inside it, so it is never valid when that one is not.
+        if ctx.overlay.rest_overlaps(journey.leave, journey.arrive):
             continue
         connections.append((destination, known[0], journey))
     return labels, SlotFound(tuple(destinations), tuple(connections))

@@ -39,7 +39,7 @@ def drive_leave_times(ctx: SearchContext, origin: str, not_before: int, not_afte
     spans = []
     for w_start, w_end in {edge.window for edge in ctx.city_drives[origin]}:
         for index in range(len(ctx.midnights[origin]) - 1):
-            opens, closes = ctx.opening(index, (w_start, w_end), origin)
+            opens, closes = ctx.drive_opening(index, (w_start, w_end), origin)
             if closes >= not_before and opens <= not_after:
                 spans.append((opens, closes))
                 openings.add(opens)
@@ -98,7 +98,7 @@ def _latest_drive_moments(
     home_marks, nights = ctx.home_marks()
     for edge in ctx.city_drives[origin]:
         for index in range(len(ctx.midnights[origin]) - 1):
-            opens, closes = ctx.opening(index, edge.window, origin)
+            opens, closes = ctx.drive_opening(index, edge.window, origin)
             if closes < not_before or opens > not_after:
                 continue
             span_end = closes  # a drive lies inside one opening (rule 16)

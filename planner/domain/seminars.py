@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -42,6 +43,13 @@ class Calendar(Frozen):
         return self.start_date + dt.timedelta(days=self.horizon_days - 1)
 
 
+class Pin(Frozen):
+    """A date (and local start) agreed with the host city."""
+
+    date: Date
+    start: Clock | None = Field(default=None, description="Local start; else any the seminar allows.")
+
+
 class Seminar(Frozen):
     """The work to do in one city."""
 
@@ -67,6 +75,40 @@ class Seminar(Frozen):
     serves: tuple[Identifier, ...] = Field(
         default=(), description="Other regions whose officials travel in to this seminar."
     )
+    pinned: Pin | None = Field(
+        default=None,
+        description="An agreed date (and start): the seminar is then required, on that date, at that start.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pin_fixes_date_and_start(cls, data: Any) -> Any:
+        """A pin is written once and states the fields it implies (required, the dates, the
+        start), so every stage and the checker keep it through the rules they already apply."""
+        if not isinstance(data, dict) or data.get("pinned") is None:
+            return data
+        pin = data["pinned"]
+        if isinstance(pin, Pin):
+            pin = pin.model_dump()
+        if not isinstance(pin, dict) or "date" not in pin:
+            return data  # the Pin model reports what is missing
+        day, start = str(pin["date"]), pin.get("start")
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if data.get("required") is False:
+            problems.append((("required",), "a pinned seminar is required: leave required out or true"))
+        for name in ("earliest_date", "latest_date"):
+            if data.get(name) is not None and str(data[name]) != day:
+                problems.append(((name,), f"is {data[name]}, but the seminar is pinned to {day}"))
+        other_times = data.get("window") is not None or tuple(data.get("start_times") or (start,)) != (start,)
+        if start is not None and other_times:
+            message = "a pinned start replaces start_times and window: give neither"
+            problems.append((("pinned", "start"), message))
+        if problems:
+            raise FieldProblems(problems)
+        fixed = {**data, "required": True, "earliest_date": pin["date"], "latest_date": pin["date"]}
+        if start is not None:
+            fixed.update(start_times=(start,), window=None)
+        return fixed
 
     @model_validator(mode="after")
     def _one_way_to_give_times(self) -> Seminar:
@@ -129,6 +171,26 @@ class TravelRules(Frozen):
         default=ClockWindow(start="08:00", end="20:00"),
         description="Default daily window for drives (local at the start city).",
     )
+    daylight_driving: bool = Field(
+        default=False,
+        description="Drives also only between sunrise and sunset at the road's start city, on the "
+        "date the driving window opens.",
+    )
+    after_seminar_min: Minutes = Field(
+        default=0, description="Minutes between a seminar's end and leaving for the next connection."
+    )
+    departure_buffer_min: Minutes = Field(
+        default=0,
+        description="Extra minutes at a terminal before boarding, on top of its check-in, whenever "
+        "the delegation comes to it from a city (not on a transfer at the same terminal).",
+    )
+    rest_days: tuple[Date, ...] = Field(
+        default=(), description="Home-zone dates with no seminar and no travel."
+    )
+    avoid_services: tuple[Identifier, ...] = Field(
+        default=(), description="Services the delegation will not take (ids)."
+    )
+    avoid_roads: tuple[Identifier, ...] = Field(default=(), description="Roads it will not drive (ids).")
 
 
 class Delegation(Frozen):

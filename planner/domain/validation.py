@@ -43,7 +43,7 @@ def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], 
             for j, t in enumerate(c.terminals)
         ],
     )
-    unique("services", "id", [((i,), s.id) for i, s in enumerate(scenario.services)])
+    service_ids = unique("services", "id", [((i,), s.id) for i, s in enumerate(scenario.services)])
     road_ids = unique("roads", "id", [((i,), r.id) for i, r in enumerate(scenario.roads)])
     unique("closures", "id", [((i,), c.id) for i, c in enumerate(scenario.closures)])
     unique("seminars", "city", [((i,), s.city) for i, s in enumerate(scenario.seminars)])
@@ -60,6 +60,11 @@ def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], 
             known(("seminars", i, "serves", j), region, region_ids, "region")
     for field in ("start_city", "end_city"):
         known(("delegation", field), getattr(scenario.delegation, field), city_ids, "city")
+    rules = scenario.delegation.rules
+    for j, avoided in enumerate(rules.avoid_services):
+        known(("delegation", "rules", "avoid_services", j), avoided, service_ids, "service")
+    for j, avoided in enumerate(rules.avoid_roads):
+        known(("delegation", "rules", "avoid_roads", j), avoided, road_ids, "road")
     zone_of = {t.id: c.zone for c in scenario.cities for t in c.terminals}
     for i, service in enumerate(scenario.services):
         for j, stop in enumerate(service.stops):

@@ -710,10 +710,30 @@ DANGLING: list[tuple[str, Any, str]] = [
     ("roads.1.id", "astana-karaganda", "duplicate id"),
     ("closures.1.id", "blizzard", "duplicate id"),
     ("seminars.2.city", "astana", "duplicate id"),
+    ("delegation.rules.avoid_services", ["KC999"], "unknown service"),
+    ("delegation.rules.avoid_roads", ["astana-almaty"], "unknown road"),
 ]
 
 # (name, changes as (path, value), the field path named, words)
 CROSS_FIELD: list[tuple[str, list[tuple[str, Any]], str, str]] = [
+    (
+        "pinned-off-its-dates",
+        [("seminars.1.pinned", {"date": "2016-01-20"}), ("seminars.1.earliest_date", "2016-01-19")],
+        "seminars.1.earliest_date",
+        "pinned",
+    ),
+    (
+        "pinned-start-and-window",
+        [("seminars.1.pinned", {"date": "2016-01-20", "start": "10:00"})],
+        "seminars.1.pinned.start",
+        "window",
+    ),
+    (
+        "pinned-but-not-required",
+        [("seminars.2.pinned", {"date": "2016-01-20"}), ("seminars.2.required", False)],
+        "seminars.2.required",
+        "pinned",
+    ),
     (
         "return-before-departure",
         [("delegation.latest_return", "2016-01-17T22:00")],
