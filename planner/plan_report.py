@@ -5,34 +5,58 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from planner.document import PlanDocument
+from planner.document import LegOut, NightOut, PlanDocument
 from planner.domain import Scenario
 
 
-def _clock(text: str) -> str:
-    moment = dt.datetime.fromisoformat(text)
-    # The offset as ISO 8601 gives it (+05, +05:30, +05:45): a half-hour zone is not rounded.
+def _offset(moment: dt.datetime) -> str:
+    """The UTC offset as people read it: UTC+06, UTC+05:30 (a half-hour zone is not rounded)."""
     offset = int((moment.utcoffset() or dt.timedelta()).total_seconds() // 60)
     sign = "+" if offset >= 0 else "-"
     hours, minutes = divmod(abs(offset), 60)
-    return f"{moment:%H:%M} {sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
+    return f"UTC{sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
+
+
+def span(start: str, end: str, between: str = "–") -> str:
+    """Two local times (ISO with offset) as a range: ``09:30–12:30 (UTC+06)``, the offset once when
+    both share it, else after each: ``19:00 (UTC+06) -> 20:34 (UTC+05)``."""
+    first, last = dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end)
+    if _offset(first) == _offset(last):
+        return f"{first:%H:%M}{between}{last:%H:%M} ({_offset(first)})"
+    return f"{first:%H:%M} ({_offset(first)}){between}{last:%H:%M} ({_offset(last)})"
+
+
+def moment(text: str) -> str:
+    """A local time (ISO with offset) with its day: ``Fri 22 Jan 09:30 (UTC+05)``."""
+    when = dt.datetime.fromisoformat(text)
+    return f"{when:%a %d %b %H:%M} ({_offset(when)})"
+
+
+def status_words(status: str, gap: float | None) -> str:
+    """What a solve's status means for the plan, in words (the objective itself is in the JSON)."""
+    if status == "OPTIMAL":
+        return "OPTIMAL (proven the best plan)"
+    if status == "FEASIBLE":
+        if gap is None:
+            return "FEASIBLE (the best plan found in the time limit, not proven the best)"
+        return f"FEASIBLE (the best plan found in the time limit, at most {gap * 100:.2f}% from the best)"
+    return status
 
 
 def render_plan(scenario: Scenario, document: PlanDocument) -> str:
     """A day-by-day table in local times, then totals, coverage and what is left out."""
     names = {c.id: c.name for c in scenario.cities}
     solver = document.solver
-    gap = "gap unknown  " if document.gap is None else f"gap {document.gap * 100:.2f}%  "
     # A plan written before run times were recorded has none.
     runtime = "" if document.runtime_s is None else f"solve {document.runtime_s:.2f} s  "
     lines = [
-        f"{scenario.name}: {document.status.value}  objective {document.objective}  "
-        f"bound {document.bound}  {gap}{runtime}"
+        f"{scenario.name}: {status_words(document.status.value, document.gap)}  {runtime}"
         f"(seed {solver.seed}, {solver.workers} worker(s))"
     ]
     lines.extend(_day_table(names, document))
@@ -45,13 +69,13 @@ def _day_table(names: dict[str, str], document: PlanDocument) -> list[str]:
     """Seminars and legs in time order, each day named on its first line; each leg's backup under it."""
     from planner.backups import describe
 
-    items: list[tuple[dt.datetime, str]] = []
+    items: list[tuple[dt.datetime, str, str]] = []  # when, its time span, the rest of the line
     for seminar in document.seminars:
         items.append(
             (
                 dt.datetime.fromisoformat(seminar.start),
-                f"{_clock(seminar.start)}-{_clock(seminar.end)[:5]}  SEMINAR in "
-                f"{names[seminar.city]} (regions: {', '.join(seminar.regions)})",
+                span(seminar.start, seminar.end),
+                f"SEMINAR in {names[seminar.city]} (regions: {', '.join(seminar.regions)})",
             )
         )
     for leg in document.legs:
@@ -63,19 +87,20 @@ def _day_table(names: dict[str, str], document: PlanDocument) -> list[str]:
         items.append(
             (
                 depart,
-                f"{_clock(leg.depart)} -> {_clock(leg.arrive)}{plus}  {leg.mode.value:<6} "
-                f"{leg.service:<12} {leg.from_} -> {leg.to}  "
+                span(leg.depart, leg.arrive, " -> ") + plus,
+                f"{leg.mode.value:<6} {leg.service:<12} {leg.from_} -> {leg.to}  "
                 f"({names[leg.from_city]} -> {names[leg.to_city]}, {leg.distance_km:.0f} km){backup}",
             )
         )
+    width = max((len(times) for _, times, _ in items), default=0)
     items.sort(key=lambda item: item[0])
     lines = []
     current = None
-    for moment, text in items:
-        day = moment.date()
+    for when, times, text in items:
+        day = when.date()
         label = f"{day:%a %d %b}" if day != current else ""
         current = day
-        lines.append(f"  {label:<11} {text}")
+        lines.append(f"  {label:<11} {times:<{width}}  {text}")
     return lines
 
 
@@ -91,19 +116,16 @@ def _plan_summary(names: dict[str, str], document: PlanDocument) -> list[str]:
     if coverage.regions_uncovered:
         lines.append(f"  regions not covered: {', '.join(coverage.regions_uncovered)}")
     by_mode = ", ".join(f"{mode} {kg:.0f}" for mode, kg in totals.co2_kg_by_mode.items())
+    by_mode = f" ({by_mode})" if by_mode else ""
     lines.append(
         f"Travel {totals.travel_hours:.1f} h door to door "
         f"({totals.night_travel_hours:.1f} h at night), "
         f"{totals.distance_km:.0f} km, {totals.cost:,.0f} {totals.currency}, "
-        f"{totals.co2_kg:.0f} kg CO2e ({by_mode})"
+        f"{totals.co2_kg:.0f} kg CO2e{by_mode}"
     )
     if document.nights:
-        where = [
-            f"{dt.date.fromisoformat(night.date):%d %b} "
-            + (names[night.city] if night.city else f"on {night.mode} {night.on}")
-            for night in document.nights
-        ]
-        lines.append("Nights: " + "; ".join(where))
+        legs = sorted(document.legs, key=lambda leg: dt.datetime.fromisoformat(leg.depart))
+        lines.append("Nights: " + "; ".join(_night(names, night, legs) for night in document.nights))
     if document.uncovered:
         lines.append("Not covered:")
         for item in document.uncovered:
@@ -111,6 +133,23 @@ def _plan_summary(names: dict[str, str], document: PlanDocument) -> list[str]:
             lines.append(f"  {names[item.city]}{flag}: {item.reason.value} - {item.detail}")
     lines.extend(f"Warning: {warning}" for warning in document.warnings)
     return lines
+
+
+def _night(names: dict[str, str], night: NightOut, legs: list[LegOut]) -> str:
+    """Where a night is spent: in a city, or on board a service. A night between two legs of one
+    connection (the plan marks it ``in_transit``) is a stop in that city, given with its hours."""
+    day = dt.date.fromisoformat(night.date)
+    if night.city is None:
+        return f"{day:%d %b} on {night.mode} {night.on}"
+    where = f"{day:%d %b} {names[night.city]}"
+    if not night.in_transit:
+        return where
+    for before, after in itertools.pairwise(legs):
+        arrive, leave = dt.datetime.fromisoformat(before.arrive), dt.datetime.fromisoformat(after.depart)
+        small_hours = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(3), arrive.tzinfo)
+        if before.to_city == night.city == after.from_city and arrive <= small_hours < leave:
+            return f"{where} (overnight stop on the way, {span(before.arrive, after.depart)})"
+    return f"{where} (overnight stop on the way)"
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

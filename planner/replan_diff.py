@@ -1,4 +1,5 @@
-"""What a replan changed against the previous version, and why each city it dropped was dropped."""
+"""What a replan changed against the previous version, and why each city it dropped was dropped;
+what covering a city a plan traded off would take."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from planner.document import (
     SeminarDropped,
     SeminarKept,
     SeminarMoved,
+    SolveStatus,
 )
 from planner.domain import Disruption, DisruptionKind, Scenario, SolverParams
 from planner.heuristics import greedy_insertion
-from planner.result import Itinerary, Result, SeminarVisit, UncoveredReason, leg_moves
+from planner.objective import scenario_coverage
+from planner.result import Itinerary, Result, UncoveredReason, leg_moves, totals
 from planner.solve import solve
 
 if TYPE_CHECKING:
@@ -83,7 +86,16 @@ def diff_plans(
             )
         else:
             why = _why_dropped(
-                scenario, names, city, reasons.get(city), new_events, problem, params, new, explain_until
+                scenario,
+                names,
+                city,
+                reasons.get(city),
+                new_events,
+                problem,
+                params,
+                result,
+                now_min,
+                explain_until,
             )
             dropped.append(SeminarDropped(city=city, old_start=old_start, **why))
     added = [
@@ -112,7 +124,8 @@ def _why_dropped(
     new_events: tuple[Disruption, ...],
     problem: Any,
     params: SolverParams,
-    new: dict[str, SeminarVisit],
+    result: Result,
+    now_min: int,
     explain_until: float | None = None,
 ) -> dict[str, str]:
     related = [e for e in new_events if _touches(scenario, e, city)]
@@ -138,24 +151,107 @@ def _why_dropped(
             "detail": f"{names[city]} cannot be reached and left again before the horizon ends{because}",
         }
     # Traded off: what would covering it cost? Solve again with the city required.
-    forced = dataclasses.replace(problem, required=problem.required | {city})
     budget = min(params.time_limit_s, EXPLANATION_LIMIT_S)
     if explain_until is not None:
         budget = min(budget, explain_until - time.perf_counter())
+    return {
+        "reason": "traded_off",
+        "detail": covering_detail(scenario, problem, params, city, result, budget, now_min) + because,
+    }
+
+
+def covering_detail(
+    scenario: Scenario,
+    problem: Any,
+    params: SolverParams,
+    city: str,
+    chosen: Result,
+    budget: float,
+    now_min: int | None = None,
+) -> str:
+    """What covering a traded-off ``city`` would take, from a solve of ``problem`` with the city
+    required (at most ``budget`` seconds): the cities and regions the best such plan gives up and
+    its travel hours, night hours and cost against ``chosen``.
+
+    For a replan (``now_min`` given), ``chosen`` is the whole trip and ``problem`` the rest of it
+    from now: the seminars and connections begun before ``now_min`` are put before the other plan.
+    """
+    name = scenario.city(city).name
     if budget < MIN_EXPLANATION_S:
-        return {
-            "reason": "traded_off",
-            "detail": f"{names[city]} could be visited, but not together with the cities chosen; "
-            f"what covering it would cost was not examined within the time limit{because}",
-        }
+        return (
+            f"{name} could be visited, but not together with the cities chosen; "
+            "what covering it would cost was not examined within the time limit"
+        )
+    forced = dataclasses.replace(problem, required=problem.required | {city})
     alternative = solve(forced, params.model_copy(update={"time_limit_s": budget}), greedy_insertion(forced))
-    if alternative.itinerary is None:
-        detail = f"{names[city]} can be reached, but no plan holds it together with the rest{because}"
-    else:
-        kept = {s.city for s in alternative.itinerary.seminars}
-        lost = [names[c] for c in new if c not in kept]
-        if lost:
-            detail = f"covering {names[city]} would drop {' and '.join(lost)}{because}"
-        else:
-            detail = f"covering {names[city]} is possible but costs more travel or changes{because}"
-    return {"reason": "traded_off", "detail": detail}
+    if alternative.itinerary is None or chosen.itinerary is None:
+        if alternative.status == SolveStatus.INFEASIBLE:
+            return f"{name} can be reached, but no plan holds it together with the required cities"
+        return f"{name} can be reached, but no plan holding it was found within {budget:.1f} s"
+    names = {c.id: c.name for c in scenario.cities}
+    other = alternative.itinerary
+    if now_min is not None:
+        begun = chosen.itinerary
+        other = Itinerary(
+            tuple(s for s in begun.seminars if s.start < now_min) + other.seminars,
+            tuple(j for j in begun.journeys if j.leave < now_min) + other.journeys,
+        )
+    held = {s.city for s in other.seminars}
+    _, other_regions = scenario_coverage(scenario, held)
+    lost = [names[s.city] for s in chosen.itinerary.seminars if s.city not in held]
+    lost_regions = [r for r in chosen.covered_regions if r not in other_regions]
+    before, after = totals(scenario, chosen.itinerary), totals(scenario, other)
+    given_up = f"would give up {_listed(lost)}" if lost else "would keep every city chosen"
+    regions = ", every region still covered"
+    if lost_regions:
+        regions = f", leaving {', '.join(lost_regions)} uncovered"
+    night = after.night_travel_hours - before.night_travel_hours
+    at_night = (
+        f"{after.night_travel_hours:.1f} h of it at night ({_signed(night, 1)} h), "
+        if after.night_travel_hours or before.night_travel_hours
+        else ""
+    )
+    figures = (
+        f"{after.travel_hours:.1f} h of travel ({_signed(after.travel_hours - before.travel_hours, 1)} h), "
+        f"{at_night}{after.cost:,.0f} {after.currency} ({_signed(after.cost - before.cost, 0)})"
+    )
+    proven = (
+        ""
+        if alternative.status == SolveStatus.OPTIMAL
+        else f" (the best such plan found in {budget:.1f} s, not proven the best)"
+    )
+    return f"covering {name} {given_up}{regions}: {figures}{proven}"
+
+
+def _listed(names: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _signed(change: float, digits: int) -> str:
+    """A difference with its sign, thousands grouped; one that rounds to zero is ``+0``."""
+    rounded = round(change, digits)
+    return f"{rounded + 0.0:+,.{digits}f}"  # + 0.0 turns -0.0 into 0.0
+
+
+def explain_trade_offs(
+    scenario: Scenario,
+    problem: Any,
+    result: Result,
+    params: SolverParams,
+    until: float,
+    per_city_s: float = EXPLANATION_LIMIT_S,
+) -> Result:
+    """``result`` with each traded-off city's detail saying what covering it would take (one solve
+    each of at most ``per_city_s``, :func:`covering_detail`); the solves end by ``until`` (a
+    ``time.perf_counter()`` value)."""
+    if result.itinerary is None:
+        return result
+    uncovered = []
+    for item in result.uncovered:
+        if item.reason == UncoveredReason.TRADED_OFF:
+            budget = min(params.time_limit_s, per_city_s, until - time.perf_counter())
+            detail = covering_detail(scenario, problem, params, item.city, result, budget)
+            item = dataclasses.replace(item, detail=detail)
+        uncovered.append(item)
+    return dataclasses.replace(result, uncovered=tuple(uncovered))

@@ -13,7 +13,7 @@ from planner.document import PlanDocument
 from planner.domain import Disruption, EventTimeline, Scenario, SolverParams
 from planner.domain.people import Team
 from planner.inputs.problems import TEAM_PLAN_FORMAT
-from planner.plan_report import render_plan, show_plan, write_json
+from planner.plan_report import render_plan, show_plan, status_words, write_json
 from planner.scenario import load_scenario
 from planner.team_view import entry_scenario, joiner_scenario, member_plan
 
@@ -23,13 +23,12 @@ def render_team_plan(scenario: Scenario, document: dict[str, Any]) -> str:
     names = {c.id: c.name for c in scenario.cities}
     coverage = document["coverage"]
     regions = len(coverage["regions_covered"]) + len(coverage["regions_uncovered"])
-    gap = ""
+    gap = None
     objective, bound = document["objective"], document["bound"]
     if objective and bound is not None:
-        gap = f"  gap {(objective - bound) / abs(objective) * 100:.2f}%"
+        gap = (objective - bound) / abs(objective)
     lines = [
-        f"{scenario.name}: {document['status']}  objective {document['objective']}  "
-        f"bound {document['bound']}{gap}  ({len(document['teams'])} teams, seed "
+        f"{scenario.name}: {status_words(document['status'], gap)}  ({len(document['teams'])} teams, seed "
         f"{document['solver']['seed']}, {document['solver']['workers']} worker(s))",
         f"Together: {len(coverage['cities'])} seminars, {len(coverage['regions_covered'])} of {regions} "
         f"regions ({coverage['points']}/{coverage['max_points']} points)",
@@ -49,7 +48,9 @@ def render_team_plan(scenario: Scenario, document: dict[str, Any]) -> str:
         who = ", ".join(f"{m['name']} ({m['role']})" for m in entry["members"])
         lines += ["", f"== Team {entry['name']}: {who}; {entry['vehicles']} car(s)"]
         seen = entry_scenario(scenario, teams[entry["id"]], entry)
-        lines.append(render_plan(seen, PlanDocument.model_validate(entry["plan"])))
+        # The team's own plan without its status line: the team plan's status above is the one that
+        # counts (a team's plan alone is FEASIBLE with no bound, being the best for the teams together).
+        lines += render_plan(seen, PlanDocument.model_validate(entry["plan"])).splitlines()[1:]
         if entry.get("joiner"):
             lines += _joiner_lines(scenario, teams[entry["id"]], entry)
     if document["uncovered"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -11,6 +12,7 @@ from planner.check import Violation, check_plan
 from planner.connections import KeptContexts, SlotMemo
 from planner.domain import Disruption, DisruptionKind, EventTimeline, Scenario, SolverParams, event_zone
 from planner.network import TransportNetwork
+from planner.plan_report import moment, span
 from planner.replan import replan
 from planner.result import plan_json
 from planner.solve import plan
@@ -20,8 +22,9 @@ from planner.solve import plan
 class Step:
     """One announcement of a timeline: when, which events, and the version after it.
 
-    ``kept``: the plan was not touched by the events, so no replan was needed and ``plan`` is
-    the version that was current (see ``still_works``).
+    ``kept``: ``plan`` is the version that was current, and no new version was made: the events
+    did not touch it (no replan was needed, see ``still_works``), or ``replanned`` and the replan
+    kept every seminar and leg as they were.
     """
 
     at: str  # local time of the announcement, with offset
@@ -29,6 +32,7 @@ class Step:
     plan: dict[str, Any]
     violations: list[Violation]
     kept: bool = False
+    replanned: bool = False
 
     @property
     def changes(self) -> int:
@@ -78,11 +82,11 @@ def play(
         return axis.minutes(event.announced_at, event_zone(scenario, event))
 
     ordered = sorted(timeline.events, key=announced)
-    for moment, group in groupby(ordered, key=announced):
+    for minute, group in groupby(ordered, key=announced):
         batch = list(group)
         known.extend(batch)
-        now = axis.utc(moment)
-        at = axis.iso(moment, event_zone(scenario, batch[0]))
+        now = axis.utc(minute)
+        at = axis.iso(minute, event_zone(scenario, batch[0]))
         if still_works(scenario, current, batch, tuple(known)):
             played.steps.append(Step(at, batch, current, [], kept=True))
         else:
@@ -97,8 +101,11 @@ def play(
                 memo=memo,
             )
             violations = check_plan(scenario, new.plan, events=tuple(known), previous=current, now=now)
-            played.steps.append(Step(at, batch, new.plan, violations))
-            current = new.plan
+            if same_trip(current, new.plan):  # no change: the current version stands, none is stored
+                played.steps.append(Step(at, batch, current, violations, kept=True, replanned=True))
+            else:
+                played.steps.append(Step(at, batch, new.plan, violations))
+                current = new.plan
         if on_step is not None:
             on_step(played.steps[-1])
     return played
@@ -121,6 +128,18 @@ def still_works(
     if any(event.kind is DisruptionKind.SERVICE_DELAYED for event in new):
         return False
     return not check_plan(scenario, without_backups(current), events=known)
+
+
+def same_trip(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether two versions hold the same seminars at the same times and the same legs."""
+
+    def seminars(plan: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [(s["city"], s["start"], s["end"]) for s in plan["seminars"]]
+
+    def legs(plan: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+        return [(g["service"], g["from"], g["to"], g["depart"], g["arrive"]) for g in plan["legs"]]
+
+    return seminars(before) == seminars(after) and legs(before) == legs(after)
 
 
 def without_backups(plan: dict[str, Any]) -> dict[str, Any]:
@@ -155,12 +174,13 @@ def seminar_changes(names: dict[str, str], diff: dict[str, Any], indent: str) ->
     """One line per seminar moved, dropped (with its reason) or added."""
     seminars = diff["seminars"]
     lines = [
-        f"{indent}moved   {names[m['city']]}: {m['old_start']} -> {m['new_start']}" for m in seminars["moved"]
+        f"{indent}moved   {names[m['city']]}: {moment(m['old_start'])} -> {moment(m['new_start'])}"
+        for m in seminars["moved"]
     ]
     lines += [
         f"{indent}dropped {names[d['city']]}: {d['reason']} - {d['detail']}" for d in seminars["dropped"]
     ]
-    lines += [f"{indent}added   {names[a['city']]} at {a['start']}" for a in seminars["added"]]
+    lines += [f"{indent}added   {names[a['city']]} at {moment(a['start'])}" for a in seminars["added"]]
     return lines
 
 
@@ -175,23 +195,67 @@ def story(scenario: Scenario, played: Played) -> list[str]:
     lines = [f"== {played.timeline.name}: {played.timeline.description.strip()}"]
     for step in played.steps:
         for event in step.events:
-            target = event_target(event)
-            lines.append(f"  {step.at}  {event.id}: {event.kind.value} {target} ({event.note or 'no note'})")
+            note = f" ({event.note})" if event.note else ""
+            lines.append(f"  {moment(step.at)}  {event.id}: {event.kind.value} {event_target(event)}{note}")
         if step.kept:
-            lines.append(f"      plan unaffected: version {step.plan['version']} stands, no replan needed")
+            stands = f"version {step.plan['version']} stands"
+            if step.replanned:
+                lines.append(f"      replanned, no change needed: {stands}, no new version")
+            else:
+                lines.append(f"      plan unaffected: {stands}, no replan needed")
+            lines.extend(f"      CHECKER: {violation}" for violation in step.violations)
             continue
         diff = step.plan["diff"]
-        if diff["changes"] == 0:
-            lines.append("      no change needed: the plan still works")
         lines.extend(seminar_changes(names, diff, "      "))
-        legs = diff["legs"]
-        if legs["removed"] or legs["added"]:
-            lines.append(f"      legs: {len(legs['removed'])} cancelled, {len(legs['added'])} booked")
+        lines.extend(leg_changes(scenario, diff, step.events, "      "))
         status = (
             "passes the checker" if not step.violations else f"CHECKER: {len(step.violations)} violation(s)"
         )
         lines.append(f"      -> version {step.plan['version']}: {step.plan['status']}, {status}")
     return lines
+
+
+def leg_changes(scenario: Scenario, diff: dict[str, Any], events: list[Disruption], indent: str) -> list[str]:
+    """Each leg the new version cancels, with the event that hits it (or that it follows the changes
+    of seminars and connections around it), then each leg it books instead."""
+    legs = diff["legs"]
+    lines = []
+    if legs["removed"]:
+        lines.append(f"{indent}legs cancelled ({len(legs['removed'])}):")
+    for leg in legs["removed"]:
+        hits = [event for event in events if _hits(scenario, event, leg)]
+        why = (
+            "hit by " + ", ".join(f"{e.id} ({e.kind.value} {event_target(e)})" for e in hits)
+            if hits
+            else "not hit itself: it no longer fits the changed plan"
+        )
+        lines.append(f"{indent}  - {_leg_line(leg)}: {why}")
+    if legs["added"]:
+        lines.append(f"{indent}legs booked instead ({len(legs['added'])}):")
+    lines.extend(f"{indent}  + {_leg_line(leg)}" for leg in legs["added"])
+    return lines
+
+
+def _leg_line(leg: dict[str, Any]) -> str:
+    depart = dt.datetime.fromisoformat(leg["depart"])
+    days = (dt.datetime.fromisoformat(leg["arrive"]).date() - depart.date()).days
+    times = span(leg["depart"], leg["arrive"], " -> ") + (f" (+{days}d)" if days else "")
+    return f"{leg['mode']} {leg['service']} {leg['from']} -> {leg['to']} {depart:%a %d %b} {times}"
+
+
+def _hits(scenario: Scenario, event: Disruption, leg: dict[str, Any]) -> bool:
+    """Does an event concern a leg: its terminals, its service, its road or a region the road runs
+    through (as region closures are read), at a time the leg is under way?"""
+    zone = event_zone(scenario, event)
+    start, end = (t if t.tzinfo is not None else t.replace(tzinfo=zone) for t in (event.start, event.end))
+    depart, arrive = dt.datetime.fromisoformat(leg["depart"]), dt.datetime.fromisoformat(leg["arrive"])
+    if not (start < arrive and depart < end):
+        return False
+    if leg["mode"] != "drive":
+        return event.terminal in (leg["from"], leg["to"]) or event.service == leg["service"]
+    road = next((r for r in scenario.roads if r.id == leg["service"]), None)
+    regions = road.regions if road is not None else ()
+    return event.road == leg["service"] or (event.region is not None and event.region in regions)
 
 
 def comparison(first: dict[str, Any], runs: list[Played]) -> list[dict[str, Any]]:

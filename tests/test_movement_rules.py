@@ -13,7 +13,7 @@ from planner.check import check_plan
 from planner.connections import build_context
 from planner.domain import Scenario
 from planner.network import TransportNetwork
-from planner.plan_report import _clock
+from planner.plan_report import span
 from planner.result import SolveStatus, plan_json
 from planner.solve import plan
 from tests.conftest import unhurried
@@ -286,10 +286,10 @@ def test_i_a_zero_weight_region_is_listed_as_covered():
 
 def test_j_half_hour_offsets_are_printed_whole():
     """Root cause J: the CLI table shows +05:30 and +05:45, not +05."""
-    assert _clock("2016-01-18T09:00+05:30") == "09:00 +05:30"
-    assert _clock("2016-01-18T09:00+05:45") == "09:00 +05:45"
-    assert _clock("2016-01-18T09:00+06:00") == "09:00 +06"
-    assert _clock("2016-01-18T09:00-03:30") == "09:00 -03:30"
+    assert span("2016-01-18T09:00+05:30", "2016-01-18T12:00+05:30") == "09:00–12:00 (UTC+05:30)"
+    assert span("2016-01-18T09:00+05:45", "2016-01-18T12:00+05:45") == "09:00–12:00 (UTC+05:45)"
+    assert span("2016-01-18T09:00+06:00", "2016-01-18T12:00+06:00") == "09:00–12:00 (UTC+06)"
+    assert span("2016-01-18T09:00-03:30", "2016-01-18T12:00-03:30") == "09:00–12:00 (UTC-03:30)"
 
 
 def test_an_unreachable_required_city_makes_the_plan_infeasible():
