@@ -423,16 +423,20 @@ def _line(places: _Places, leg: LegOut, origin: City, destination: City) -> list
     return path
 
 
-def _leg_feature(places: _Places, index: int, leg: LegOut, origin: City, destination: City) -> dict[str, Any]:
+def _leg_feature(
+    places: _Places, number: int, leg: LegOut, origin: City, destination: City
+) -> dict[str, Any]:
+    """A leg as a LineString, numbered from 1 as on the map; its ``run_date`` the run's first-departure
+    date, for a drive the local date it starts."""
     depart = _local(_moment(leg.depart), origin)
     arrive = _local(_moment(leg.arrive), destination)
     return {
         "type": "Feature",
-        "id": f"leg-{index}",
+        "id": f"leg-{number}",
         "geometry": {"type": "LineString", "coordinates": _line(places, leg, origin, destination)},
         "properties": {
             "kind": "leg",
-            "index": index,
+            "number": number,
             "mode": leg.mode.value,
             "service": leg.service,
             "from": leg.from_,
@@ -441,7 +445,7 @@ def _leg_feature(places: _Places, index: int, leg: LegOut, origin: City, destina
             "to_city": destination.id,
             "depart": _iso(depart),
             "arrive": _iso(arrive),
-            "run_date": leg.run_date,
+            "run_date": _run_date(places, leg, depart).isoformat(),
             "minutes": int((arrive - depart).total_seconds() // 60),
             "distance_km": leg.distance_km,
         },
@@ -493,7 +497,7 @@ def plan_to_geojson(scenario: Scenario, plan: PlanInput) -> dict[str, Any]:
         origin = places.city_of_place(leg, "from", f"legs[{index}]")
         destination = places.city_of_place(leg, "to", f"legs[{index}]")
         order.extend((origin, destination))
-        leg_features.append(_leg_feature(places, index, leg, origin, destination))
+        leg_features.append(_leg_feature(places, index + 1, leg, origin, destination))
     order.extend(places.cities[c] for c in seminars)
     order.append(end)
     city_features = []

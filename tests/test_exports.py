@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from api.app import create_app
 from planner.cli import main
 from planner.domain import Scenario
 from planner.exports import plan_to_geojson, plan_to_ics
+from planner.pictures import render_map_svg
 from planner.replan import replan
 from planner.scenario import events_from_data, load_events
 from tests.api_support import ACME, REPLAN_NOW, RIVAL, TRAIN_CANCELLED, api_settings
@@ -189,11 +191,13 @@ def test_a_later_version_cancels_what_only_an_earlier_version_held(
     assert sum(status(e) == "CANCELLED" for e in alone) == 0
 
 
-def test_a_dropped_seminar_is_cancelled_and_a_retimed_drive_keeps_its_uid(
-    three: Scenario, three_plan: dict[str, Any]
-) -> None:
-    """Three cities, overnight train cancelled: Pavlodar's seminar, the train and the return flight
-    are cancelled; the drive back from Karaganda, now earlier the same day, is the same event."""
+def test_a_dropped_seminar_is_cancelled_and_a_retimed_drive_keeps_its_uid(three: Scenario) -> None:
+    """Three cities driving at any hour of the window and leaving as a seminar ends, overnight train
+    cancelled: Pavlodar's seminar, the train and the return flight are cancelled; the drive back from
+    Karaganda, now earlier the same day, is the same event."""
+    rules = three.delegation.rules.model_copy(update={"daylight_driving": False, "after_seminar_min": 0})
+    three = three.model_copy(update={"delegation": three.delegation.model_copy(update={"rules": rules})})
+    three_plan = make_plan(three)
     events = events_from_data({"name": "train-cancelled", "events": [TRAIN_CANCELLED]}, three).events
     second = replan(three, three_plan, dt.datetime.fromisoformat(REPLAN_NOW), events).plan
     assert [d["city"] for d in second["diff"]["seminars"]["dropped"]] == ["pavlodar"]
@@ -270,6 +274,49 @@ def test_one_line_per_leg_from_city_to_city_in_lon_lat_order(
         }
         assert properties["minutes"] == leg["minutes"]
         assert properties["distance_km"] == leg["distance_km"]
+
+
+def leg_lines(collection: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for f in collection["features"] if f["geometry"]["type"] == "LineString"]
+
+
+def test_legs_are_numbered_from_1_as_on_the_map(
+    flagship: Scenario, flagship_versions: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    """Leg n of the GeoJSON is the leg numbered n on the map (both count from 1, in plan order)."""
+    _, second = flagship_versions
+    lines = leg_lines(plan_to_geojson(flagship, second))
+    assert [f["id"] for f in lines] == [f"leg-{n}" for n in range(1, len(second["legs"]) + 1)]
+    assert [f["properties"]["number"] for f in lines] == list(range(1, len(second["legs"]) + 1))
+    assert all("index" not in f["properties"] for f in lines)
+    svg = ET.fromstring(render_map_svg(flagship, second))
+    badges = {
+        g.attrib["id"]: "".join(g.itertext()).strip()
+        for g in svg.iter("{http://www.w3.org/2000/svg}g")
+        if re.fullmatch(r"leg-\d+-number", g.attrib.get("id", ""))
+    }
+    for index, line in enumerate(lines):
+        assert badges[f"leg-{index}-number"] == str(line["properties"]["number"])
+
+
+def test_every_leg_has_a_run_date_a_drive_the_local_date_it_starts(
+    flagship: Scenario, flagship_versions: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    _, second = flagship_versions
+    lines = leg_lines(plan_to_geojson(flagship, second))
+    drives = 0
+    for line, leg in zip(lines, second["legs"], strict=True):
+        run_date = line["properties"]["run_date"]
+        assert run_date is not None and dt.date.fromisoformat(run_date)
+        if leg["mode"] == "drive":
+            drives += 1
+            assert leg["run_date"] is None  # the plan states none for a drive
+            zone = flagship.city(leg["from_city"]).zone
+            assert run_date == dt.datetime.fromisoformat(leg["depart"]).astimezone(zone).date().isoformat()
+            assert line["properties"]["depart"].startswith(run_date)
+        else:
+            assert run_date == leg["run_date"]
+    assert drives >= 1
 
 
 def test_one_point_per_city_with_its_roles_and_seminar(

@@ -181,17 +181,126 @@ def test_timeline_has_a_row_per_home_day_and_local_times_with_offsets(three_citi
     assert {f"night-{n['date']}" for n in plan["nights"]} <= set(found)
 
 
-def test_timeline_shades_the_aktau_closure_over_the_hours_it_covers(flagship_versions):
+def test_timeline_shades_the_aktau_closure_on_the_days_it_bears_on(flagship_versions):
+    """The closure (21 Jan 12:00 +05 to 23 Jan 12:00 +05) is hatched on a day exactly when the
+    delegation is in Aktau or flies to or from it that day; the key lists it either way."""
     scenario, first, second = flagship_versions
     assert not any(
         i.startswith("disruption-sco-icing") for i in groups(svg_of(render_timeline_svg, scenario, first))
     )
     found = groups(svg_of(render_timeline_svg, scenario, second))
-    # 21 Jan 12:00 +05 to 23 Jan 12:00 +05 touches three home days: one band each.
-    bands = sorted(i for i in found if i.startswith("disruption-sco-icing"))
-    assert bands == ["disruption-sco-icing", "disruption-sco-icing-2", "disruption-sco-icing-3"]
-    assert found["disruption-sco-icing"].attrib["class"] == "disruption kind-terminal_closed"
+    assert "21 Jan 12:00 +05" in " ".join(texts(found["disruption-note-1"]))
+    closure = [dt.date(2016, 1, 21), dt.date(2016, 1, 22), dt.date(2016, 1, 23)]
+    expected = [day for day in closure if day in days_at(scenario, second, "aktau")]
+    assert hatched_days(scenario, found, "sco-icing") == expected
+    if expected:
+        assert found["disruption-sco-icing"].attrib["class"] == "disruption kind-terminal_closed"
     assert "now" in found  # the moment version 2 was made
+
+
+def _ys(group: ET.Element) -> set[float]:
+    """The heights a drawn element reaches (its first path's y coordinates, top and bottom)."""
+    path = next(e for e in group.iter() if e.tag == f"{SVG}path")
+    ys = [float(n) for n in re.findall(r"-?[\d.]+", path.attrib["d"])[1::2]]
+    return {round(min(ys), 1), round(max(ys), 1)}
+
+
+def _on_day(found: dict[str, ET.Element], band: str, day: dt.date) -> bool:
+    """A band lies on a day's row: between the lines under that day and under the day before."""
+    before = found.get(f"day-{(day - dt.timedelta(days=1)).isoformat()}")
+    lines = _ys(found[f"day-{day.isoformat()}"]) | (_ys(before) if before is not None else set())
+    return _ys(found[band]) == lines if before is not None else max(_ys(found[band])) in lines
+
+
+def hatched_days(scenario: Scenario, found: dict[str, ET.Element], event: str) -> list[dt.date]:
+    """The days whose rows hold a band of the event."""
+    days = [
+        scenario.calendar.start_date + dt.timedelta(days=n) for n in range(scenario.calendar.horizon_days)
+    ]
+    bands = [i for i in found if re.fullmatch(rf"disruption-{re.escape(event)}(-\d+)?", i)]
+    on = sorted(day for band in bands for day in days if _on_day(found, band, day))
+    assert len(on) == len(bands)  # each band on one row
+    return on
+
+
+def home_day(scenario: Scenario, moment: str) -> dt.date:
+    return (
+        dt.datetime.fromisoformat(moment)
+        .astimezone(scenario.city(scenario.delegation.start_city).zone)
+        .date()
+    )
+
+
+def days_at(scenario: Scenario, plan: dict[str, Any], city: str) -> set[dt.date]:
+    """The home days the delegation holds a seminar in a city, travels to or from it, or sleeps there
+    (the night's day and the next morning)."""
+    days = {home_day(scenario, s["start"]) for s in plan["seminars"] if s["city"] == city}
+    for leg in plan["legs"]:
+        if city in (leg["from_city"], leg["to_city"]):
+            first, last = home_day(scenario, leg["depart"]), home_day(scenario, leg["arrive"])
+            days |= {first + dt.timedelta(days=n) for n in range((last - first).days + 1)}
+    for night in plan["nights"]:
+        if night.get("city") == city:
+            day = dt.date.fromisoformat(night["date"])
+            days |= {day, day + dt.timedelta(days=1)}
+    return days
+
+
+def _event(event_id: str, kind: str, start: str, end: str, **target: str) -> dict[str, str]:
+    return {
+        "id": event_id,
+        "kind": kind,
+        "start": start,
+        "end": end,
+        "announced_at": "2016-01-17T00:00",
+        **target,
+    }
+
+
+def test_timeline_hatches_only_the_rows_a_disruption_bears_on(flagship_versions):
+    """A city the trip never reaches closed all along, and a road closed after the delegation has
+    left both its ends for good, get no band (only their lines in the key); a closed road the
+    delegation drives, and a cancelled flight it takes, are hatched on the day of that leg only."""
+    scenario, _first, second = flagship_versions
+    plan = copy.deepcopy(second)
+    calendar = scenario.calendar
+    first_day, last_day = calendar.start_date, calendar.start_date + dt.timedelta(days=calendar.horizon_days)
+    visited = {c for leg in plan["legs"] for c in (leg["from_city"], leg["to_city"])}
+    visited |= {s["city"] for s in plan["seminars"]} | {scenario.delegation.start_city}
+    unvisited = sorted(c.id for c in scenario.cities if c.id not in visited)[0]
+
+    def left_for_good(road: Any) -> dt.date:
+        """The day after the last one the delegation is at either end of the road."""
+        return max(d for end in (road.a, road.b) for d in days_at(scenario, plan, end) | {first_day}) + (
+            dt.timedelta(days=1)
+        )
+
+    far_road = min(scenario.roads, key=lambda road: (left_for_good(road), road.id))
+    far_from = left_for_good(far_road)
+    assert far_from < last_day - dt.timedelta(days=1)
+    drive = next(leg for leg in plan["legs"] if leg["mode"] == "drive")
+    flight = next(leg for leg in plan["legs"] if leg["mode"] == "flight")
+    drive_day, flight_day = home_day(scenario, drive["depart"]), home_day(scenario, flight["depart"])
+    departs = dt.datetime.fromisoformat(flight["depart"]).replace(tzinfo=None)
+    plan["events"] = [
+        _event("far-city", "city_unavailable", f"{first_day}T00:00", f"{last_day}T00:00", city=unvisited),
+        _event("far-road", "road_closed", f"{far_from}T00:00", f"{last_day}T00:00", road=far_road.id),
+        _event("near-road", "road_closed", f"{drive_day}T01:00", f"{drive_day}T23:00", road=drive["service"]),
+        _event(
+            "flight-off",
+            "service_cancelled",
+            (departs - dt.timedelta(minutes=30)).isoformat(timespec="minutes"),
+            (departs + dt.timedelta(minutes=30)).isoformat(timespec="minutes"),
+            service=flight["service"],
+        ),
+    ]
+    found = groups(render_timeline_svg(scenario, plan))
+    assert hatched_days(scenario, found, "far-city") == []
+    assert hatched_days(scenario, found, "far-road") == []
+    assert hatched_days(scenario, found, "near-road") == [drive_day]
+    assert hatched_days(scenario, found, "flight-off") == [flight_day]
+    notes = " ".join(" ".join(texts(found[i])) for i in found if i.startswith("disruption-note-"))
+    assert f"road {far_road.id} closed" in notes and f"{scenario.city(unvisited).name} unavailable" in notes
 
 
 def test_pngs_are_pngs_of_a_sensible_size(flagship_versions):

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
+from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
@@ -36,6 +36,7 @@ from planner.synthetic import synthetic_scenario, tiny_scenario
 from planner.team_replan import replan_teams
 from planner.teams import plan_teams, teams_plan_json
 from tests.conftest import SCENARIOS, load, unhurried
+from tests.test_map_labels import arrowhead, drawn_box
 from tests.test_pictures import PNG_SIGNATURE, groups, png_size, styles, texts
 from tests.test_team_replan import first_flight_cancelled
 from tests.test_teams import with_teams
@@ -88,6 +89,7 @@ def drawn(draw: Any, scenario: Scenario, plan: dict[str, Any]) -> tuple[Drawing,
     """The figure before it is saved, and the renderer its boxes are measured with."""
     with drawing_style():
         drawing = draw(scenario, read_team_plan(plan))
+        drawing.figure.canvas.draw()
         return drawing, drawing.figure.canvas.get_renderer()
 
 
@@ -136,10 +138,11 @@ def test_the_legend_names_every_team_with_its_members_and_colour(scenario_and_pl
 
 
 def _boxes(drawing: Drawing, renderer: Any) -> tuple[dict[str, Bbox], dict[str, Bbox]]:
-    """The map's labels and leg numbers, and its city, start and closure marks, by id."""
+    """The map's labels and leg numbers (with their frames), and its city, start and closure marks
+    and its arrowheads, by id."""
     axes = drawing.figure.axes[0]
     labels = {
-        gid: t.get_window_extent(renderer)
+        gid: drawn_box(t, renderer)
         for t in axes.texts
         if isinstance(t, Text)
         and re.fullmatch(r"label-.*|.*-number|closed-terminal-.*-label", gid := t.get_gid() or "")
@@ -150,6 +153,8 @@ def _boxes(drawing: Drawing, renderer: Any) -> tuple[dict[str, Bbox], dict[str, 
         if isinstance(line, Line2D)
         and re.fullmatch(r"(city|start-end|closed-terminal|joiner-home)-.*", gid := line.get_gid() or "")
     }
+    arrows = [patch for patch in axes.patches if isinstance(patch, FancyArrowPatch)]
+    marks |= {f"{arrow.get_gid()}-head": arrowhead(arrow, axes) for arrow in arrows}
     return labels, marks
 
 
@@ -206,14 +211,17 @@ def test_the_timeline_has_a_group_of_days_per_team_holding_its_own_bars(scenario
     assert len(bars) == sum(len(team["plan"]["seminars"]) for team in plan["teams"])
 
 
-def test_closures_are_shown_in_every_team_group(two_teams):
+def test_a_closure_is_hatched_in_the_group_of_each_team_it_bears_on(two_teams):
+    """The Astana-Karaganda road is closed on the morning of 19 Jan: the west team is in Karaganda,
+    at its end, so its row is hatched; the east team is in Pavlodar, so its row is not. The key
+    lists the closure either way."""
     scenario, plan = two_teams
     found = groups(svg_of(render_timeline_svg, scenario, plan))
     closure = scenario.closures[0].id
-    for team in plan["teams"]:
-        assert found[f"disruption-{team['id']}-{closure}"].attrib["class"] == (
-            f"disruption kind-road_closed team-{team['id']}"
-        )
+    assert [team["id"] for team in plan["teams"]] == ["east", "west"]
+    assert found[f"disruption-west-{closure}"].attrib["class"] == "disruption kind-road_closed team-west"
+    assert not any(i.startswith(f"disruption-east-{closure}") for i in found)
+    assert "road astana-karaganda closed" in " ".join(texts(found["disruption-note-1"]))
     words = " ".join(texts(ET.fromstring(svg_of(render_timeline_svg, scenario, plan))))
     assert "Karaganda" in words and "Pavlodar" in words  # where each team sleeps
 

@@ -110,6 +110,38 @@ def closed_roads(scenario: Scenario, items: list[InForce]) -> dict[str, list[str
     return closed
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Where the delegation is on one row of a timeline: the cities it is in or travels between,
+    and the services (a drive: its road) of the legs on the row."""
+
+    places: frozenset[str]
+    services: frozenset[str]
+
+
+def touches(scenario: Scenario, item: InForce, reach: Reach) -> bool:
+    """Whether a closure or disruption bears on a row: it is at one of the row's places or on one of
+    its legs (a closed terminal of a city, a road from a city or driven, a service taken or calling
+    at a city, a city)."""
+    if item.terminal is not None:
+        return scenario.terminal_city()[item.terminal].id in reach.places
+    if item.kind in (DisruptionKind.ROAD_CLOSED, DisruptionKind.ROAD_SLOWED):
+        roads = [r for r in scenario.roads if r.id == item.road or (item.region and item.region in r.regions)]
+        in_region = item.region is not None and any(
+            scenario.city(place).region == item.region for place in reach.places
+        )
+        return in_region or any(
+            road.id in reach.services or road.a in reach.places or road.b in reach.places for road in roads
+        )
+    if item.service is not None:
+        service = next((s for s in scenario.services if s.id == item.service), None)
+        calls = {scenario.terminal_city()[stop.terminal].id for stop in service.stops} if service else set()
+        return item.service in reach.services or not calls.isdisjoint(reach.places)
+    if item.city is not None:
+        return item.city in reach.places
+    return True
+
+
 def disruption_lines(scenario: Scenario, items: list[InForce]) -> list[str]:
     """One numbered line per closure or disruption, with local times and the note."""
     lines = []

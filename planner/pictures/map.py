@@ -11,7 +11,6 @@ from importlib import resources
 from typing import Any
 
 from matplotlib.axes import Axes
-from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Polygon
@@ -35,7 +34,7 @@ from planner.pictures.drawing import (
     summary,
     title,
 )
-from planner.pictures.labels import Placer
+from planner.pictures.labels import Placer, arrowhead_box
 from planner.pictures.plan_view import PlanView
 
 _KM_PER_DEGREE = 111.2
@@ -142,11 +141,36 @@ def draw_map(scenario: Scenario, plan: PlanView) -> Drawing:
     classes: dict[str, str] = {}
     draw_background(axes, area, scenario, items, classes)
     placer = Placer(axes, renderer, [], [])
-    _draw_legs(axes, renderer, projection, scenario, plan, placer, classes)
-    _draw_cities(axes, projection, scenario, plan, items, placer, classes)
+    draw_plan_marks(axes, projection, scenario, plan, items, placer, classes)
     _draw_map_legend(figure, scenario, notes_in + _LEGEND_IN, height_in)
     _draw_map_texts(figure, scenario, plan, notes, height_in)
     return Drawing(figure, classes)
+
+
+def draw_plan_marks(
+    axes: Axes,
+    projection: _Projection,
+    scenario: Scenario,
+    plan: PlanView,
+    items: list[InForce],
+    placer: Placer,
+    classes: dict[str, str],
+) -> None:
+    """The cities, closed terminals and legs, then the legs' numbers and the labels.
+
+    The marks and arrowheads are reserved before any number or label is placed, so none hides them.
+    """
+    for text in axes.texts:  # the scale bar's
+        placer.reserve(text.get_window_extent(placer.renderer))
+    held = {s.city: s.start for s in plan.seminars}
+    order = _label_order(scenario, held)
+    for city in order:
+        _draw_city_mark(axes, projection, scenario, city, held, placer, classes)
+    draw_closed_terminals(axes, projection, scenario, items, placer, classes)
+    _draw_legs(axes, projection, scenario, plan, placer, classes)
+    for city in order:
+        _place_city_label(projection, scenario, city, held, placer)
+    label_closed_terminals(projection, scenario, items, placer)
 
 
 def draw_background(
@@ -183,17 +207,16 @@ def _draw_roads(
 
 def _draw_legs(
     axes: Axes,
-    renderer: RendererBase,
     projection: _Projection,
     scenario: Scenario,
     plan: PlanView,
     placer: Placer,
     classes: dict[str, str],
 ) -> None:
-    """Each leg as an arrow coloured by mode, numbered in plan order at its middle."""
+    """Each leg as an arrow coloured by mode, numbered in plan order from 1 along it."""
     cities = {c.id: c for c in scenario.cities}
     seen_pairs: dict[tuple[str, str], int] = {}
-    badges: list[tuple[float, float, int, str]] = []
+    badges: list[tuple[list[tuple[float, float]], int, str]] = []
     for index, leg in enumerate(plan.legs):
         start = projection(cities[leg.from_city].lat, cities[leg.from_city].lon)
         end = projection(cities[leg.to_city].lat, cities[leg.to_city].lon)
@@ -205,25 +228,34 @@ def _draw_legs(
         repeat = seen_pairs.get((leg.from_city, leg.to_city), 0)
         seen_pairs[(leg.from_city, leg.to_city)] = repeat + 1
         curve = draw_leg_arrow(axes, placer, start, end, 0.16 + 0.14 * repeat, colour, gid)
-        if curve is None:
-            continue
-        mid = curve[len(curve) // 2]
-        badges.append((mid[0], mid[1], index, colour))
-    for x, y, index, colour in badges:
-        badge = axes.text(
-            x,
-            y,
-            str(index + 1),
-            ha="center",
-            va="center",
-            fontsize=6.5,
-            color=colour,
-            fontweight="bold",
-            zorder=5,
-            bbox={"boxstyle": "circle,pad=0.18", "fc": "white", "ec": colour, "lw": 0.8},
-        )
-        badge.set_gid(f"leg-{index}-number")
-        placer.occupied.append(badge.get_window_extent(renderer).expanded(1.3, 1.3))
+        if curve is not None:
+            badges.append((curve, index, colour))
+    # Numbers go after every arrow is drawn, so each keeps off every arrowhead.
+    for curve, index, colour in badges:
+        place_leg_number(placer, curve, str(index + 1), colour, f"leg-{index}-number")
+
+
+def place_leg_number(
+    placer: Placer,
+    curve: list[tuple[float, float]],
+    text: str,
+    colour: str,
+    gid: str,
+    frame: dict[str, Any] | None = None,
+) -> None:
+    """A leg's number in a ring of its colour on its arrow, from the middle out, clear of what is placed."""
+    middle = len(curve) // 2
+    steps = sorted(range(3, len(curve) - 3), key=lambda step: (abs(step - middle), step))
+    placer.place_along(
+        [curve[step] for step in steps],
+        text,
+        gid,
+        fontsize=6.5,
+        color=colour,
+        fontweight="bold",
+        zorder=5,
+        bbox=frame or {"boxstyle": "circle,pad=0.18", "fc": "white", "ec": colour, "lw": 0.8},
+    )
 
 
 def draw_leg_arrow(
@@ -259,6 +291,9 @@ def draw_leg_arrow(
         arrow.set_linestyle(linestyle)
     arrow.set_gid(gid)
     axes.add_patch(arrow)
+    head = arrowhead_box(arrow, placer.renderer)
+    if head is not None:
+        placer.reserve(head)
     curve = _bezier_points(start, end, rad, 24)
     placer.line_points.extend(tuple(axes.transData.transform(p)) for p in curve[2:-2])
     return curve
@@ -316,25 +351,6 @@ def _draw_scale_bar(axes: Axes, x0: float, x1: float, y0: float, y1: float) -> N
     )
 
 
-def _draw_cities(
-    axes: Axes,
-    projection: _Projection,
-    scenario: Scenario,
-    plan: PlanView,
-    items: list[InForce],
-    placer: Placer,
-    classes: dict[str, str],
-) -> None:
-    held = {s.city: s.start for s in plan.seminars}
-    order = _label_order(scenario, held)
-    for city in order:
-        _draw_city_mark(axes, projection, scenario, city, held, placer, classes)
-    draw_closed_terminals(axes, projection, scenario, items, placer, classes)
-    for city in order:
-        _place_city_label(projection, scenario, city, held, placer)
-    label_closed_terminals(projection, scenario, items, placer)
-
-
 def draw_closed_terminals(
     axes: Axes,
     projection: _Projection,
@@ -353,7 +369,7 @@ def draw_closed_terminals(
             cross.set_gid(f"closed-terminal-{terminal}")
             classes[f"closed-terminal-{terminal}"] = "closure closed-terminal"
             axes.add_line(cross)
-        placer.occupy_point(x, y, 8)
+            placer.reserve_artist(cross)
 
 
 def label_closed_terminals(
@@ -433,6 +449,7 @@ def _draw_city_mark(
         ring = Line2D([x], [y], marker="s", ms=15, mfc="none", mec="#111111", mew=1.6, zorder=5)
         ring.set_gid(f"start-end-{city.id}")
         axes.add_line(ring)
+        placer.reserve_artist(ring)
     if city.id in held:
         mark = Line2D([x], [y], marker="o", ms=9, mfc="#111111", mec="white", mew=1.2, zorder=6)
     elif city.id in seminar_cities:
@@ -442,7 +459,7 @@ def _draw_city_mark(
     mark.set_gid(f"city-{city.id}")
     classes[f"city-{city.id}"] = " ".join(kinds)
     axes.add_line(mark)
-    placer.occupy_point(x, y, 8 if city.id in (start_city, end_city) else 5)
+    placer.reserve_artist(mark)
 
 
 def _place_city_label(

@@ -34,14 +34,13 @@ from planner.pictures.drawing import SEA_COLOUR, Drawing, local_text, new_figure
 from planner.pictures.labels import Placer
 from planner.pictures.map import (
     _Area,
-    _draw_cities,
     _draw_graticule,
-    _draw_legs,
     _draw_outlines,
     _draw_roads,
     _draw_scale_bar,
     _map_area,
     _outlines,
+    draw_plan_marks,
 )
 from planner.pictures.plan_view import PlanView, read_plan
 from planner.risk.replay import _leg_label
@@ -223,9 +222,8 @@ def _draw_route(
     _draw_scale_bar(axes, area.x0, area.x1, area.y0, area.y1)
     _draw_roads(axes, area.projection, scenario, items, classes)
     placer = Placer(axes, renderer, [], [])
-    _draw_legs(axes, renderer, area.projection, scenario, view, placer, classes)
+    draw_plan_marks(axes, area.projection, scenario, view, items, placer, classes)
     _restyle_legs(axes, view, shares, labels, classes)
-    _draw_cities(axes, area.projection, scenario, view, items, placer, classes)
 
 
 def _restyle_legs(

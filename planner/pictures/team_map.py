@@ -48,7 +48,6 @@ from planner.pictures.drawing import (
     joiner_tag,
     joiner_text,
     new_figure,
-    overlap,
     team_colour,
     team_heading,
     team_letter,
@@ -68,6 +67,7 @@ from planner.pictures.map import (
     draw_closed_terminals,
     draw_leg_arrow,
     label_closed_terminals,
+    place_leg_number,
 )
 from planner.pictures.plan_view import LegTaken, TeamPlanView, TeamShown
 from planner.team_view import team_scenario
@@ -75,7 +75,6 @@ from planner.team_view import team_scenario
 _TEAM_LINE_IN = 0.21  # one team's line in the legend
 _HELD_COLOUR = "#555555"  # the legend's stand-in for "the team's colour"
 # Where a leg's number may sit along its arrow (of 24 steps): the middle first.
-_NUMBER_STEPS = (12, 10, 14, 8, 16, 6, 18)
 _JOINER_LINE = (0, (3, 2))  # a joiner's own legs: thin and dashed, whatever the mode
 _JOINER_WIDTH = 1.3
 
@@ -265,11 +264,10 @@ def _draw_team_legs(
                     (curve, f"{joiner_tag(team_index)}{index + 1}", team_colour(team_index), gid, True)
                 )
     for curve, text, colour, gid, joiner in numbers:
-        _place_leg_number(axes, placer, curve, text, colour, gid, joiner)
+        _place_leg_number(placer, curve, text, colour, gid, joiner)
 
 
 def _place_leg_number(
-    axes: Axes,
     placer: Placer,
     curve: list[tuple[float, float]],
     text: str,
@@ -277,35 +275,12 @@ def _place_leg_number(
     gid: str,
     joiner: bool = False,
 ) -> None:
-    """The number at the first point along its arrow, from the middle out, clear of what is placed
-    (a joiner's in a dashed box)."""
+    """The number along its arrow, from the middle out, clear of what is placed (a joiner's in a
+    dashed box)."""
     frame: dict[str, Any] = {"boxstyle": "round,pad=0.18", "fc": "white", "ec": colour, "lw": 0.8}
     if joiner:
         frame["ls"] = (0, (2, 1))
-    badge = axes.text(
-        *curve[_NUMBER_STEPS[0]],
-        text,
-        ha="center",
-        va="center",
-        fontsize=6.5,
-        color=colour,
-        fontweight="bold",
-        zorder=5,
-        bbox=frame,
-    )
-    badge.set_gid(f"{gid}-number")
-    best: tuple[float, int] | None = None
-    for step in _NUMBER_STEPS:
-        badge.set_position(curve[step])
-        box = badge.get_window_extent(placer.renderer).expanded(1.3, 1.3)
-        cost = sum(overlap(box, other) for other in placer.occupied)
-        if best is None or cost < best[0]:
-            best = (cost, step)
-        if cost == 0:
-            break
-    assert best is not None
-    badge.set_position(curve[best[1]])
-    placer.occupied.append(badge.get_window_extent(placer.renderer).expanded(1.3, 1.3))
+    place_leg_number(placer, curve, text, colour, f"{gid}-number", frame)
 
 
 def _label_order(

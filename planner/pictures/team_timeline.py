@@ -167,7 +167,7 @@ def _draw_plan_rows(
     """A plan in its rows, as the single timeline draws it."""
     _draw_day_rows(axes, days)
     _draw_nights(axes, scenario, plan, days, classes)
-    _draw_disruptions(axes, renderer, scenario, items, days, classes)
+    _draw_disruptions(axes, renderer, scenario, items, plan, days, classes)
     _draw_seminars(axes, renderer, scenario, plan, days, occupied, classes)
     _draw_legs(axes, renderer, scenario, plan, days, occupied, classes)
 

@@ -16,7 +16,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import Bbox
 
 from planner.domain import Mode, Scenario
-from planner.pictures.disruptions import InForce, describe, disruption_lines, in_force
+from planner.pictures.disruptions import InForce, Reach, describe, disruption_lines, in_force, touches
 from planner.pictures.drawing import (
     CLOSURE_COLOUR,
     DISRUPTION_HATCH_COLOUR,
@@ -128,7 +128,7 @@ def draw_timeline(scenario: Scenario, plan: PlanView) -> Drawing:
     classes: dict[str, str] = {}
     _draw_day_rows(axes, days)
     _draw_nights(axes, scenario, plan, days, classes)
-    _draw_disruptions(axes, renderer, scenario, items, days, classes)
+    _draw_disruptions(axes, renderer, scenario, items, plan, days, classes)
     occupied: list[Bbox] = []
     _draw_seminars(axes, renderer, scenario, plan, days, occupied, classes)
     _draw_legs(axes, renderer, scenario, plan, days, occupied, classes)
@@ -400,10 +400,40 @@ def _draw_nights(
         if entry.on:
             where = f"on {entry.mode or ''} {entry.on}".replace("  ", " ")
         elif entry.city:
-            where = scenario.city(entry.city).name + (" (in transit)" if entry.in_transit else "")
+            where = scenario.city(entry.city).name + (" (stop on the way)" if entry.in_transit else "")
         else:
             where = "?"
         axes.text(24.6, row, where, fontsize=8.5, va="center", ha="left", color="#333333", clip_on=False)
+
+
+def _reach(scenario: Scenario, plan: PlanView, days: _Days) -> dict[int, Reach]:
+    """Each row's places (where the delegation stays or travels that day) and its legs' services."""
+    places: dict[int, set[str]] = {}
+    services: dict[int, set[str]] = {}
+    last = days.first_row + days.rows - 1
+
+    def row_of(moment: dt.datetime) -> int:
+        return days.row(moment.astimezone(days.home).date())
+
+    def stay(city: str, begin: int, end: int) -> None:
+        for row in range(max(begin, days.first_row), min(end, last) + 1):
+            places.setdefault(row, set()).add(city)
+
+    legs = sorted(plan.legs, key=lambda leg: leg.depart)
+    where, since = (legs[0].from_city if legs else scenario.delegation.start_city), days.first_row
+    for leg in legs:
+        stay(where, since, row_of(leg.depart))
+        for row in range(row_of(leg.depart), row_of(leg.arrive) + 1):
+            places.setdefault(row, set()).update((leg.from_city, leg.to_city))
+            services.setdefault(row, set()).add(leg.service)
+        where, since = leg.to_city, row_of(leg.arrive)
+    stay(where, since, last)
+    for seminar in plan.seminars:
+        stay(seminar.city, row_of(seminar.start), row_of(seminar.end))
+    return {
+        row: Reach(frozenset(places.get(row, ())), frozenset(services.get(row, ())))
+        for row in range(days.first_row, last + 1)
+    }
 
 
 def _draw_disruptions(
@@ -411,18 +441,26 @@ def _draw_disruptions(
     renderer: RendererBase,
     scenario: Scenario,
     items: list[InForce],
+    plan: PlanView,
     days: _Days,
     classes: dict[str, str],
 ) -> None:
-    """Every closure and disruption in force, hatched over the hours it covers, with its number.
+    """Each closure and disruption in force, hatched over the hours it covers on the rows it bears
+    on (at a place of the row or on a leg of it, ``disruptions.touches``), with its number; one
+    that bears on no row is only listed in the key.
 
     The hatching has no fill and one opaque colour, so overlapping disruptions look like one
     band instead of darkening, and the night shading stays visible underneath.
     """
+    reach = _reach(scenario, plan, days)
     starts: dict[tuple[int, float], list[int]] = {}
     for number, item in enumerate(items, 1):
         gid = days.gid("disruption", item.id)
-        segments = days.shown_segments(item.start, item.end)
+        segments = [
+            segment
+            for segment in days.shown_segments(item.start, item.end)
+            if touches(scenario, item, reach[segment[0]])
+        ]
         for part, (row, begin, finish) in enumerate(segments):
             band = Rectangle(
                 (begin, row - 0.5),
