@@ -10,10 +10,12 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.daysheets_command import add_sheets_command, run_sheets
 from planner.domain import FIRST_YEAR, LAST_YEAR, Scenario, SolverParams, trip_window
 from planner.inputs.problems import TEAM_PLAN_FORMAT
 from planner.risk.command import add_risk_command, run_risk
@@ -26,6 +28,11 @@ from planner.scenario import (
     plan_problems,
 )
 from planner.validate import PROJECT_ROOT, bundled_scenario, validate
+
+# What one traded-off city's explanation may take when asked for (planner/replan_diff.py's limit
+# for replans). Off by default for `plan`: each is a solve of its own, and on the flagship six of
+# them take about 25 s, ten times the plan itself.
+EXPLANATION_LIMIT_S = 5.0
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -72,6 +79,14 @@ def build_parser(more_commands: CommandAdder | None = None) -> argparse.Argument
         help="search every connection again instead of reading those kept from an earlier plan of the "
         "same scenario (kept in $PLANNER_CACHE_DIR, default ~/.cache/delegation-planner)",
     )
+    plan.add_argument(
+        "--explain-limit",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="say what covering each traded-off city would take, from a solve of at most SECONDS each "
+        f"(e.g. {EXPLANATION_LIMIT_S:g}; default 0: not asked); all of them stop after the plan's time limit",
+    )
     add_robust_options(plan)
 
     check = commands.add_parser("check", help="verify a plan JSON against its scenario")
@@ -94,6 +109,7 @@ def build_parser(more_commands: CommandAdder | None = None) -> argparse.Argument
     whatif.add_argument("--out", type=Path, help="folder for each version's plan JSON")
     _solver_options(whatif)
     add_risk_command(commands)  # planner/risk/command.py: the options and the run
+    add_sheets_command(commands)  # planner/daysheets_command.py: printable day sheets
 
     export = commands.add_parser("export", help="write a plan as a calendar (ICS) and a map (GeoJSON)")
     export.add_argument("plan", type=Path)
@@ -141,6 +157,8 @@ def run_command(args: argparse.Namespace) -> int:
             return _export(args)
         if args.command == "risk":
             return run_risk(args)
+        if args.command == "sheets":
+            return run_sheets(args)
     except ScenarioError as error:
         _report_problems(error, f"{len(error.problems)} problem(s) in the input")
         return 2
@@ -197,12 +215,24 @@ def _plan(args: argparse.Namespace) -> int:
         network = TransportNetwork.build(scenario)  # shared by the plan and its legs' backups
         store = None if args.no_cache else ConnectionStore.default()
         problem, result = plan(scenario, params, network=network, store=store)
+        if args.explain_limit > 0:
+            from planner.replan_diff import explain_trade_offs
+
+            until = time.perf_counter() + params.time_limit_s
+            result = explain_trade_offs(scenario, problem, result, params, until, args.explain_limit)
         document = result.to_document(scenario, problem.axis, network=network)
     data = document.to_json()
     violations = check_plan(scenario, data)
     from planner.plan_report import render_plan, show_plan
 
-    show_plan(args, data, lambda: render_plan(scenario, document) + (f"\n\n{trade_off}" if trade_off else ""))
+    hint = ""
+    if not args.explain_limit and any(u.reason == "traded_off" for u in document.uncovered):
+        hint = f"\n(--explain-limit {EXPLANATION_LIMIT_S:g}: what covering each traded-off city would take.)"
+    show_plan(
+        args,
+        data,
+        lambda: render_plan(scenario, document) + hint + (f"\n\n{trade_off}" if trade_off else ""),
+    )
     if violations:
         _report_rejection(violations)
         return 1
@@ -322,18 +352,17 @@ def _replan(args: argparse.Namespace) -> int:
 
 def render_diff(scenario: Scenario, document: PlanDocument) -> str:
     """What changed against the previous version, with the reason for each dropped city."""
-    from planner.whatif import seminar_changes
+    from planner.whatif import leg_changes, seminar_changes
 
     names = {c.id: c.name for c in scenario.cities}
     diff = document.diff
     if diff is None:
         raise ValueError("render_diff: the plan is version 1, it has no diff")
     lines = [f"\nChanges against version {document.based_on} ({diff.changes}):"]
-    # seminar_changes reads the diff as JSON (it also tells the what-if stories).
-    lines.extend(seminar_changes(names, diff.model_dump(mode="json", by_alias=True), "  "))
-    for sign, legs in (("-", diff.legs.removed), ("+", diff.legs.added)):
-        for leg in legs:
-            lines.append(f"  {sign} {leg.mode.value} {leg.service} {leg.from_} -> {leg.to} {leg.depart}")
+    # seminar_changes and leg_changes read the diff as JSON (they also tell the what-if stories).
+    changes = diff.model_dump(mode="json", by_alias=True)
+    lines.extend(seminar_changes(names, changes, "  "))
+    lines.extend(leg_changes(scenario, changes, list(document.events), "  "))
     if diff.changes == 0:
         lines.append("  none: the plan still works as it is")
     return "\n".join(lines)

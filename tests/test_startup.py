@@ -34,7 +34,19 @@ HEAVY = (
     "icalendar",
 )
 
-COMMANDS = {"validate", "plan", "check", "replan", "whatif", "risk", "export", "serve", "keys", "db"}
+COMMANDS = {
+    "validate",
+    "plan",
+    "check",
+    "replan",
+    "whatif",
+    "risk",
+    "export",
+    "sheets",
+    "serve",
+    "keys",
+    "db",
+}
 
 # Runs the command line in-process, then prints the heavy libraries it loaded as the last line.
 RUN_AND_LIST = """

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from planner.domain.values import (
     MAX_COST_PER_KM,
@@ -66,6 +66,26 @@ class Terminal(Frozen):
         return self.check_in_min if self.transfer_min is None else self.transfer_min
 
 
+# A contact of a city, printed on the day sheets: a label (``hotel``, ``host``, ``venue``) and its
+# text (a name, a phone number, an address), each one line.
+def _contact_label(text: str) -> str:
+    if not text.strip():
+        raise ValueError("a contact's label is a word or two, not empty")
+    if len(text) > 40:
+        raise ValueError(f"a contact's label is at most 40 characters, not {len(text)}")
+    return text
+
+
+def _contact_text(text: str) -> str:
+    if not text.strip():
+        raise ValueError("a contact is text (a name, a phone number, an address), not empty")
+    return text
+
+
+ContactLabel = Annotated[Name, AfterValidator(_contact_label)]
+ContactText = Annotated[Name, AfterValidator(_contact_text)]
+
+
 class City(Frozen):
     """A place where the delegation can be, with its time zone and terminals."""
 
@@ -76,6 +96,13 @@ class City(Frozen):
     lon: Number = Field(ge=-180, le=180)
     timezone: TimeZoneName
     terminals: tuple[Terminal, ...] = ()
+    contacts: dict[ContactLabel, ContactText] = Field(
+        default_factory=dict,
+        max_length=20,
+        exclude_if=lambda value: not value,  # absent, not {}, when there are none
+        description="Who to reach in the city, label to text (e.g. hotel, host, venue); "
+        "printed on the day sheets.",
+    )
 
     @property
     def zone(self) -> ZoneInfo:
