@@ -18,12 +18,28 @@ from api.catalog import Catalog
 from api.deps import Services
 from api.docs import add_docs
 from api.jobs import SolverPool
+from api.notify import Notifier
 from api.pending import PendingBoard
 from api.ratelimit import RateLimits
-from api.routers import exports, health, pages, pictures, plans, risk, scenarios, whatif
+from api.routers import (
+    exports,
+    feeds,
+    health,
+    pages,
+    pictures,
+    plans,
+    risk,
+    scenarios,
+    shares,
+    sheets,
+    webhooks,
+    whatif,
+)
 from api.security import SecurityHeaders, Utf8Body
 from api.settings import Settings
+from api.share_store import ShareStore
 from api.storage import Store
+from api.webhook_store import WebhookStore
 
 DESCRIPTION = """
 Itineraries for multi-city delegations under winter disruption.
@@ -32,6 +48,8 @@ Create a plan for a bundled scenario (`kazakhstan-winter-2016`) or your own, rep
 closures as they are announced and get new versions with a diff, or play what-if
 timelines before departure. Every request but `/v1/health` needs an API key:
 `Authorization: Bearer KEY` (create one with `planner keys create ORGANISATION`).
+A share token (`?share=TOKEN` or `X-Share-Token`) reads one plan only: its versions,
+exports, pictures and live calendar feed.
 Times in plans are local to their city, with the UTC offset.
 """
 
@@ -110,13 +128,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_per_tenant=settings.max_solves_per_organisation,
         )
         pool.warm()
+        webhook_store = WebhookStore(store.engine)
+        notifier = Notifier(webhook_store, settings)
         app.state.services = Services(
-            settings, store, pool, Catalog(settings), configured_keys, board, RateLimits(settings), risk_board
+            settings,
+            store,
+            pool,
+            Catalog(settings),
+            configured_keys,
+            board,
+            RateLimits(settings),
+            ShareStore(store.engine),
+            webhook_store,
+            notifier,
+            risk_board,
         )
         try:
             yield
         finally:
             pool.shutdown()
+            notifier.shutdown()  # after the pool: a solve finishing at shutdown may still notify
             store.engine.dispose()
 
     app = FastAPI(
@@ -128,8 +159,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     add_docs(app)
-    for module in (plans, exports, pictures, whatif, risk, scenarios, health, pages):
+    for module in (plans, exports, pictures, shares, feeds, webhooks, whatif, risk, scenarios, health, pages):
         app.include_router(module.router)
+    app.include_router(sheets.router)  # day sheets (PDF)
 
     @app.get("/", include_in_schema=False)
     def root() -> Any:

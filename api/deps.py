@@ -7,14 +7,17 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.catalog import Catalog
 from api.jobs import JobTimeout, PoolBusy, ShareExceeded, SolverPool, solver_tenant
+from api.notify import Notifier
 from api.pending import PendingBoard
 from api.ratelimit import RateLimits
 from api.settings import Settings
+from api.share_store import SHARE_PREFIX, ShareStore
 from api.storage import KeyOwner, Store
+from api.webhook_store import WebhookStore
 
 
 @dataclass
@@ -28,6 +31,9 @@ class Services:
     configured_keys: dict[str, str]  # key -> organisation, from the environment
     board: PendingBoard  # versions being computed
     limits: RateLimits  # requests per key, per organisation, failed keys per address
+    shares: ShareStore  # read-only share links of plans
+    webhooks: WebhookStore  # the organisations' webhooks and their delivery log
+    notifier: Notifier  # delivers notifications to the webhooks, in threads of its own
     # Reliability reports being computed (api.routers.risk), by plan and version.
     risk_board: PendingBoard = field(default_factory=PendingBoard)
 
@@ -66,41 +72,71 @@ def get_services(request: Request) -> Services:
 
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: Authorization: Bearer KEY")
+_share_query = APIKeyQuery(
+    name="share", auto_error=False, description="A share link's token: reads its one plan only."
+)
+_share_header = APIKeyHeader(
+    name="X-Share-Token", auto_error=False, description="A share link's token: reads its one plan only."
+)
 
 
 def current_owner(
     request: Request,
     services: Annotated[Services, Depends(get_services)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    share_query: Annotated[str | None, Depends(_share_query)],
+    share_header: Annotated[str | None, Depends(_share_header)],
 ) -> KeyOwner:
-    """The organisation the request's key belongs to; 401 without a valid key, 429 over a rate."""
+    """Who the request speaks for: the organisation of its API key, or the plan of its share token
+    (``share`` query parameter, X-Share-Token header, or a bearer token made for sharing); 401
+    without a valid key or token, 429 over a rate. A bearer API key wins over a share token."""
     challenge = {"WWW-Authenticate": "Bearer"}
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    bearer = credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else None
+    share = share_query or share_header
+    if bearer is not None and bearer.startswith(SHARE_PREFIX) and bearer not in services.configured_keys:
+        bearer, share = None, bearer
+    if bearer is None and share is None:
         raise HTTPException(
             status_code=401, detail="send an API key: Authorization: Bearer KEY", headers=challenge
         )
     address = request.client.host if request.client else "unknown"
     services.limits.check_client(address)
-    key = credentials.credentials
-    organisation = services.configured_keys.get(key)
-    if organisation is not None:
-        owner: KeyOwner | None = KeyOwner(organisation, "configured", None)
+    if bearer is not None:
+        organisation = services.configured_keys.get(bearer)
+        if organisation is not None:
+            owner: KeyOwner | None = KeyOwner(organisation, "configured", None)
+        else:
+            owner = services.store.key_owner(bearer)
+        what, token = "API key", bearer
     else:
-        owner = services.store.key_owner(key)
+        assert share is not None
+        owner, what, token = services.shares.holder(share), "share token", share
     if owner is None:
         services.limits.failed(address)
-        raise HTTPException(status_code=401, detail="unknown or revoked API key", headers=challenge)
-    services.limits.admit(key, owner.organisation)
+        raise HTTPException(status_code=401, detail=f"unknown or revoked {what}", headers=challenge)
+    services.limits.admit(token, owner.organisation)
     return owner
 
 
 async def admitted_owner(owner: Annotated[KeyOwner, Depends(current_owner)]) -> KeyOwner:
-    """The caller's organisation, also marked on the solver jobs this request submits (their
-    share of the pool). Async, so the mark is made in the request's own context, which the
-    route's thread inherits."""
+    """The caller's organisation, for a route that needs an API key (an editor): 403 for a share
+    token. Also marked on the solver jobs this request submits (their share of the pool). Async, so
+    the mark is made in the request's own context, which the route's thread inherits."""
+    if owner.shared_plan is not None:
+        raise HTTPException(status_code=403, detail="a share link only reads its plan; this needs an API key")
+    solver_tenant.set(owner.organisation)
+    return owner
+
+
+async def reading_owner(request: Request, owner: Annotated[KeyOwner, Depends(current_owner)]) -> KeyOwner:
+    """The caller's organisation, for a route that reads one plan: an API key, or a share token of
+    that very plan (403 for any other plan)."""
+    if owner.shared_plan is not None and request.path_params.get("plan_id") != owner.shared_plan:
+        raise HTTPException(status_code=403, detail="a share link reads only the plan it was made for")
     solver_tenant.set(owner.organisation)
     return owner
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 OwnerDep = Annotated[KeyOwner, Depends(admitted_owner)]
+ReaderDep = Annotated[KeyOwner, Depends(reading_owner)]

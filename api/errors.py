@@ -27,6 +27,7 @@ def not_found(what: str) -> HTTPException:
 # Documented in OpenAPI for every route that can answer them.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or unknown API key (send Authorization: Bearer KEY)."},
+    403: {"description": "A share token, used beyond reading the one plan it was made for."},
     404: {"description": "No such resource for the key's organisation."},
     413: {"description": "Request body larger than the server's limit."},
     422: {"description": "Invalid input; each error names the field."},

@@ -21,6 +21,12 @@ VERSION_NOW = 40  # plan_versions.now: an ISO 8601 moment with its offset
 EVENT_ID = 100  # plan_events.event_id
 EVENT_KIND = 40  # plan_events.kind
 RISK_POLICY = 10  # plan_risk_reports.policy: replan or follow
+SHARE_LABEL = 100  # share_tokens.label
+WEBHOOK_URL = 2000  # webhooks.url
+WEBHOOK_SECRET = 200  # webhooks.secret
+WEBHOOK_EVENT = 40  # webhook_deliveries.event
+DELIVERY_STATE = 20  # webhook_deliveries.state: pending, delivered, failed
+DELIVERY_ERROR = 500  # webhook_deliveries.last_error (longer errors are cut)
 
 # created_by is composed by KeyOwner.author: "ORGANISATION/LABEL (key ID)", or
 # "ORGANISATION/configured (configured key)" for a key from PLANNER_API_KEYS.

@@ -67,6 +67,30 @@ class Settings(BaseSettings):
         "beyond it, every request with a key from that address gets 429 (0: no limit).",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The service's address as its users reach it (https://planner.example.org), for the "
+        "calendar feed links of share tokens. Unset: the address of the request, with https.",
+    )
+    webhook_attempts: int = Field(
+        default=6, ge=1, le=20, description="Attempts at delivering one notification to one webhook."
+    )
+    webhook_backoff_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=3600,
+        description="Wait before the second attempt of a delivery; it doubles before each further one.",
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, gt=0, le=120, description="How long one delivery attempt waits for an answer."
+    )
+    webhook_threads: int = Field(
+        default=4, ge=1, le=64, description="Deliveries to webhooks under way at once."
+    )
+    max_webhooks_per_organisation: int = Field(
+        default=20, ge=1, le=1000, description="Webhooks one organisation may register."
+    )
+
     risk_ray_address: str | None = Field(
         default=None,
         description="HOST:PORT of a Ray cluster's head node: reliability runs send their samples there "
@@ -79,6 +103,13 @@ class Settings(BaseSettings):
 
         if self.risk_ray_address is not None and (wrong := address_problem(self.risk_ray_address)):
             raise ValueError(f"PLANNER_RISK_RAY_ADDRESS {wrong}")
+        return self
+
+    @model_validator(mode="after")
+    def _public_url_form(self) -> Settings:
+        url = self.public_url
+        if url is not None and (not url.startswith(("https://", "http://")) or any(c.isspace() for c in url)):
+            raise ValueError("PLANNER_PUBLIC_URL is the service's https:// address, without spaces")
         return self
 
     @model_validator(mode="after")

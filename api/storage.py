@@ -32,10 +32,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from api import limits, migrations
+from api.tables import Base
 
 KEY_PREFIX = "dp_"
 
@@ -46,10 +47,6 @@ class StaleVersion(Exception):
     def __init__(self, latest: int) -> None:
         self.latest = latest
         super().__init__(f"version {latest} is the latest")
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class ApiKeyRow(Base):
@@ -128,6 +125,8 @@ class KeyOwner:
     organisation: str
     label: str
     key_id: int | None  # None for keys configured by environment
+    # A share link's holder: may read this one plan only (api.deps), never change anything.
+    shared_plan: str | None = None
 
     @property
     def author(self) -> str:

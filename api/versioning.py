@@ -18,6 +18,7 @@ from fastapi import HTTPException
 from api.deps import Services
 from api.errors import field_error
 from api.jobs import PlanOutcome, PoolBusy
+from api.notify import REPLAN_FAILED, VERSION_CREATED
 from api.pending import PendingVersion
 from api.storage import StaleVersion, VersionInfo
 from planner.document import PlanDocument, PlanDocumentError, SolveStatus
@@ -78,6 +79,43 @@ def stale(latest: int) -> HTTPException:
     )
 
 
+def notify_version(services: Services, organisation: str, version: VersionInfo) -> None:
+    """Tell the organisation's webhooks of a new stored version (in the background)."""
+    services.notifier.notify(
+        organisation,
+        VERSION_CREATED,
+        {
+            "plan_id": version.plan_id,
+            "version": version.number,
+            "kind": version.kind,
+            "base_version": version.base_version,
+            "now": version.now,
+            "status": version.plan.get("status"),
+            "created_at": version.created_at.isoformat(),
+            "created_by": version.created_by,
+            "location": f"/v1/plans/{version.plan_id}/versions/{version.number}",
+        },
+    )
+
+
+def notify_replan_failed(
+    services: Services, organisation: str, plan_id: str, base_version: int, error: HTTPException
+) -> None:
+    """Tell the organisation's webhooks that a replan stored nothing, and why (in the background)."""
+    services.notifier.notify(
+        organisation,
+        REPLAN_FAILED,
+        {
+            "plan_id": plan_id,
+            "base_version": base_version,
+            "version": base_version + 1,
+            "status_code": error.status_code,
+            "detail": error.detail,
+            "location": f"/v1/plans/{plan_id}",
+        },
+    )
+
+
 def launch(
     services: Services,
     pending: PendingVersion,
@@ -102,7 +140,11 @@ def launch(
         latest = services.store.plan_latest(pending.plan_id)
         if latest != pending.base_version:
             services.board.remove(pending)
-            raise stale(latest)
+            conflict = stale(latest)
+            notify_replan_failed(
+                services, pending.organisation, pending.plan_id, pending.base_version, conflict
+            )
+            raise conflict
     try:
         future = services.pool.submit(job, *args, pending.token)
     except PoolBusy:
@@ -110,6 +152,7 @@ def launch(
         raise services.busy() from None
 
     def finished(done: Future[PlanOutcome]) -> None:
+        failure: HTTPException | None = None
         try:
             with pending.lock:
                 if pending.abandoned:
@@ -121,12 +164,20 @@ def launch(
                     raise stale(error.latest) from None
             services.board.remove(pending)
         except HTTPException as error:
+            failure = error
             services.board.failed(pending, error)
         except Exception:  # a bug or a crashed solver process: report it, store nothing
             logger.exception("version %s of plan %s failed", pending.number, pending.plan_id)
-            services.board.failed(pending, HTTPException(status_code=500, detail="the solve failed"))
+            failure = HTTPException(status_code=500, detail="the solve failed")
+            services.board.failed(pending, failure)
         finally:
             pending.done.set()
+        # After the answer is ready: a notification never delays nor fails the version.
+        if pending.stored is not None:
+            notify_version(services, pending.organisation, pending.stored)
+        elif failure is not None and pending.base_version is not None:
+            organisation, base = pending.organisation, pending.base_version
+            notify_replan_failed(services, organisation, pending.plan_id, base, failure)
 
     future.add_done_callback(finished)
     return pending

@@ -416,7 +416,14 @@ class Declared:
         headers: dict[str, str] | None = ACME,
         **request: Any,
     ) -> Any:
-        defaults = {"plan_id": "none", "number": 1, "name": "three-cities", "member_id": "trainer-a"}
+        defaults = {
+            "plan_id": "none",
+            "number": 1,
+            "name": "three-cities",
+            "member_id": "trainer-a",
+            "share_id": 1,
+            "webhook_id": 1,
+        }
         path = template.format(**{**defaults, **(values or {})})
         response = self.client.request(method, path, headers=headers, **request)
         assert response.status_code == expected, (method, path, response.text[:300])
@@ -429,7 +436,17 @@ class Declared:
 def test_every_status_a_route_answers_is_declared(client: TestClient, tmp_path: Path) -> None:
     api = Declared(client)
     plan_id = create(client)["id"]
-    real = {"plan_id": plan_id, "number": 1, "name": "three-cities"}
+    share = client.post(f"/v1/plans/{plan_id}/shares", json={}, headers=ACME).json()
+    hook = client.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/", "secret": "s" * 16}, headers=ACME
+    ).json()
+    real = {
+        "plan_id": plan_id,
+        "number": 1,
+        "name": "three-cities",
+        "share_id": share["id"],
+        "webhook_id": hook["id"],
+    }
     too_big = b" " * (services(client).settings.max_body_bytes + 1)
     good_bodies = {
         "/v1/plans": {"scenario_name": "three-cities"},
@@ -467,12 +484,20 @@ def test_every_status_a_route_answers_is_declared(client: TestClient, tmp_path: 
         if "{name}" in template:
             api.call(method, template, 404, values={**real_here, "name": "atlantis"})
             api.call(method, template, 422, values={**real_here, "name": "x" * 201})
+        for name in ("share_id", "webhook_id"):
+            if "{" + name + "}" in template:
+                api.call(method, template, 404, values={**real_here, name: 99})
+                api.call(method, template, 422, values={**real_here, name: 0})
         if method == "get":
             api.call(method, template, 200, values=real_here)
+        elif method == "delete":  # takes no body; deleted last, once every other route has used it
+            continue
         else:
             api.call(method, template, 422, values=real_here, json={"unknown": 1})
             api.call(method, template, 422, values=real_here, content=b'{"x": NaN}', headers=json_text)
     api.call("get", "/v1/plans", 422, params={"limit": 0})
+    api.call("delete", "/v1/plans/{plan_id}/shares/{share_id}", 204, values=real)
+    api.call("delete", "/v1/webhooks/{webhook_id}", 204, values=real)
 
     # The solving routes: 201 or 200 when waiting, 202 when not, 409 on a stale version.
     api.call("post", "/v1/plans", 201, json=good_bodies["/v1/plans"])

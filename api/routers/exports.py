@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi import Path as FastApiPath
 
-from api.deps import OwnerDep, Services, ServicesDep
+from api.deps import ReaderDep, Services, ServicesDep
 from api.errors import ERROR_RESPONSES, input_error, not_found
 from api.routers.plans import PlanId, VersionNumber
 from api.storage import PlanInfo, VersionInfo
@@ -124,7 +124,7 @@ def itinerary_ics(
     plan_id: PlanId,
     number: VersionNumber,
     services: ServicesDep,
-    owner: OwnerDep,
+    owner: ReaderDep,
     team: str | None = _TEAM,
 ) -> Response:
     info, version, earlier = _version_with_history(services, plan_id, number, owner.organisation)
@@ -155,7 +155,7 @@ def route_geojson(
     plan_id: PlanId,
     number: VersionNumber,
     services: ServicesDep,
-    owner: OwnerDep,
+    owner: ReaderDep,
     team: str | None = _TEAM,
 ) -> Response:
     info, version, _ = _version_with_history(services, plan_id, number, owner.organisation)
@@ -179,7 +179,7 @@ def member_ics(
     number: VersionNumber,
     member_id: Annotated[str, FastApiPath(min_length=1, max_length=64, description="A member's id.")],
     services: ServicesDep,
-    owner: OwnerDep,
+    owner: ReaderDep,
 ) -> Response:
     """The itinerary of the member's team, in a calendar of the member's own: each person subscribes
     to theirs. UIDs carry the plan and member ids and stay the same across versions."""

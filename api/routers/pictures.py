@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from api.deps import OwnerDep, ServicesDep
+from api.deps import ReaderDep, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.routers.plans import PlanId, VersionNumber
 from planner.domain import Scenario
@@ -24,7 +24,7 @@ _RENDERERS: dict[tuple[str, str], tuple[Callable[[Scenario, dict[str, Any]], Any
 
 
 def _picture(
-    services: ServicesDep, owner: OwnerDep, plan_id: str, number: int, name: str, kind: str
+    services: ServicesDep, owner: ReaderDep, plan_id: str, number: int, name: str, kind: str
 ) -> Response:
     info = services.store.plan(plan_id, owner.organisation)
     version = services.store.version(plan_id, number) if info is not None else None
@@ -43,7 +43,7 @@ _WHAT = {
 
 
 def _route(name: str, kind: str) -> Callable[..., Response]:
-    def picture(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep) -> Response:
+    def picture(plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: ReaderDep) -> Response:
         return _picture(services, owner, plan_id, number, name, kind)
 
     picture.__name__ = f"{name}_{kind}"

@@ -16,13 +16,21 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response
 from api import limits
 from api.bodies import CheckedBodyRoute
 from api.catalog import checked_events, near_the_trip
-from api.deps import OwnerDep, Services, ServicesDep
+from api.deps import OwnerDep, ReaderDep, Services, ServicesDep
 from api.errors import ERROR_RESPONSES, SOLVE_RESPONSES, field_error, input_error, not_found
 from api.jobs import check_job, plan_job, replan_job
 from api.pending import PendingVersion
 from api.schemas import CreatePlan, PlanSummary, PlanVersionOut, ReplanRequest, VersionSummary
 from api.storage import KeyOwner, PlanInfo, VersionInfo
-from api.versioning import launch, stale, stored_document, usable_plan, wait_for
+from api.versioning import (
+    launch,
+    notify_replan_failed,
+    notify_version,
+    stale,
+    stored_document,
+    usable_plan,
+    wait_for,
+)
 from planner.document import PlanDocument
 from planner.team_document import TeamPlanDocument
 
@@ -157,7 +165,9 @@ def create_plan(
                 ["plan"], "the checker rejects this plan: " + "; ".join(outcome.violations[:10])
             )
         plan = usable_plan(outcome, 0.0)
-        return _version_out(services.store.create_plan(owner, chosen.name, chosen.data, plan, "imported"))
+        imported = services.store.create_plan(owner, chosen.name, chosen.data, plan, "imported")
+        notify_version(services, owner.organisation, imported)
+        return _version_out(imported)
 
     plan_id = uuid.uuid4().hex
     pending = PendingVersion(plan_id, 1, owner.organisation, "planned", None, None, owner.author)
@@ -194,7 +204,7 @@ def list_plans(
 
 
 @router.get("/{plan_id}", response_model=PlanVersionOut, summary="The latest stored version of a plan")
-def get_plan(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> PlanVersionOut:
+def get_plan(plan_id: PlanId, services: ServicesDep, owner: ReaderDep) -> PlanVersionOut:
     info = services.store.plan(plan_id, owner.organisation)
     if info is None:
         first = services.board.get(plan_id, 1, owner.organisation)
@@ -212,7 +222,7 @@ def get_plan(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> PlanVer
     response_model=list[VersionSummary],
     summary="Every version of a plan, with any being computed",
 )
-def list_versions(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> list[VersionSummary]:
+def list_versions(plan_id: PlanId, services: ServicesDep, owner: ReaderDep) -> list[VersionSummary]:
     if services.store.plan(plan_id, owner.organisation) is not None:
         stored = [
             VersionSummary(**_summary(v, stored_document(v.plan))) for v in services.store.versions(plan_id)
@@ -236,7 +246,7 @@ def list_versions(plan_id: PlanId, services: ServicesDep, owner: OwnerDep) -> li
     summary="One version of a plan (its status while it is being computed)",
 )
 def get_version(
-    plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: OwnerDep
+    plan_id: PlanId, number: VersionNumber, services: ServicesDep, owner: ReaderDep
 ) -> PlanVersionOut:
     # The board first, then the store: a version is stored before it leaves the board, so one that
     # finishes between the two reads is found stored. Read the other way round it would be found in
@@ -274,7 +284,9 @@ def replan_plan(
     _storable_owner(owner)
     info = _owned_plan(services, plan_id, owner.organisation)
     if body.base_version != info.latest_version:
-        raise stale(info.latest_version)
+        conflict = stale(info.latest_version)
+        notify_replan_failed(services, owner.organisation, plan_id, body.base_version, conflict)
+        raise conflict
     scenario = services.catalog.stored(info.scenario)
     # Bad events, times and positions are refused here, before they take a solver's time.
     checked_events(scenario, body.events, [])
