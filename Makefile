@@ -21,9 +21,10 @@ run: $(STAMP)
 	@echo "Plan, calendar (.ics), route (.geojson), map (.svg) and timeline (.png) are in out/"
 	@echo "HTTP API: make serve (prints a key for local use), or $(BIN)/planner keys create ORGANISATION"
 
-# Serves on http://127.0.0.1:8000/docs with a fresh local key (the previous make-serve key is revoked).
+# Serves on http://127.0.0.1:8000/docs with a local key kept in .planner/make-serve.key (ignored by
+# git): the same key on every start while it is active, a new one (the old revoked) when it is not.
 serve: $(STAMP)
-	@$(BIN)/planner keys create local --label make-serve --replace
+	@$(BIN)/planner keys create local --label make-serve --replace --keep-in .planner/make-serve.key
 	@echo "Send it as: Authorization: Bearer KEY"
 	$(BIN)/planner serve
 

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api import limits
 from planner.cli import build_parser as build_planner_parser
 from planner.cli import run_command
 from planner.processes import search_processes
+
+if TYPE_CHECKING:
+    from api.storage import Store
 
 # The service's modules (FastAPI, SQLAlchemy, Alembic) are imported inside the commands that
 # use them: `planner --help` and the planner's own commands start without them.
@@ -31,6 +37,12 @@ def _add_service_commands(commands: argparse._SubParsersAction[argparse.Argument
     create.add_argument("organisation")
     create.add_argument("--label", default="default", help="what the key is for, e.g. a person")
     create.add_argument("--replace", action="store_true", help="revoke earlier keys with this label")
+    create.add_argument(
+        "--keep-in",
+        metavar="FILE",
+        type=Path,
+        help="reuse the key saved in FILE while it is still active; else save the new key there",
+    )
     actions.add_parser("list", help="every key (never the key itself)")
     revoke = actions.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id", type=int)
@@ -109,10 +121,7 @@ def _keys(args: argparse.Namespace) -> int:
             if problem is not None:
                 print(f"error: {what}: {problem}", file=sys.stderr)
                 return 2
-        key, key_id = store.create_key(organisation, args.label, replace=args.replace)
-        print(f"Key {key_id} for {organisation} ({args.label}); it is shown only this once:")
-        print(key)
-        return 0
+        return _create_key(store, organisation, args.label, args.replace, args.keep_in)
     if args.keys_action == "list":
         for info in store.all_keys():
             state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}Z" if info.revoked_at else "active"
@@ -125,6 +134,38 @@ def _keys(args: argparse.Namespace) -> int:
         return 0
     print(f"error: key_id: no active key {args.key_id}", file=sys.stderr)
     return 2
+
+
+def _create_key(store: Store, organisation: str, label: str, replace: bool, keep_in: Path | None) -> int:
+    """A new key, or with ``keep_in`` the key saved in that file while it is still active for
+    the same organisation and label (so a page or client holding it keeps working)."""
+    if keep_in is not None and keep_in.is_file():
+        saved = keep_in.read_text(encoding="utf-8").strip()
+        owner = store.key_owner(saved) if saved else None
+        if owner is not None and (owner.organisation, owner.label) == (organisation, label):
+            print(f"Key {owner.key_id} for {organisation} ({label}), kept in {keep_in}:")
+            print(saved)
+            return 0
+    key, key_id = store.create_key(organisation, label, replace=replace)
+    if keep_in is None:
+        print(f"Key {key_id} for {organisation} ({label}); it is shown only this once:")
+    else:
+        _save_key(keep_in, key)
+        print(f"Key {key_id} for {organisation} ({label}), new, kept in {keep_in} for the next start:")
+    print(key)
+    return 0
+
+
+def _save_key(path: Path, key: str) -> None:
+    """The key in ``path``, readable by its owner only; the folder ignored by git."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ignore = path.parent / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# local keys: never committed\n*\n", encoding="utf-8")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    path.chmod(0o600)
 
 
 def _db(args: argparse.Namespace) -> int:

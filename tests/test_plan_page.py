@@ -1,8 +1,10 @@
 """The plan page and the API docs in a real headless Chromium against a real server.
 
 The plan page: read, report, see version 2; a wrong key said so; the key kept for the tab
-only. The docs: Swagger UI and ReDoc with every other host out of reach. No page may break
-its Content-Security-Policy.
+only. More of the page in test_plan_page_*.py: keys, names, phones and languages; the helpers
+they share (opening a plan with a key, screenshots kept in test-artifacts/) are here. The docs:
+Swagger UI and ReDoc with every other host out of reach. No page may break its
+Content-Security-Policy.
 
 Needs Debian's chromium (``/usr/bin/chromium``), which ``.ci/run`` installs. Without it
 the test is skipped, unless PLANNER_REQUIRE_BROWSER=1 (set in CI) makes that a failure.
@@ -34,6 +36,30 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# Screenshots CI keeps: copied here from each test's own tmp path (the folder ignores itself in git).
+KEPT_ARTIFACTS = ROOT / "test-artifacts"
+
+
+def keep_screenshot(page: Any, tmp_path: Path, name: str, *, full_page: bool = True) -> Path:
+    """A screenshot under the test's tmp path, copied to test-artifacts/ for CI to keep."""
+    shot = tmp_path / name
+    page.screenshot(path=str(shot), full_page=full_page)
+    KEPT_ARTIFACTS.mkdir(exist_ok=True)
+    ignore = KEPT_ARTIFACTS / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# screenshots of the browser tests, kept by CI\n*\n", encoding="utf-8")
+    shutil.copyfile(shot, KEPT_ARTIFACTS / name)
+    return shot
+
+
+def open_with_key(page: Any, url: str, key: str = ACME_KEY, version: int = 1) -> None:
+    """Open the plan page at ``url``, enter ``key`` and wait for the plan's ``version``."""
+    page.goto(url)
+    page.fill("#key", key)
+    page.click("#key-entry button")
+    page.wait_for_selector(f"body[data-version='{version}']", timeout=60_000)
 
 
 def browser_or_skip() -> None:
@@ -84,7 +110,7 @@ def test_plan_page_reports_a_closure_and_shows_version_2(tmp_path: Path) -> None
             assert "version 2" in page.inner_text("#title")
             diff = page.inner_text("#version-2 .diff")
             assert "change(s) against the version before" in diff
-            assert "aktau" in diff
+            assert "Aktau" in diff and "SCO" in diff
             assert page.locator("#version-2 .diff .removed-leg").count() >= 1
             assert "Version 2 stored" in page.inner_text("#message")
             # The pictures of version 2: the closed airport on the map, the closure on the timeline.

@@ -3,7 +3,8 @@
 One static HTML file with its own script and styles (no build step, no CDN). It asks
 for the organisation's API key, keeps it for the browser tab only (sessionStorage),
 and reads everything through the same /v1 routes as any other client, so it can never
-show more than the key may see.
+show more than the key may see. Its texts are one JSON table per language (English,
+Russian, Kazakh) in the page's head: data the policy never lets run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from api.security import page_policy
 
 router = APIRouter(include_in_schema=False)
 
-_PAGE = (Path(__file__).resolve().parent.parent / "static" / "plan.html").read_text(encoding="utf-8")
+PAGE_FILE = Path(__file__).resolve().parent.parent / "static" / "plan.html"
+_PAGE = PAGE_FILE.read_text(encoding="utf-8")
 _POLICY = page_policy(_PAGE)  # its one inline script by hash; nothing from other hosts
 
 
