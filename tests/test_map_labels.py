@@ -30,7 +30,11 @@ def crowded() -> tuple[Scenario, dict[str, Any]]:
     return scenario, make_plan(scenario)
 
 
-@pytest.fixture(scope="module", params=["flagship-v1", "flagship-v2", "synthetic-24x8"])
+# The crowded synthetic plan takes a while to solve: it is in the slow tier.
+@pytest.fixture(
+    scope="module",
+    params=["flagship-v1", "flagship-v2", pytest.param("synthetic-24x8", marks=pytest.mark.slow)],
+)
 def measured(request, flagship_versions) -> tuple[dict[str, Bbox], dict[str, Bbox], dict[str, Bbox]]:  # noqa: F811
     """The map drawn with Agg: every text's box (with its frame), every mark's, every arrowhead's."""
     if request.param == "synthetic-24x8":

@@ -54,6 +54,7 @@ def suggestions(page: Any, kind: str) -> dict[str, str]:
     return values
 
 
+@pytest.mark.slow  # names in diffs are in the quick tier (reports_closures...)
 def test_plan_page_names_places_and_suggests_by_kind(server: str, tmp_path: Path) -> None:
     browser_or_skip()
     from playwright.sync_api import sync_playwright

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.api_support import ACME, ROOT, database_url, running_server
 from tests.test_plan_page import (
@@ -37,6 +38,7 @@ def planner(database: Path, *args: str | Path) -> subprocess.CompletedProcess[st
     return subprocess.run(command, capture_output=True, text=True, env=environment, cwd=ROOT, timeout=120)
 
 
+@pytest.mark.slow  # two server starts; the page's side of a refused key is in the quick tier below
 def test_make_serve_keeps_its_key_across_restarts(tmp_path: Path) -> None:
     database, kept = tmp_path / "planner.db", tmp_path / ".planner" / "make-serve.key"
     first = planner(database, *SERVE_KEY, kept)
@@ -75,6 +77,7 @@ def test_the_makefile_serves_with_the_kept_key() -> None:
     assert "--keep-in .planner/make-serve.key" in serve
 
 
+@pytest.mark.slow  # a server, a revocation and a browser; a typed wrong key is in test_plan_page
 def test_plan_page_says_the_saved_key_was_refused(tmp_path: Path) -> None:
     browser_or_skip()
     from playwright.sync_api import sync_playwright

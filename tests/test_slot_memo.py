@@ -117,13 +117,14 @@ def _compare(seed: int) -> None:
         assert remembered == fresh, f"seed {seed}, events {[e.model_dump(mode='json') for e in events]}"
 
 
-@pytest.mark.parametrize("seed", range(8))
+# Seeds 3 and 4 take about ten seconds each: they are in the slow tier with the others.
+@pytest.mark.parametrize("seed", [0, 1, 2, 5, 6, 7])
 def test_remembered_slot_searches_find_the_same_connections_as_fresh_ones(seed):
     _compare(seed)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", range(8, 48))
+@pytest.mark.parametrize("seed", [3, 4, *range(8, 48)])
 def test_remembered_slot_searches_find_the_same_connections_as_fresh_ones_more_seeds(seed):
     _compare(seed)
 
