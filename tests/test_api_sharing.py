@@ -191,6 +191,9 @@ def test_bad_ids_and_tokens(client: TestClient) -> None:
     rows = share_rows(client)
     wrong_id = client.delete(f"/v1/plans/{plan_id}/shares/abc", headers=ACME)
     assert wrong_id.status_code == 422 and wrong_id.json()["detail"][0]["loc"] == ["path", "share_id"]
+    # Beyond a 32-bit integer (PostgreSQL's INTEGER): refused naming the id, not a database error.
+    huge = client.delete(f"/v1/plans/{plan_id}/shares/{2**31}", headers=ACME)
+    assert huge.status_code == 422 and huge.json()["detail"][0]["loc"] == ["path", "share_id"]
     assert client.post("/v1/plans/no-such-plan/shares", json={}, headers=ACME).status_code == 404
     unknown = client.get(f"/v1/plans/{plan_id}", params={"share": "dps_not-a-token"})
     assert unknown.status_code == 401

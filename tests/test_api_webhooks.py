@@ -307,5 +307,7 @@ def test_bad_ids_and_the_most_webhooks(tmp_path_factory: pytest.TempPathFactory)
         wrong = small.get("/v1/webhooks/x/deliveries", headers=ACME)
         assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["path", "webhook_id"]
         assert small.delete("/v1/webhooks/0", headers=ACME).status_code == 422
+        huge = small.delete(f"/v1/webhooks/{2**31}", headers=ACME)  # beyond PostgreSQL's INTEGER
+        assert huge.status_code == 422 and huge.json()["detail"][0]["loc"] == ["path", "webhook_id"]
         assert small.get("/v1/webhooks").status_code == 401
         assert counts(small) == before

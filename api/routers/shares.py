@@ -25,7 +25,8 @@ router = APIRouter(
     prefix="/v1/plans", tags=["sharing"], responses=ERROR_RESPONSES, route_class=CheckedBodyRoute
 )
 
-ShareId = Annotated[int, Path(ge=1, le=2**62, description="A share link's id.")]
+# Ids stay inside every database's integer (PostgreSQL's INTEGER is 32-bit).
+ShareId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A share link's id.")]
 
 
 class CreateShare(Body):

@@ -27,7 +27,8 @@ router = APIRouter(
     prefix="/v1/webhooks", tags=["webhooks"], responses=ERROR_RESPONSES, route_class=CheckedBodyRoute
 )
 
-WebhookId = Annotated[int, Path(ge=1, le=2**62, description="A webhook's id.")]
+# Ids stay inside every database's integer (PostgreSQL's INTEGER is 32-bit).
+WebhookId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A webhook's id.")]
 MIN_SECRET = 16
 
 
