@@ -127,7 +127,8 @@ def _formed_equals_brute_force(seed: int, optional: bool = False) -> None:
     assert ("left_home" in document["forming"]) == optional
 
 
-@pytest.mark.parametrize("seed", range(30))
+# Seed 16 takes several seconds in each of the two checks below: it runs in the slow tier.
+@pytest.mark.parametrize("seed", [s for s in range(30) if s != 16])
 def test_the_formed_teams_reach_the_best_of_every_assignment(seed):
     """Planning one split per class of alike members and teams loses nothing: the best formed
     plan's (points, cost) is brute force's over every assignment of members to teams."""
@@ -135,12 +136,12 @@ def test_the_formed_teams_reach_the_best_of_every_assignment(seed):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", range(30, 130))
+@pytest.mark.parametrize("seed", [16, *range(30, 130)])
 def test_the_formed_teams_reach_the_best_of_every_assignment_on_more_seeds(seed):
     _formed_equals_brute_force(seed)
 
 
-@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("seed", [s for s in range(20) if s != 16])
 def test_with_optional_members_the_formed_teams_reach_the_best_of_every_assignment(seed):
     """Leaving optional members home is weighed exactly too: the best formed plan's (points, cost)
     is brute force's over every assignment of members to teams or, optional ones only, home."""
@@ -148,7 +149,7 @@ def test_with_optional_members_the_formed_teams_reach_the_best_of_every_assignme
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", range(20, 100))
+@pytest.mark.parametrize("seed", [16, *range(20, 100)])
 def test_with_optional_members_the_formed_teams_reach_the_best_on_more_seeds(seed):
     _formed_equals_brute_force(seed, optional=True)
 
