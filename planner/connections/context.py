@@ -248,18 +248,14 @@ class SearchContext:
         return max(opens, rise), min(closes, sets)
 
     def drive_openings(self, window: tuple[int, int], city_id: str, around: int) -> list[tuple[int, int]]:
-        """``openings`` of a driving window (``drive_opening``), from the day before ``around``."""
-        index, _ = self.local_day(around, city_id)
-        last = len(self.midnights[city_id]) - 1
-        return [
-            self.drive_opening(day, window, city_id) for day in range(max(0, index - 1), min(index + 2, last))
-        ]
+        """The openings of a driving window (``drive_opening``) from the day before ``around``, in
+        time order."""
+        return [self.drive_opening(day, window, city_id) for day in self._days_around(around, city_id)]
 
-    def openings(self, window: tuple[int, int], city_id: str, around: int) -> list[tuple[int, int]]:
-        """The openings of a daily local window from the day before ``around``, in time order."""
+    def _days_around(self, around: int, city_id: str) -> range:
+        """The midnight indices of the local day before ``around``, its own and the next."""
         index, _ = self.local_day(around, city_id)
-        last = len(self.midnights[city_id]) - 1
-        return [self.opening(day, window, city_id) for day in range(max(0, index - 1), min(index + 2, last))]
+        return range(max(0, index - 1), min(index + 2, len(self.midnights[city_id]) - 1))
 
     def minutes_per_home_day(self, start: int, end: int) -> tuple[tuple[int, int], ...]:
         """Split [start, end) by home-zone calendar day: ((day index, minutes), ...)."""
