@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from planner.connections.model import Journey, LegSpec, RawPath
+from planner.connections.model import Journey, Leg, LegSpec, RawPath
 
 if TYPE_CHECKING:
     from planner.connections.search import Labels
@@ -34,6 +34,9 @@ class SearchCache:
     latest_starts: dict[tuple[int, int, int], int | None] = field(default_factory=dict)
     bounds: dict[int, int] = field(default_factory=dict)  # leave -> latest arrival (rule 22)
     chains: dict[tuple[str, tuple[int, ...]], frozenset[str]] = field(default_factory=dict)
+    # The leg of each (edge, run index or drive start): one flight or drive is a leg of many
+    # connections, and a leg is an immutable value, so it is made once and shared.
+    legs_made: dict[tuple[int, int], Leg] = field(default_factory=dict)
     home_marks: tuple[list[int], list[tuple[int, int]]] | None = None
     arrivals: dict[SearchSlot, Labels] = field(default_factory=dict)
     paths: dict[SearchSlot, list[tuple[str, RawPath, int, int]]] = field(default_factory=dict)

@@ -15,6 +15,16 @@ from planner.domain import Mode
 
 def _leg(ctx: SearchContext, spec: LegSpec) -> Leg:
     edge, value = spec
+    made = ctx.cache.legs_made
+    key = (id(edge), value)
+    leg = made.get(key)
+    if leg is None:
+        leg = made[key] = _new_leg(ctx, spec)
+    return leg
+
+
+def _new_leg(ctx: SearchContext, spec: LegSpec) -> Leg:
+    edge, value = spec
     if isinstance(edge, RideEdge):
         run = edge.runs[value]
         return Leg(
@@ -53,8 +63,16 @@ def leave_time(ctx: SearchContext, legs: list[Leg]) -> int:
     return first.depart - ctx.lead[terminal.id]
 
 
-def make_journey(ctx: SearchContext, origin: str, destination: str, legs: list[Leg], arrive: int) -> Journey:
-    """A connection with its leave time, night minutes, money and per-day travel."""
+def make_journey(
+    ctx: SearchContext,
+    origin: str,
+    destination: str,
+    legs: list[Leg],
+    arrive: int,
+    day_minutes: tuple[tuple[int, int], ...] | None = None,
+) -> Journey:
+    """A connection with its leave time, night minutes, money and per-day travel (``day_minutes``
+    when the caller has them already)."""
     leave = leave_time(ctx, legs)
     return Journey(
         origin=origin,
@@ -64,7 +82,7 @@ def make_journey(ctx: SearchContext, origin: str, destination: str, legs: list[L
         legs=tuple(legs),
         night_min=ctx.window_overlap(leave, arrive, ctx.rules.night.minutes(), ctx.home_city),
         cost=round(sum(leg.cost for leg in legs), 2),
-        day_minutes=ctx.minutes_per_home_day(leave, arrive),
+        day_minutes=ctx.minutes_per_home_day(leave, arrive) if day_minutes is None else day_minutes,
     )
 
 
@@ -107,7 +125,7 @@ def connections_found(
     # before (same edges, same runs or drive starts) gives the same journey, so its legs
     # are built once: building legs, postponing drives, counting night minutes is the
     # costly part.
-    built: dict[RawPath, tuple[tuple[tuple[str, int], ...], Journey]] = {}
+    built: dict[RawPath, tuple[tuple[tuple[str, int], ...], Journey | None]] = {}
     memo = ctx.memo
     ordered = sorted(leave_times | set(first_drives))
     index, count = part
@@ -160,14 +178,13 @@ def _slot_output(
     leave_at: int,
     leave_before: int | None,
     only: frozenset[int] | None,
-    built: dict[RawPath, tuple[tuple[tuple[str, int], ...], Journey]],
+    built: dict[RawPath, tuple[tuple[tuple[str, int], ...], Journey | None]],
 ) -> tuple[Labels, SlotFound]:
     """The search of one slot: the cities it reached, and the connection of every path it keeps
     at a city centre that can be in a plan, in the search's order, with its signature (services
     and departures, roads and starts)."""
     keep, kept = ctx.cache.keep_searches, ctx.cache.journeys
-    max_day = ctx.rules.max_travel_min_per_day
-    by_signature: dict[tuple[str, tuple[tuple[str, int], ...]], Journey] = {}
+    by_signature: dict[tuple[str, tuple[tuple[str, int], ...]], Journey | None] = {}
     labels, paths = _paths_at(ctx, origin, leave_at, leave_before, only)
     destinations: dict[str, None] = {}
     connections = []
@@ -181,23 +198,40 @@ def _slot_output(
             if journey is None and keep:
                 journey = kept.get((origin, raw))
             if journey is None:
-                legs = [_leg(ctx, spec) for spec in specs]
-                journey = make_journey(ctx, origin, destination, legs, arrive)
-                if keep:
+                journey = _plannable_journey(ctx, origin, destination, specs, arrive)
+                if keep and journey is not None:
                     kept[(origin, raw)] = journey
             by_signature[(destination, signature)] = journey
             known = built[raw] = (signature, journey)
         journey = known[1]
-        # A connection leaving before its slot is found again by the slot it leaves in; one that
-        # alone travels more than the limit on some home day can be in no plan (rule 22).
-        if journey.leave < leave_at or any(m > max_day for _, m in journey.day_minutes):
-            continue
-        # None travels on a rest day. Exact though late: a label dropped for another (which leaves
-        # no earlier and arrives no later) lies inside it, so it is never valid when that one is not.
-        if ctx.overlay.rest_overlaps(journey.leave, journey.arrive):
+        # A connection leaving before its slot is found again by the slot it leaves in.
+        if journey is None or journey.leave < leave_at:
             continue
         connections.append((destination, known[0], journey))
     return labels, SlotFound(tuple(destinations), tuple(connections))
+
+
+def _plannable_journey(
+    ctx: SearchContext, origin: str, destination: str, specs: list[LegSpec], arrive: int
+) -> Journey | None:
+    """The connection of a path's legs, or None when it can be in no plan whatever slot finds it:
+    alone it travels more than the limit on some home day (rule 22), or it travels on a rest day.
+
+    The leave and the minutes per home day are known from the first leg, so a connection that is
+    refused never has its legs, money and night minutes built: in a flagship search about half
+    of the new paths are refused (mostly by the daily limit).
+    """
+    edge, value = specs[0]
+    leave = edge.runs[value].depart - ctx.lead[edge.board] if isinstance(edge, RideEdge) else value
+    day_minutes = ctx.minutes_per_home_day(leave, arrive)
+    if any(minutes > ctx.rules.max_travel_min_per_day for _, minutes in day_minutes):
+        return None
+    # Exact though late: a label dropped for another (which leaves no earlier and arrives no
+    # later) lies inside it, so it is never valid when that one is not.
+    if ctx.overlay.rest_overlaps(leave, arrive):
+        return None
+    legs = [_leg(ctx, spec) for spec in specs]
+    return make_journey(ctx, origin, destination, legs, arrive, day_minutes)
 
 
 def _paths_at(
@@ -216,16 +250,44 @@ def _paths_at(
         return cache.arrivals[slot], cached
     labels = pareto_search(ctx, origin, leave_at, leave_before, only)
     paths = []
+    raw_paths = _RawPaths(labels)
     for key, indices in labels.by_key.items():
         if key[0] != "city" or key[1] == origin:
             continue
         for index in indices:
-            raw = tuple((id(edge), value) for edge, value in path_specs(labels, index))
-            paths.append((key[1], (key[1], raw), labels.entries[index][0], index))
+            paths.append((key[1], (key[1], raw_paths.of(index)), labels.entries[index][0], index))
     if cache.keep_searches:
         cache.paths[slot] = paths
         cache.arrivals[slot] = labels
     return labels, paths
+
+
+class _RawPaths:
+    """The raw path (edge id, run index or drive start per leg) to each label of one search.
+
+    Labels share their prefixes (every label points to the one it extends), so each label's
+    path is its predecessor's plus one leg, made once: walking every path from its end would
+    repeat the walk over the shared prefixes for each city label.
+    """
+
+    def __init__(self, labels: Labels) -> None:
+        self.entries = labels.entries
+        self.made: dict[int, tuple[tuple[int, int], ...]] = {-1: ()}
+
+    def of(self, index: int) -> tuple[tuple[int, int], ...]:
+        made, entries = self.made, self.entries
+        unmade = []
+        current = index
+        while current not in made:
+            unmade.append(current)
+            current = entries[current][3]
+        path = made[current]
+        for label in reversed(unmade):
+            spec = entries[label][4]
+            if spec is not None:
+                path = (*path, (id(spec[0]), spec[1]))
+            made[label] = path
+        return path
 
 
 def _legs_of(
