@@ -146,6 +146,42 @@ def test_the_hint_is_no_longer_than_the_first_tours():
     assert travel_of(instance, hint) <= min(travel_of(instance, t) for t in firsts)
 
 
+def mirrored_instance(instance: TsptwInstance) -> TsptwInstance:
+    mirror = tour_problem(instance).mirrored()
+    return TsptwInstance(f"{instance.name}-mirrored", mirror.travel, mirror.windows)
+
+
+def test_an_order_is_on_time_exactly_when_its_reverse_is_on_time_in_the_mirrored_problem():
+    """The mirrored problem keeps the reversed tours, on time or late alike, with the same travel
+    (checked by the independent tour check, over random orders of random asymmetric problems)."""
+    on_time = late = 0
+    for seed in range(200):
+        instance, planned = random_problem(seed)
+        mirror = mirrored_instance(instance)
+        rng = random.Random(seed)
+        for order in (planned, *(rng.sample(planned, len(planned)) for _ in range(5))):
+            forward, backward = check_tour(instance, order), check_tour(mirror, order[::-1])
+            assert (forward.problems == ()) == (backward.problems == ())
+            assert forward.travel == backward.travel
+            on_time += forward.problems == ()
+            late += forward.problems != ()
+    assert on_time >= 200 and late >= 200  # both cases are exercised
+
+
+def test_the_backward_beam_reaches_the_optimum_the_forward_beam_misses():
+    """Gendreau n40w200.003: the forward beam's tour, improved, stays above the published optimum
+    (339); the hint, which also tries the beam on the mirrored problem, reaches it, on time."""
+    instance = load_tsptw(DATA / "gendreau" / "n40w200.003.txt")
+    problem = tour_problem(instance)
+    reductions = reduce_problem(problem)
+    forward = beam_tour(problem, reductions, 3000)
+    assert forward is not None
+    assert travel_of(instance, improve_tour(problem, forward)) > 339
+    hint = best_hint(problem, reductions, beam_width=3000)
+    assert hint is not None
+    assert travel_of(instance, hint) == 339
+
+
 def neighbours(order: list[int]) -> list[list[int]]:
     """Every tour one move away: a segment of one to three customers moved elsewhere (as it is
     or reversed), a stretch served in reverse, or two customers swapped."""
