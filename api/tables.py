@@ -14,6 +14,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from api import limits
 
+# The largest id an ``Integer`` primary key holds in every supported database (PostgreSQL's
+# INTEGER is 32-bit): ids taken from a request are bounded by it, so a larger one is a 422
+# naming it, not a database error.
+MAX_ROW_ID = 2**31 - 1
+
 
 class Base(DeclarativeBase):
     pass

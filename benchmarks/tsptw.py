@@ -199,7 +199,7 @@ def load_peers(chosen: list[str]) -> dict[str, PeerSolver]:
     except ImportError as missing:
         sys.exit(f"--peers needs PyVRP ({missing}); install it with: pip install -e '.[bench]'")
     solvers: dict[str, PeerSolver] = {"pyvrp": solve_pyvrp, "routing": solve_ortools_routing}
-    return {PEER_CHOICES[key]: solvers[key] for key in PEER_CHOICES if not chosen or key in chosen}
+    return {PEER_CHOICES[key]: solve for key, solve in solvers.items() if not chosen or key in chosen}
 
 
 def row_line(row: Row) -> str:

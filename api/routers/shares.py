@@ -20,13 +20,13 @@ from api.routers.feeds import FeedLinks, feed_links
 from api.routers.plans import PlanId
 from api.schemas import Body
 from api.share_store import ShareInfo
+from api.tables import MAX_ROW_ID
 
 router = APIRouter(
     prefix="/v1/plans", tags=["sharing"], responses=ERROR_RESPONSES, route_class=CheckedBodyRoute
 )
 
-# Ids stay inside every database's integer (PostgreSQL's INTEGER is 32-bit).
-ShareId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A share link's id.")]
+ShareId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A share link's id.")]
 
 
 class CreateShare(Body):

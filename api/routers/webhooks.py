@@ -21,14 +21,14 @@ from api.deps import OwnerDep, ServicesDep
 from api.errors import ERROR_RESPONSES, field_error, not_found
 from api.notify import REPLAN_FAILED, VERSION_CREATED
 from api.schemas import Body
+from api.tables import MAX_ROW_ID
 from api.webhook_store import DeliveryInfo, WebhookInfo
 
 router = APIRouter(
     prefix="/v1/webhooks", tags=["webhooks"], responses=ERROR_RESPONSES, route_class=CheckedBodyRoute
 )
 
-# Ids stay inside every database's integer (PostgreSQL's INTEGER is 32-bit).
-WebhookId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A webhook's id.")]
+WebhookId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A webhook's id.")]
 MIN_SECRET = 16
 
 

@@ -122,9 +122,9 @@ def connections_found(
     leave_times = set(leave_times)
     found: Found = {}
     # Searches from neighbouring leave times mostly find the same paths. A path seen
-    # before (same edges, same runs or drive starts) gives the same journey, so its legs
-    # are built once: building legs, postponing drives, counting night minutes is the
-    # costly part.
+    # before (same edges, same runs or drive starts) gives the same journey, or None again
+    # when it can be in no plan, so its legs are built once: building legs, postponing
+    # drives, counting night minutes is the costly part.
     built: dict[RawPath, tuple[tuple[tuple[str, int], ...], Journey | None]] = {}
     memo = ctx.memo
     ordered = sorted(leave_times | set(first_drives))
@@ -218,11 +218,10 @@ def _plannable_journey(
     alone it travels more than the limit on some home day (rule 22), or it travels on a rest day.
 
     The leave and the minutes per home day are known from the first leg, so a connection that is
-    refused never has its legs, money and night minutes built: in a flagship search about half
+    refused never has its other legs, money and night minutes built: in a flagship search about half
     of the new paths are refused (mostly by the daily limit).
     """
-    edge, value = specs[0]
-    leave = edge.runs[value].depart - ctx.lead[edge.board] if isinstance(edge, RideEdge) else value
+    leave = leave_time(ctx, [_leg(ctx, specs[0])])
     day_minutes = ctx.minutes_per_home_day(leave, arrive)
     if any(minutes > ctx.rules.max_travel_min_per_day for _, minutes in day_minutes):
         return None
