@@ -9,9 +9,7 @@ travel limit can bind, every connection no other beats.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from bisect import bisect_left
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -95,14 +93,19 @@ class ArcBuilder:
         # id is reused while the builder lives.
         self._costs: dict[int, tuple[Journey, int]] = {}
         self._signatures: dict[int, tuple[Journey, tuple[tuple[str, int], ...]]] = {}
-        # Leave times of each connection list, sorted once, for the bisection in _connect.
-        self.leaves = {pair: [j.leave for j in found] for pair, found in journeys.items()}
+        # Each pair's connections ready for _connect, made on first use (see _PairTable).
+        self._tables: dict[tuple[str, str], _PairTable] = {}
         self.tails: list[tuple[int, str, int]] = [(SOURCE, start.city, start.free_at)]
         self.tails += [(s.node, s.city, s.free) for s in slots]
         self.heads_by_city: dict[str, list[tuple[int, int]]] = {}
         for slot in slots:
             self.heads_by_city.setdefault(slot.city, []).append((slot.node, slot.start - self.prep))
         self.heads_by_city.setdefault(self.end_city, [])
+        # Each city's heads by deadline (stable: slots in their order), as _connect reads them.
+        self.targets_by_city = {
+            city: sorted(heads + ([(SINK, end_min)] if city == self.end_city else []), key=lambda t: t[1])
+            for city, heads in self.heads_by_city.items()
+        }
         self.limit = scenario.delegation.rules.max_travel_min_per_day
         # Days with travel already done (a replan) keep what is left of the limit.
         self.day_limit = {
@@ -144,6 +147,14 @@ class ArcBuilder:
             return cost
         return cost + self.scale * self.change_points(origin, destination, journey)
 
+    def _table(self, origin: str, destination: str) -> _PairTable:
+        table = self._tables.get((origin, destination))
+        if table is None:
+            found = self.journeys.get((origin, destination), [])
+            costs = [self.total_cost(origin, destination, journey) for journey in found]
+            table = self._tables[(origin, destination)] = _PairTable.of(found, costs)
+        return table
+
     def _signature(self, journey: Journey) -> tuple[tuple[str, int], ...]:
         known = self._signatures.get(id(journey))
         if known is None:
@@ -170,12 +181,10 @@ class ArcBuilder:
         arcs: list[Arc] = []
         scale = self.scale
         for city, heads in self.heads_by_city.items():
-            targets = list(heads)
-            if city == self.end_city:
-                targets.append((SINK, self.end_min))
             if city == origin:
                 # Already there: only the trip's start into a seminar there, or a
                 # seminar at the end city straight to the sink.
+                targets = [*heads, (SINK, self.end_min)] if city == self.end_city else heads
                 for head, deadline in targets:
                     ready = self.start.seminar_ready_at
                     home_start = tail == SOURCE and head != SINK and deadline + self.prep >= ready
@@ -184,15 +193,11 @@ class ArcBuilder:
                         points = self.head_stability(head)
                         arcs.append(Arc(tail, head, None, scale * points, points))
                 continue
-            for arc in _connect(
-                self.journeys.get((origin, city), []),
-                self.leaves.get((origin, city), []),
-                tail,
-                free,
-                targets,
-                functools.partial(self.total_cost, origin, city),
-                binding,
-            ):
+            found = _connect(self._table(origin, city), tail, free, self.targets_by_city[city], binding)
+            if self.stability is None:  # no stability points to add (a first plan)
+                arcs.extend(found)
+                continue
+            for arc in found:
                 assert arc.journey is not None
                 head_points = self.head_stability(arc.head)
                 points = head_points + self.change_points(origin, city, arc.journey)
@@ -200,65 +205,87 @@ class ArcBuilder:
         return arcs
 
 
+@dataclass(frozen=True)
+class _PairTable:
+    """The connections between two cities as ``_connect`` reads them for every tail: by leave
+    time (for the bisection at a tail's free time), each one's cost, and their positions in
+    arrival order (a stable sort, so equal arrivals keep the leave order)."""
+
+    journeys: list[Journey]
+    leaves: list[int]
+    costs: list[int]
+    by_arrival: list[tuple[int, int]]  # (arrive, position in journeys)
+
+    @classmethod
+    def of(cls, journeys: list[Journey], costs: list[int]) -> _PairTable:
+        by_arrival = sorted(((j.arrive, i) for i, j in enumerate(journeys)), key=lambda entry: entry[0])
+        return cls(journeys, [j.leave for j in journeys], costs, by_arrival)
+
+    def usable(self, free: int) -> list[tuple[int, int]]:
+        """(arrive, position) of the connections leaving at or after ``free``, by arrival."""
+        first = bisect_left(self.leaves, free)
+        if first == 0:
+            return self.by_arrival
+        return [entry for entry in self.by_arrival if entry[1] >= first]
+
+
 def _connect(
-    candidates: list[Journey],
-    leaves: list[int],
+    table: _PairTable,
     tail: int,
     free: int,
     targets: list[tuple[int, int]],
-    cost_of: Callable[[Journey], int],
     binding: frozenset[int] = frozenset(),
 ) -> list[Arc]:
-    """For each target, the cheapest connection leaving after ``free`` that is on time.
+    """For each target (sorted by deadline), the cheapest connection leaving after ``free``
+    that is on time (the first of equal cost in arrival order).
 
     With ``binding`` days, every on-time connection that no other beats on cost and on
     its minutes on each of those days: one arc each.
     """
     if binding:
-        return _connect_binding(candidates, leaves, tail, free, targets, cost_of, binding)
+        return _connect_binding(table, tail, free, targets, binding)
     arcs: list[Arc] = []
-    if not candidates:
-        return arcs
-    first = bisect_left(leaves, free)
-    usable = sorted(candidates[first:], key=lambda j: j.arrive)
+    usable = table.usable(free)
     if not usable:
         return arcs
-    best: Journey | None = None
+    costs = table.costs
+    best = -1
     best_cost = 0
     position = 0
-    for head, deadline in sorted(targets, key=lambda t: t[1]):
-        while position < len(usable) and usable[position].arrive <= deadline:
-            cost = cost_of(usable[position])
-            if best is None or cost < best_cost:
-                best, best_cost = usable[position], cost
+    count = len(usable)
+    for head, deadline in targets:
+        while position < count and usable[position][0] <= deadline:
+            index = usable[position][1]
+            cost = costs[index]
+            if best < 0 or cost < best_cost:
+                best, best_cost = index, cost
             position += 1
-        if best is not None:
-            arcs.append(Arc(tail, head, best, best_cost))
+        if best >= 0:
+            arcs.append(Arc(tail, head, table.journeys[best], best_cost))
     return arcs
 
 
 def _connect_binding(
-    candidates: list[Journey],
-    leaves: list[int],
+    table: _PairTable,
     tail: int,
     free: int,
     targets: list[tuple[int, int]],
-    cost_of: Callable[[Journey], int],
     binding: frozenset[int],
 ) -> list[Arc]:
     """``_connect`` where the daily limit can bind: a Pareto set of connections per target."""
     arcs: list[Arc] = []
-    usable = sorted(candidates[bisect_left(leaves, free) :], key=lambda j: j.arrive)
+    usable = table.usable(free)
     front: list[tuple[int, dict[int, int], Journey]] = []  # (cost, binding-day minutes, connection)
 
     def beats(a: tuple[int, dict[int, int], Journey], b: tuple[int, dict[int, int], Journey]) -> bool:
         return a[0] <= b[0] and all(m <= b[1].get(day, 0) for day, m in a[1].items())
 
     position = 0
-    for head, deadline in sorted(targets, key=lambda t: t[1]):
-        while position < len(usable) and usable[position].arrive <= deadline:
-            journey = usable[position]
-            entry = (cost_of(journey), {d: m for d, m in journey.day_minutes if d in binding}, journey)
+    for head, deadline in targets:
+        while position < len(usable) and usable[position][0] <= deadline:
+            index = usable[position][1]
+            journey = table.journeys[index]
+            entry = (table.costs[index], {d: m for d, m in journey.day_minutes if d in binding}, journey)
             if not any(beats(kept, entry) for kept in front):
                 front = [kept for kept in front if not beats(entry, kept)]
                 front.append(entry)
@@ -275,22 +302,22 @@ def binding_days(arcs: list[Arc], slots: list[Slot], limit: int, day_limit: dict
     moves forward) bounds what any itinerary can travel that day; where the bound
     is within the limit, the limit can never bind and needs no constraint.
     """
-    by_day: dict[int, list[Arc]] = {}
-    for arc in arcs:
-        for day, _ in arc.day_minutes:
-            by_day.setdefault(day, []).append(arc)
     slot_start = {s.node: s.start for s in slots}
     order = {SOURCE: -1, SINK: 1 << 40} | slot_start
+    # Per day: (tail's time, head's time, tail, head, minutes that day) of each arc travelling then.
+    by_day: dict[int, list[tuple[int, int, int, int, int]]] = {}
+    for arc in arcs:
+        for day, minutes in arc.day_minutes:
+            by_day.setdefault(day, []).append((order[arc.tail], order[arc.head], arc.tail, arc.head, minutes))
     binding = set()
     for day, day_arcs in by_day.items():
         # Longest path over the arcs touching this day, starting anywhere (an upper
         # bound: it ignores whether the start of the chain is reachable).
         longest: dict[int, int] = {}
-        for arc in sorted(day_arcs, key=lambda a: (order[a.tail], order[a.head])):
-            minutes = dict(arc.day_minutes)[day]
-            value = longest.get(arc.tail, 0) + minutes
-            if value > longest.get(arc.head, 0):
-                longest[arc.head] = value
+        for _, _, tail, head, minutes in sorted(day_arcs, key=lambda a: (a[0], a[1])):
+            value = longest.get(tail, 0) + minutes
+            if value > longest.get(head, 0):
+                longest[head] = value
         if max(longest.values(), default=0) > day_limit.get(day, limit):
             binding.add(day)
     return binding
@@ -326,16 +353,28 @@ def prune_dominated(arcs: list[Arc], slots: list[Slot], binding: set[int]) -> li
         return all(m <= worse_load.get(d, 0) for d, m in load(better).items())
 
     dominance: dict[tuple[int, int], bool] = {}
+    # Without binding days "no worse" is "no dearer", so a head is matched by the cheapest arc.
+    cheapest = {
+        tail: {head: min(arc.cost for arc in parallel) for head, parallel in heads.items()}
+        for tail, heads in out.items()
+    }
 
     def dominates(early: int, late: int) -> bool:
         key = (early, late)
         if key not in dominance:
-            early_out = out.get(early, {})
-            dominance[key] = all(
-                any(no_worse(twin, arc) for twin in early_out.get(head, ()))
-                for head, parallel in out.get(late, {}).items()
-                for arc in parallel
-            )
+            if binding:
+                early_out = out.get(early, {})
+                dominance[key] = all(
+                    any(no_worse(twin, arc) for twin in early_out.get(head, ()))
+                    for head, parallel in out.get(late, {}).items()
+                    for arc in parallel
+                )
+            else:
+                early_cost = cheapest.get(early, {})
+                dominance[key] = all(
+                    head in early_cost and early_cost[head] <= cost
+                    for head, cost in cheapest.get(late, {}).items()
+                )
         return dominance[key]
 
     kept: list[Arc] = []

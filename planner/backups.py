@@ -22,12 +22,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from planner.calendar import TimeAxis
 from planner.connections import Journey, SearchContext, build_context, journeys_from
 from planner.document import Backup, BackupLeg, LegOut, PlanDocument
 from planner.domain import Disruption, DisruptionKind, Mode, Scenario
 from planner.network import TransportNetwork, first_departures
+
+if TYPE_CHECKING:
+    from planner.connections.store import ConnectionStore
 
 NO_ALTERNATIVE = "no alternative: replan"
 
@@ -86,14 +90,46 @@ def cancellation(scenario: Scenario, axis: TimeAxis, leg: LegOut) -> Disruption:
     )
 
 
-def with_backups(scenario: Scenario, network: TransportNetwork, document: PlanDocument) -> PlanDocument:
-    """The document with a backup on every leg that departs at or after its ``now``."""
-    found = leg_backups(scenario, network, document)
+def with_backups(
+    scenario: Scenario,
+    network: TransportNetwork,
+    document: PlanDocument,
+    store: ConnectionStore | None = None,
+) -> PlanDocument:
+    """The document with a backup on every leg that departs at or after its ``now``; ``store``
+    keeps them on disk (``stored_backups``)."""
+    found = stored_backups(store, scenario, network, document)
     legs = tuple(
         leg if backup is None else leg.model_copy(update={"backup": backup})
         for leg, backup in zip(document.legs, found, strict=True)
     )
     return document.model_copy(update={"legs": legs})
+
+
+# What of a document its backups read besides the scenario: everything else (solver figures,
+# totals, the diff) may differ between two runs that have the same backups.
+_BACKUP_INPUTS = {"events", "now", "seminars", "legs", "connections"}
+
+
+def stored_backups(
+    store: ConnectionStore | None, scenario: Scenario, network: TransportNetwork, document: PlanDocument
+) -> tuple[Backup | None, ...]:
+    """``leg_backups``, read from ``store`` when it holds those of the same legs of the same
+    scenario (a second plan of a scenario finds the same plan: one search per leg saved, about
+    a tenth of a warm ``planner plan``). The key also holds the code's fingerprint."""
+    if store is None:
+        return leg_backups(scenario, network, document)
+    key = store.key("backups", scenario.model_dump_json(), document.model_dump_json(include=_BACKUP_INPUTS))
+    kept = store.load_value("backups", key)
+    if (
+        isinstance(kept, tuple)
+        and len(kept) == len(document.legs)
+        and all(b is None or isinstance(b, Backup) for b in kept)
+    ):
+        return kept
+    found = leg_backups(scenario, network, document)
+    store.save_value("backups", key, found)
+    return found
 
 
 def leg_backups(

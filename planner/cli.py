@@ -220,7 +220,7 @@ def _plan(args: argparse.Namespace) -> int:
 
             until = time.perf_counter() + params.time_limit_s
             result = explain_trade_offs(scenario, problem, result, params, until, args.explain_limit)
-        document = result.to_document(scenario, problem.axis, network=network)
+        document = result.to_document(scenario, problem.axis, network=network, store=store)
     data = document.to_json()
     violations = check_plan(scenario, data)
     from planner.plan_report import render_plan, show_plan

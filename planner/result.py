@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.backups import with_backups
 from planner.calendar import TimeAxis
@@ -43,6 +43,9 @@ from planner.document import (
 )
 from planner.domain import Disruption, Mode, Scenario
 from planner.network import TransportNetwork
+
+if TYPE_CHECKING:
+    from planner.connections.store import ConnectionStore
 
 
 @dataclass(frozen=True)
@@ -111,10 +114,12 @@ class Result:
         axis: TimeAxis,
         replanned: ReplannedVersion | None = None,
         network: TransportNetwork | None = None,
+        store: ConnectionStore | None = None,
     ) -> PlanDocument:
         """The plan document of this result (and, for a replan, what the new version states);
-        given the network, each leg from ``now`` on gets its backup (planner.backups)."""
-        return plan_document(scenario, axis, self, replanned, network)
+        given the network, each leg from ``now`` on gets its backup (planner.backups), kept in
+        ``store`` when given."""
+        return plan_document(scenario, axis, self, replanned, network, store)
 
 
 def _co2_kg(scenario: Scenario, leg: Leg) -> float:
@@ -328,9 +333,10 @@ def plan_document(
     result: Result,
     replanned: ReplannedVersion | None = None,
     network: TransportNetwork | None = None,
+    store: ConnectionStore | None = None,
 ) -> PlanDocument:
     """The plan document of a result; a replan adds what only it knows (``replanned``), and the
-    network, when given, a backup for each leg from ``now`` on."""
+    network, when given, a backup for each leg from ``now`` on (kept in ``store`` when given)."""
     itinerary = result.itinerary
     seminars, legs, connections = _itinerary_parts(scenario, axis, itinerary)
     document = PlanDocument(
@@ -363,7 +369,7 @@ def plan_document(
         stated = {field.name: getattr(replanned, field.name) for field in dataclasses.fields(replanned)}
         document = document.model_copy(update=stated)
     # Backups need the version's ``now`` and events, so they come after what a replan states.
-    return document if network is None else with_backups(scenario, network, document)
+    return document if network is None else with_backups(scenario, network, document, store)
 
 
 def plan_json(

@@ -164,3 +164,35 @@ def test_a_full_first_plan_is_kept_and_read_back_instead_of_found_again(
     assert planned(scenario, store) == cold
     assert len(runs) == 2
     assert planned(scenario, None) == cold
+
+
+def test_backups_are_kept_and_read_back_and_a_damaged_entry_is_found_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A second document of the same plan reads its legs' backups from the store (no backup
+    search) and they are the ones searched; a damaged entry is a miss; other events are another
+    key."""
+    from planner import backups as backups_module
+
+    searched = counted_calls(monkeypatch, backups_module, "leg_backups")
+    scenario = load(SOUTH)
+    network = TransportNetwork.build(scenario)
+    problem, result = plan(scenario, network=network)
+    store = ConnectionStore(tmp_path / "cache")
+    unstored = result.to_document(scenario, problem.axis, network=network)
+    assert any(leg.backup is not None for leg in unstored.legs)
+    cold = result.to_document(scenario, problem.axis, network=network, store=store)
+    assert len(searched) == 2
+    entries = [p for p in store.entries() if kind(p) == "backups"]
+    assert len(entries) == 1
+    warm = result.to_document(scenario, problem.axis, network=network, store=store)
+    assert len(searched) == 2  # read back
+    assert warm.legs == cold.legs == unstored.legs
+    assert check_plan(scenario, warm.to_json()) == []
+    entries[0].write_bytes(b"damaged")
+    assert result.to_document(scenario, problem.axis, network=network, store=store).legs == cold.legs
+    assert len(searched) == 3
+    later = unstored.model_copy(update={"now": unstored.legs[1].depart})
+    backups_module.with_backups(scenario, network, later, store)
+    assert len(searched) == 4  # a later `now` is another key
+    assert len([p for p in store.entries() if kind(p) == "backups"]) == 2
