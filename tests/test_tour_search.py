@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -180,6 +181,33 @@ def test_the_backward_beam_reaches_the_optimum_the_forward_beam_misses():
     hint = best_hint(problem, reductions, beam_width=3000)
     assert hint is not None
     assert travel_of(instance, hint) == 339
+
+
+def test_the_hint_is_the_same_on_one_process_and_on_two(monkeypatch: pytest.MonkeyPatch):
+    """From 41 nodes the hint's two halves may run in a forked process: the tours it chooses from,
+    and so the hint, are those of one process (n40w200.003, where the backward beam decides)."""
+    from planner.connections import parallel
+    from planner.cpsat import time_window_tour
+
+    instance = load_tsptw(DATA / "gendreau" / "n40w200.003.txt")
+    problem = tour_problem(instance)
+    assert problem.size >= time_window_tour.MIN_NODES_TO_SPLIT_HINT
+    reductions = reduce_problem(problem)
+    monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "1")
+    alone = best_hint(problem, reductions, beam_width=3000)
+    spreads: list[int] = []
+    spread = parallel.map_spread
+
+    def counted(job: Any, items: Any, processes: int) -> Any:
+        spreads.append(processes)
+        return spread(job, items, processes)
+
+    monkeypatch.setattr(time_window_tour, "map_spread", counted)
+    assert parallel.can_fork(2)  # a single-threaded process that forks: the halves do spread
+    monkeypatch.setenv("PLANNER_SEARCH_PROCESSES", "2")
+    assert best_hint(problem, reductions, beam_width=3000) == alone
+    assert spreads == [2]
+    assert alone is not None and travel_of(instance, alone) == 339
 
 
 def neighbours(order: list[int]) -> list[list[int]]:

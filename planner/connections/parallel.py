@@ -37,12 +37,14 @@ _job: Callable[[Any], Any] | None = None
 
 def can_spread(processes: int, items: int, slots: int) -> bool:
     """Whether forking workers is safe here and pays for itself."""
+    return items > 1 and slots >= MIN_SLOTS_TO_SPREAD and can_fork(processes)
+
+
+def can_fork(processes: int) -> bool:
+    """Whether ``map_spread`` may fork workers here: more than one process allowed, a process
+    with a single thread and a platform that forks."""
     return (
-        processes > 1
-        and items > 1
-        and slots >= MIN_SLOTS_TO_SPREAD
-        and threading.active_count() == 1
-        and "fork" in multiprocessing.get_all_start_methods()
+        processes > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
     )
 
 
