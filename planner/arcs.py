@@ -91,7 +91,6 @@ class ArcBuilder:
         self.scale = scale
         # By id (connections compare by value, slowly); each entry holds its connection, so no
         # id is reused while the builder lives.
-        self._costs: dict[int, tuple[Journey, int]] = {}
         self._signatures: dict[int, tuple[Journey, tuple[tuple[str, int], ...]]] = {}
         # Each pair's connections ready for _connect, made on first use (see _PairTable).
         self._tables: dict[tuple[str, str], _PairTable] = {}
@@ -137,21 +136,16 @@ class ArcBuilder:
             return 0
         return stability.weights.change_connection
 
-    def total_cost(self, origin: str, destination: str, journey: Journey) -> int:
-        # A connection is priced once however many tails reach it (a replan prices ~50k times).
-        known = self._costs.get(id(journey))
-        if known is None:
-            known = self._costs[id(journey)] = (journey, journey_cost(journey, self.weights))
-        cost = known[1]
-        if self.stability is None:
-            return cost
-        return cost + self.scale * self.change_points(origin, destination, journey)
-
     def _table(self, origin: str, destination: str) -> _PairTable:
+        """The pair's table, each connection priced once however many tails reach it (a replan
+        would otherwise price ~50k times): secondary cost plus scaled stability points."""
         table = self._tables.get((origin, destination))
         if table is None:
             found = self.journeys.get((origin, destination), [])
-            costs = [self.total_cost(origin, destination, journey) for journey in found]
+            costs = [
+                journey_cost(j, self.weights) + self.scale * self.change_points(origin, destination, j)
+                for j in found
+            ]
             table = self._tables[(origin, destination)] = _PairTable.of(found, costs)
         return table
 
@@ -354,10 +348,14 @@ def prune_dominated(arcs: list[Arc], slots: list[Slot], binding: set[int]) -> li
 
     dominance: dict[tuple[int, int], bool] = {}
     # Without binding days "no worse" is "no dearer", so a head is matched by the cheapest arc.
-    cheapest = {
-        tail: {head: min(arc.cost for arc in parallel) for head, parallel in heads.items()}
-        for tail, heads in out.items()
-    }
+    cheapest = (
+        {}
+        if binding
+        else {
+            tail: {head: min(arc.cost for arc in parallel) for head, parallel in heads.items()}
+            for tail, heads in out.items()
+        }
+    )
 
     def dominates(early: int, late: int) -> bool:
         key = (early, late)
