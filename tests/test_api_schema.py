@@ -25,7 +25,7 @@ from schemathesis.core.result import Ok
 
 from tests.api_support import ACME, running_server
 
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = 12
 # The slow tier: at least this many requests in all. Operations with few possible inputs
 # (no parameters at all, like the health check) end early, so the others draw more.
 SLOW_REQUESTS = 5000

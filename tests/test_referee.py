@@ -20,8 +20,8 @@ from planner.solve import plan
 from tests.referee import RefereeResult, plan_dict, referee
 from tests.scenario_gen import describe, random_scenario
 
-FAST = range(50)
-SLOW = range(50, 350)
+FAST = range(30)
+SLOW = range(30, 350)
 
 
 def _planner_brief(plan_data: dict[str, Any]) -> str:

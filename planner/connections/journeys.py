@@ -192,17 +192,25 @@ def _slot_output(
         destinations[destination] = None
         known = built.get(raw)
         if known is None:
-            signature, specs = _legs_of(ctx, origin, labels, raw, index)
-            # The same legs (a signature) reached by another path make the same connection.
-            journey = by_signature.get((destination, signature))
-            if journey is None and keep:
-                journey = kept.get((origin, raw))
-            if journey is None:
-                journey = _plannable_journey(ctx, origin, destination, specs, arrive)
-                if keep and journey is not None:
-                    kept[(origin, raw)] = journey
-            by_signature[(destination, signature)] = journey
-            known = built[raw] = (signature, journey)
+            leave, chain = labels.entries[index][6:8]
+            # After a ride the label's leave is exact (search.py), so a connection no plan can hold
+            # is refused before its legs are built: on a large network half the paths, each a walk
+            # postponing its drives. Equal legs have the same leave and arrival, so the same answer.
+            day_minutes = None if chain is not None else ctx.minutes_per_home_day(leave, arrive)
+            if day_minutes is not None and _refused(ctx, leave, arrive, day_minutes):
+                known = built[raw] = ((), None)
+            else:
+                signature, specs = _legs_of(ctx, origin, labels, raw, index)
+                # The same legs (a signature) reached by another path make the same connection.
+                journey = by_signature.get((destination, signature))
+                if journey is None and keep:
+                    journey = kept.get((origin, raw))
+                if journey is None:
+                    journey = _plannable_journey(ctx, origin, destination, specs, arrive, day_minutes)
+                    if keep and journey is not None:
+                        kept[(origin, raw)] = journey
+                by_signature[(destination, signature)] = journey
+                known = built[raw] = (signature, journey)
         journey = known[1]
         # A connection leaving before its slot is found again by the slot it leaves in.
         if journey is None or journey.leave < leave_at:
@@ -211,24 +219,35 @@ def _slot_output(
     return labels, SlotFound(tuple(destinations), tuple(connections))
 
 
-def _plannable_journey(
-    ctx: SearchContext, origin: str, destination: str, specs: list[LegSpec], arrive: int
-) -> Journey | None:
-    """The connection of a path's legs, or None when it can be in no plan whatever slot finds it:
-    alone it travels more than the limit on some home day (rule 22), or it travels on a rest day.
-
-    The leave and the minutes per home day are known from the first leg, so a connection that is
-    refused never has its other legs, money and night minutes built: in a flagship search about half
-    of the new paths are refused (mostly by the daily limit).
-    """
-    leave = leave_time(ctx, [_leg(ctx, specs[0])])
-    day_minutes = ctx.minutes_per_home_day(leave, arrive)
+def _refused(ctx: SearchContext, leave: int, arrive: int, day_minutes: tuple[tuple[int, int], ...]) -> bool:
+    """True when a connection over [leave, arrive) can be in no plan whatever slot finds it: alone
+    it travels more than the limit on some home day (rule 22), or it travels on a rest day."""
     if any(minutes > ctx.rules.max_travel_min_per_day for _, minutes in day_minutes):
-        return None
+        return True
     # Exact though late: a label dropped for another (which leaves no earlier and arrives no
     # later) lies inside it, so it is never valid when that one is not.
-    if ctx.overlay.rest_overlaps(leave, arrive):
-        return None
+    return ctx.overlay.rest_overlaps(leave, arrive)
+
+
+def _plannable_journey(
+    ctx: SearchContext,
+    origin: str,
+    destination: str,
+    specs: list[LegSpec],
+    arrive: int,
+    day_minutes: tuple[tuple[int, int], ...] | None = None,
+) -> Journey | None:
+    """The connection of a path's legs, or None when it is ``_refused``; ``day_minutes`` when
+    the caller has them (then the path was not refused).
+
+    The leave and the minutes per home day are known from the first leg, so a connection that is
+    refused never has its other legs, money and night minutes built.
+    """
+    leave = leave_time(ctx, [_leg(ctx, specs[0])])
+    if day_minutes is None:
+        day_minutes = ctx.minutes_per_home_day(leave, arrive)
+        if _refused(ctx, leave, arrive, day_minutes):
+            return None
     legs = [_leg(ctx, spec) for spec in specs]
     return make_journey(ctx, origin, destination, legs, arrive, day_minutes)
 

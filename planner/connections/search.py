@@ -5,10 +5,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from heapq import heappop, heappush
+from typing import cast
 
 from planner.connections.context import SearchContext
 from planner.connections.drives import drive_minutes, drive_start, latest_drive_start
-from planner.connections.model import Key, LegSpec, RideEdge
+from planner.connections.model import DriveEdge, Key, LegSpec, RideEdge
 
 # A label: (time, money, barred terminal, previous label index or -1, the leg taken to
 # get there, key, leave, drive chain); see pareto_search. Once a ride is taken the leave is
@@ -101,6 +102,7 @@ def pareto_search(
     heap: list[_Entry] = [(leave_at, 0.0, 0, ("city", origin), None, -1, None, leave_at, ())]
     counter = 1
     by_key = labels.by_key
+    postponed: dict[tuple[int, int], int] = {}
     while heap:
         time, money, _, key, barred, previous, spec, leave, chain = heappop(heap)
         if key in by_key and _dominated(labels, key, money, barred, leave, chain):
@@ -115,7 +117,7 @@ def pareto_search(
                 counter = _to_terminals(ctx, labels, heap, counter, here, label, limit)
             counter = _drives_out(ctx, labels, heap, counter, here, label, limit, origin, only, leave_before)
         else:
-            counter = _rides_out(ctx, labels, heap, counter, here, label, limit, leave_before)
+            counter = _rides_out(ctx, labels, heap, counter, here, label, limit, leave_before, postponed)
     return labels
 
 
@@ -197,6 +199,7 @@ def _rides_out(
     label: Label,
     limit: int,
     leave_before: int,
+    postponed: dict[tuple[int, int], int],
 ) -> int:
     """Push the labels of the next usable run of every ride from the terminal of label
     ``here``: ready to board again there, and at the city centre; returns the counter after
@@ -220,7 +223,7 @@ def _rides_out(
             ride_limit = min(horizon, ctx.leave_bound(next_leave))
         else:
             # A ride after drives fixes the leave too: the drives postponed to make it.
-            next_leave = _postponed_leave(ctx, labels, here, run.depart - lead_here)
+            next_leave = _postponed_leave(ctx, labels, here, run.depart - lead_here, postponed)
             ride_limit = min(horizon, ctx.leave_bound(next_leave))
         if run.arrive > ride_limit:
             continue
@@ -245,9 +248,46 @@ def _rides_out(
     return counter
 
 
-def _postponed_leave(ctx: SearchContext, labels: Labels, index: int, arrive_by: int) -> int:
-    """The leave of a chain of drives (the path to a label) postponed to arrive by ``arrive_by``."""
-    return postpone_drives(ctx, path_specs(labels, index), arrive_by)[0][1]
+def _postponed_leave(
+    ctx: SearchContext, labels: Labels, index: int, arrive_by: int, known: dict[tuple[int, int], int]
+) -> int:
+    """The leave of a chain of drives (the path to a label) postponed to arrive by ``arrive_by``:
+    ``postpone_drives`` of the path's legs, first start only.
+
+    Each drive's latest start depends only on its own earliest start and the start of the drive
+    after it, so the leave from any label of the chain given the time it must arrive by is kept in
+    ``known`` (one search's, by label index): a chain is asked once for every ride out of every
+    terminal it reaches, and its prefixes are shared by the chains that extend it. Rides leaving
+    after a window has closed postpone the last drive to the same start, so the rest of the walk
+    is the same too. On a large road network (30 cities) the walks were half of the search.
+    """
+    entries = labels.entries
+    walked: list[tuple[int, int]] = []
+    leave = arrive_by
+    current = index
+    while current >= 0:
+        label = entries[current]
+        spec = label[4]
+        if spec is None:  # the origin, or ready at a terminal: no leg
+            current = label[3]
+            continue
+        step = (current, arrive_by)
+        found = known.get(step)
+        if found is not None:
+            leave = found
+            break
+        walked.append(step)
+        edge, start = spec
+        drive = cast(DriveEdge, edge)  # a chain (no ride yet) holds drives only
+        if arrive_by > start + drive_minutes(ctx, drive, start):
+            latest = latest_drive_start(ctx, drive, start, arrive_by)
+            if latest is not None and latest > start:
+                start = latest
+        leave = arrive_by = start
+        current = label[3]
+    for step in walked:
+        known[step] = leave
+    return leave
 
 
 def postpone_drives(ctx: SearchContext, specs: list[LegSpec], arrive_by: int | None) -> list[LegSpec]:

@@ -1,0 +1,94 @@
+"""The connection search's shortcuts give what the plain walks give.
+
+- A chain of drives postponed to make a ride: the leave remembered per label and arrival
+  (`_postponed_leave`) equals `postpone_drives` over the whole path, asked in any order and
+  again.
+- A label reached through a ride knows its leave exactly: the connection its legs make leaves
+  then, so a connection can be refused before its legs are built.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from planner.connections import SearchContext, build_context
+from planner.connections.journeys import _leg, leave_time
+from planner.connections.leave_times import departure_leave_times, drive_leave_times
+from planner.connections.search import Labels, _postponed_leave, pareto_search, path_specs, postpone_drives
+from planner.domain import Scenario
+from planner.network import TransportNetwork
+from planner.scenario import load_scenario
+from planner.synthetic import synthetic_scenario
+from tests.conftest import FLAGSHIP
+from tests.scenario_gen import random_scenario
+
+
+def _scenarios() -> list[tuple[str, Scenario]]:
+    return [
+        ("flagship", load_scenario(FLAGSHIP)),
+        ("synthetic-12x14", synthetic_scenario(12, 14, seed=1)),
+        *((f"random-{seed}", random_scenario(seed)) for seed in range(0, 60, 6)),
+    ]
+
+
+def _searches(scenario: Scenario, per_origin: int) -> list[tuple[SearchContext, Labels]]:
+    """Searches from a few leave times of every city (departures and drive openings)."""
+    context = build_context(TransportNetwork.build(scenario))
+    draw = random.Random(0)
+    searches = []
+    for origin in sorted(context.city_access):
+        times = sorted(
+            set(departure_leave_times(context, origin, 0, context.horizon_end))
+            | set(drive_leave_times(context, origin, 0, context.horizon_end))
+        )
+        for leave_at in sorted(draw.sample(times, min(per_origin, len(times)))):
+            searches.append((context, pareto_search(context, origin, leave_at)))
+    return searches
+
+
+@pytest.mark.parametrize(
+    ("name", "scenario"), _scenarios(), ids=lambda value: value if isinstance(value, str) else ""
+)
+def test_remembered_postponed_leaves_equal_the_whole_walk(name: str, scenario: Scenario) -> None:
+    draw = random.Random(1)
+    asked = 0
+    for context, labels in _searches(scenario, per_origin=2):
+        chains = [i for i, label in enumerate(labels.entries) if label[7]]  # drives, no ride yet
+        known: dict[tuple[int, int], int] = {}
+        # Arrival times around each chain's own: before it (nothing to postpone), just after,
+        # and days later (the window closes first); each asked twice, in a shuffled order.
+        questions = [
+            (index, labels.entries[index][0] + shift)
+            for index in chains
+            for shift in (-30, 0, 45, 600, 1440, 2 * 1440 + 7)
+        ]
+        questions += questions
+        draw.shuffle(questions)
+        for index, arrive_by in questions:
+            whole = postpone_drives(context, path_specs(labels, index), arrive_by)[0][1]
+            assert _postponed_leave(context, labels, index, arrive_by, known) == whole, (
+                name,
+                index,
+                arrive_by,
+            )
+            asked += 1
+    if name in ("flagship", "synthetic-12x14"):
+        assert asked > 100, asked  # the shortcut is really exercised
+
+
+@pytest.mark.parametrize(
+    ("name", "scenario"), _scenarios(), ids=lambda value: value if isinstance(value, str) else ""
+)
+def test_a_label_after_a_ride_leaves_when_its_legs_do(name: str, scenario: Scenario) -> None:
+    checked = 0
+    for context, labels in _searches(scenario, per_origin=2):
+        for index, label in enumerate(labels.entries):
+            if label[5][0] != "city" or label[7] is not None:
+                continue  # only city labels reached through a ride
+            first = postpone_drives(context, path_specs(labels, index), None)[0]
+            assert leave_time(context, [_leg(context, first)]) == label[6], (name, index)
+            checked += 1
+    if name in ("flagship", "synthetic-12x14"):
+        assert checked > 100, checked
