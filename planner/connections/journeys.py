@@ -9,7 +9,7 @@ from planner.connections.context import SearchContext
 from planner.connections.drives import drive_minutes
 from planner.connections.memo import SlotFound
 from planner.connections.model import Journey, Leg, LegSpec, RawPath, RideEdge
-from planner.connections.search import Labels, pareto_search, path_specs, postpone_drives
+from planner.connections.search import Labels, drives_leave, pareto_search, path_specs, postpone_drives
 from planner.domain import Mode
 
 
@@ -188,16 +188,18 @@ def _slot_output(
     labels, paths = _paths_at(ctx, origin, leave_at, leave_before, only)
     destinations: dict[str, None] = {}
     connections = []
+    postponed: dict[tuple[int, int], int] = {}
     for destination, raw, arrive, index in paths:
         destinations[destination] = None
         known = built.get(raw)
         if known is None:
-            leave, chain = labels.entries[index][6:8]
-            # After a ride the label's leave is exact (search.py), so a connection no plan can hold
-            # is refused before its legs are built: on a large network half the paths, each a walk
-            # postponing its drives. Equal legs have the same leave and arrival, so the same answer.
-            day_minutes = None if chain is not None else ctx.minutes_per_home_day(leave, arrive)
-            if day_minutes is not None and _refused(ctx, leave, arrive, day_minutes):
+            # A connection no plan can hold is refused before its legs are built (each a walk
+            # postponing its drives): on a large road network most paths are. Its leave is the
+            # label's after a ride (exact there, search.py), or its drives' postponed to one
+            # another; equal legs have the same leave and arrival, so the same answer.
+            leave = drives_leave(ctx, labels, index, postponed)
+            day_minutes = ctx.minutes_per_home_day(leave, arrive)
+            if _refused(ctx, leave, arrive, day_minutes):
                 known = built[raw] = ((), None)
             else:
                 signature, specs = _legs_of(ctx, origin, labels, raw, index)

@@ -290,6 +290,20 @@ def _postponed_leave(
     return leave
 
 
+def drives_leave(ctx: SearchContext, labels: Labels, index: int, known: dict[tuple[int, int], int]) -> int:
+    """When the connection of the path to city label ``index`` leaves: as ``postpone_drives`` of
+    its legs with nothing to make after them gives it, ``known`` shared by the calls on one search.
+
+    After a ride the label knows it exactly; a path of drives alone leaves when its drives, the
+    last as found and each earlier one postponed to make the next, start.
+    """
+    label = labels.entries[index]
+    spec = label[4]
+    if label[7] is None or spec is None:  # after a ride, or the origin itself
+        return label[6]
+    return _postponed_leave(ctx, labels, label[3], spec[1], known)
+
+
 def postpone_drives(ctx: SearchContext, specs: list[LegSpec], arrive_by: int | None) -> list[LegSpec]:
     """The legs with each drive that feeds a later leg (or must arrive by ``arrive_by``)
     started as late as still makes it (rule 16: the latest start the rules allow, not just
