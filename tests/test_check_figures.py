@@ -375,3 +375,18 @@ def test_a_connection_under_way_at_now_is_kept_whole(first, replans):
         (c["from_city"], c["to_city"], c["legs"]) for c in first["connections"]
     ]
     assert under_way["totals"]["travel_hours"] == first["totals"]["travel_hours"]
+
+
+def test_a_total_half_way_between_two_roundings_is_right_either_way() -> None:
+    """Legs summed in another order land a hair either side of 18248.35: the plan's 18248.4 and
+    18248.3 are both its rounding; a figure one unit further off is still refused."""
+    from planner.check.figures import _compare
+
+    just_under, just_over = 18248.349999999996, 18248.350000000002
+    assert round(just_under, 1) == 18248.3 and round(just_over, 1) == 18248.4
+    for mine in (just_under, just_over):
+        for theirs in (18248.3, 18248.4):
+            assert not list(_compare("totals.co2_kg", "co2_kg", mine, theirs, 1, 0.05)), (mine, theirs)
+        refused = list(_compare("totals.co2_kg", "co2_kg", mine, 18248.5, 1, 0.05))
+        assert refused and refused[0].where == "totals.co2_kg"
+    assert list(_compare("totals.co2_kg", "co2_kg", 18248.3, 18248.4, 1, 0.05))
