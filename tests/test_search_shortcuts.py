@@ -20,8 +20,8 @@ from planner.connections.leave_times import departure_leave_times, drive_leave_t
 from planner.connections.search import (
     Labels,
     _postponed_leave,
-    drives_leave,
     pareto_search,
+    path_leave,
     path_specs,
     postpone_drives,
 )
@@ -97,7 +97,7 @@ def test_a_path_leaves_when_its_legs_do(name: str, scenario: Scenario) -> None:
             if label[5][0] != "city" or label[4] is None:
                 continue  # the origin itself, or not at a city centre
             first = postpone_drives(context, path_specs(labels, index), None)[0]
-            leave = drives_leave(context, labels, index, known)
+            leave = path_leave(context, labels, index, known)
             assert leave == leave_time(context, [_leg(context, first)]), (name, index)
             checked["ride" if label[7] is None else "drives"] += 1
     if name in ("flagship", "synthetic-12x14"):

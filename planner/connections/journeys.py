@@ -9,7 +9,7 @@ from planner.connections.context import SearchContext
 from planner.connections.drives import drive_minutes
 from planner.connections.memo import SlotFound
 from planner.connections.model import Journey, Leg, LegSpec, RawPath, RideEdge
-from planner.connections.search import Labels, drives_leave, pareto_search, path_specs, postpone_drives
+from planner.connections.search import Labels, pareto_search, path_leave, path_specs, postpone_drives
 from planner.domain import Mode
 
 
@@ -184,7 +184,7 @@ def _slot_output(
     at a city centre that can be in a plan, in the search's order, with its signature (services
     and departures, roads and starts)."""
     keep, kept = ctx.cache.keep_searches, ctx.cache.journeys
-    by_signature: dict[tuple[str, tuple[tuple[str, int], ...]], Journey | None] = {}
+    by_signature: dict[tuple[str, tuple[tuple[str, int], ...]], Journey] = {}
     labels, paths = _paths_at(ctx, origin, leave_at, leave_before, only)
     destinations: dict[str, None] = {}
     connections = []
@@ -197,7 +197,7 @@ def _slot_output(
             # postponing its drives): on a large road network most paths are. Its leave is the
             # label's after a ride (exact there, search.py), or its drives' postponed to one
             # another; equal legs have the same leave and arrival, so the same answer.
-            leave = drives_leave(ctx, labels, index, postponed)
+            leave = path_leave(ctx, labels, index, postponed)
             day_minutes = ctx.minutes_per_home_day(leave, arrive)
             if _refused(ctx, leave, arrive, day_minutes):
                 known = built[raw] = ((), None)
@@ -208,8 +208,9 @@ def _slot_output(
                 if journey is None and keep:
                     journey = kept.get((origin, raw))
                 if journey is None:
-                    journey = _plannable_journey(ctx, origin, destination, specs, arrive, day_minutes)
-                    if keep and journey is not None:
+                    legs = [_leg(ctx, spec) for spec in specs]
+                    journey = make_journey(ctx, origin, destination, legs, arrive, day_minutes)
+                    if keep:
                         kept[(origin, raw)] = journey
                 by_signature[(destination, signature)] = journey
                 known = built[raw] = (signature, journey)
@@ -229,29 +230,6 @@ def _refused(ctx: SearchContext, leave: int, arrive: int, day_minutes: tuple[tup
     # Exact though late: a label dropped for another (which leaves no earlier and arrives no
     # later) lies inside it, so it is never valid when that one is not.
     return ctx.overlay.rest_overlaps(leave, arrive)
-
-
-def _plannable_journey(
-    ctx: SearchContext,
-    origin: str,
-    destination: str,
-    specs: list[LegSpec],
-    arrive: int,
-    day_minutes: tuple[tuple[int, int], ...] | None = None,
-) -> Journey | None:
-    """The connection of a path's legs, or None when it is ``_refused``; ``day_minutes`` when
-    the caller has them (then the path was not refused).
-
-    The leave and the minutes per home day are known from the first leg, so a connection that is
-    refused never has its other legs, money and night minutes built.
-    """
-    leave = leave_time(ctx, [_leg(ctx, specs[0])])
-    if day_minutes is None:
-        day_minutes = ctx.minutes_per_home_day(leave, arrive)
-        if _refused(ctx, leave, arrive, day_minutes):
-            return None
-    legs = [_leg(ctx, spec) for spec in specs]
-    return make_journey(ctx, origin, destination, legs, arrive, day_minutes)
 
 
 def _paths_at(

@@ -278,19 +278,15 @@ def _postponed_leave(
             break
         walked.append(step)
         edge, start = spec
-        drive = cast(DriveEdge, edge)  # a chain (no ride yet) holds drives only
-        if arrive_by > start + drive_minutes(ctx, drive, start):
-            latest = latest_drive_start(ctx, drive, start, arrive_by)
-            if latest is not None and latest > start:
-                start = latest
-        leave = arrive_by = start
+        # A chain (no ride yet) holds drives only.
+        leave = arrive_by = _postponed_start(ctx, cast(DriveEdge, edge), start, arrive_by)
         current = label[3]
     for step in walked:
         known[step] = leave
     return leave
 
 
-def drives_leave(ctx: SearchContext, labels: Labels, index: int, known: dict[tuple[int, int], int]) -> int:
+def path_leave(ctx: SearchContext, labels: Labels, index: int, known: dict[tuple[int, int], int]) -> int:
     """When the connection of the path to city label ``index`` leaves: as ``postpone_drives`` of
     its legs with nothing to make after them gives it, ``known`` shared by the calls on one search.
 
@@ -314,12 +310,20 @@ def postpone_drives(ctx: SearchContext, specs: list[LegSpec], arrive_by: int | N
         if isinstance(edge, RideEdge):
             arrive_by = edge.runs[value].depart - ctx.lead[edge.board]
             continue
-        if arrive_by is not None and arrive_by > value + drive_minutes(ctx, edge, value):
-            latest = latest_drive_start(ctx, edge, value, arrive_by)
-            if latest is not None and latest > value:
-                specs[position] = (edge, latest)
+        if arrive_by is not None:
+            specs[position] = (edge, _postponed_start(ctx, edge, value, arrive_by))
         arrive_by = specs[position][1]
     return specs
+
+
+def _postponed_start(ctx: SearchContext, drive: DriveEdge, start: int, arrive_by: int) -> int:
+    """The start of a drive found at ``start``, postponed to the latest the rules allow that still
+    arrives by ``arrive_by``; ``start`` itself when no later one does."""
+    if arrive_by > start + drive_minutes(ctx, drive, start):
+        latest = latest_drive_start(ctx, drive, start, arrive_by)
+        if latest is not None and latest > start:
+            return latest
+    return start
 
 
 def earliest_arrival(ctx: SearchContext, origin: str, leave_at: int) -> Labels:
