@@ -102,3 +102,28 @@ def test_a_path_leaves_when_its_legs_do(name: str, scenario: Scenario) -> None:
             checked["ride" if label[7] is None else "drives"] += 1
     if name in ("flagship", "synthetic-12x14"):
         assert min(checked.values()) > 100, checked  # both kinds of path are really exercised
+
+
+@pytest.mark.parametrize(
+    ("name", "scenario"), _scenarios(), ids=lambda value: value if isinstance(value, str) else ""
+)
+def test_night_minutes_by_prefix_equal_the_walk_over_the_days(name: str, scenario: Scenario) -> None:
+    """A connection's night minutes, from the night minutes before each end, equal the overlap
+    with every night walked day by day (clock changes in the random scenarios' zones included)."""
+    context = build_context(TransportNetwork.build(scenario))
+    window, home = context.rules.night.minutes(), context.home_city
+    _, nights = context.home_marks()
+    draw = random.Random(2)
+    horizon = context.horizon_end
+    # Ends on and either side of every night's bounds, and anywhere.
+    marks = [t + shift for begin, end in nights for t in (begin, end) for shift in (-1, 0, 1)]
+    instants = [t for t in marks if 0 <= t < horizon] + [draw.randrange(horizon) for _ in range(300)]
+    asked = 0
+    for _ in range(1500):
+        start, end = sorted(draw.sample(instants, 2))
+        end = min(end, start + draw.choice((30, 600, 1440, 3 * 1440, horizon)), horizon)
+        expected = context.window_overlap(start, end, window, home)
+        assert context.night_minutes(start, end) == expected, (name, start, end)
+        asked += expected > 0
+    assert asked > 100  # the nights are met, not only the days
+    assert context.night_minutes(nights[0][0], nights[0][0]) == 0

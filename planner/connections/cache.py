@@ -38,6 +38,9 @@ class SearchCache:
     # connections, and a leg is an immutable value, so it is made once and shared.
     legs_made: dict[tuple[int, int], Leg] = field(default_factory=dict)
     home_marks: tuple[list[int], list[tuple[int, int]]] | None = None
+    # The home zone's nights: their starts, ends and the night minutes before each (see
+    # SearchContext.night_minutes).
+    nights: tuple[list[int], list[int], list[int]] | None = None
     arrivals: dict[SearchSlot, Labels] = field(default_factory=dict)
     paths: dict[SearchSlot, list[tuple[str, RawPath, int, int]]] = field(default_factory=dict)
     legs: dict[tuple[str, RawPath], tuple[tuple[tuple[str, int], ...], list[LegSpec]]] = field(

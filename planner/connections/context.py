@@ -227,6 +227,28 @@ class SearchContext:
             total += max(0, min(end, high) - max(start, low))
         return total
 
+    def night_minutes(self, start: int, end: int) -> int:
+        """Minutes of [start, end) in the home zone's nights: ``window_overlap`` with the night
+        window at the home city, as the night minutes before ``end`` less those before ``start``
+        (two bisections instead of a walk over the days, once per connection built)."""
+        if end <= start:
+            return 0
+        return self._night_minutes_before(end) - self._night_minutes_before(start)
+
+    def _night_minutes_before(self, instant: int) -> int:
+        if self.cache.nights is None:
+            _, nights = self.home_marks()
+            before, total = [], 0
+            for begin, end in nights:
+                before.append(total)
+                total += end - begin
+            self.cache.nights = ([b for b, _ in nights], [e for _, e in nights], before)
+        begins, ends, before = self.cache.nights
+        at = bisect_right(begins, instant) - 1
+        if at < 0:
+            return 0
+        return before[at] + min(instant, ends[at]) - begins[at]
+
     def opening(self, day: int, window: tuple[int, int], city_id: str) -> tuple[int, int]:
         """[opens, closes] of a daily local window opening on a local day (a midnight index).
 

@@ -11,6 +11,8 @@ from planner.connections.model import DriveEdge
 
 def drive_minutes(ctx: SearchContext, edge: DriveEdge, start: int) -> int:
     """Minutes a drive starting at ``start`` takes, slowed by snow or convoys if so announced."""
+    if edge.road not in ctx.overlay.slowdowns:  # most roads: one call per drive timed
+        return edge.minutes
     factor = ctx.overlay.drive_factor(edge.road, start)
     return edge.minutes if factor == 1.0 else round(edge.minutes * factor)
 

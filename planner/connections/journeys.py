@@ -80,7 +80,7 @@ def make_journey(
         leave=leave,
         arrive=arrive,
         legs=tuple(legs),
-        night_min=ctx.window_overlap(leave, arrive, ctx.rules.night.minutes(), ctx.home_city),
+        night_min=ctx.night_minutes(leave, arrive),
         cost=round(sum(leg.cost for leg in legs), 2),
         day_minutes=ctx.minutes_per_home_day(leave, arrive) if day_minutes is None else day_minutes,
     )

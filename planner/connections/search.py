@@ -137,7 +137,9 @@ def _to_terminals(
         if terminal_id == barred:
             continue  # the same terminal again: its transfer time applies (rule 5)
         ready: Key = ("ready", terminal_id)
-        if time + lead <= limit and not _dominated(labels, ready, money, None, leave, chain):
+        if time + lead <= limit and (
+            ready not in labels.by_key or not _dominated(labels, ready, money, None, leave, chain)
+        ):
             heappush(heap, (time + lead, money, counter, ready, None, here, None, leave, chain))
             counter += 1
     return counter
@@ -207,9 +209,11 @@ def _rides_out(
     time, money, _, _, _, (_, terminal), leave, chain = label
     horizon = ctx.horizon_end
     lead_here = ctx.lead[terminal]
+    by_key = labels.by_key
     for ride in ctx.rides[terminal]:
-        index = bisect_left(ride.departs, time)
-        if index == len(ride.runs):
+        departs = ride.departs
+        index = bisect_left(departs, time)
+        if index == len(departs):
             continue
         run = ride.runs[index]
         ride_limit = limit
@@ -217,28 +221,33 @@ def _rides_out(
             next_leave = leave
         elif chain == ():
             # The first ride fixes the leave: just in time for it.
-            next_leave = run.depart - lead_here
+            next_leave = departs[index] - lead_here
             if next_leave >= leave_before:
                 continue  # a later search's slot
             ride_limit = min(horizon, ctx.leave_bound(next_leave))
         else:
             # A ride after drives fixes the leave too: the drives postponed to make it.
-            next_leave = _postponed_leave(ctx, labels, here, run.depart - lead_here, postponed)
+            next_leave = _postponed_leave(ctx, labels, here, departs[index] - lead_here, postponed)
             ride_limit = min(horizon, ctx.leave_bound(next_leave))
-        if run.arrive > ride_limit:
+        arrive = run.arrive
+        if arrive > ride_limit:
             continue
         next_money = money + ride.cost
+        # A key no label has reached yet needs no dominance check (most, early in a search).
         ready_key: Key = ("ready", ride.alight)
-        ready_at = run.arrive + ride.transfer_min
-        if ready_at <= ride_limit and not _dominated(labels, ready_key, next_money, None, next_leave, None):
+        ready_at = arrive + ride.transfer_min
+        if ready_at <= ride_limit and (
+            ready_key not in by_key or not _dominated(labels, ready_key, next_money, None, next_leave, None)
+        ):
             heappush(
                 heap, (ready_at, next_money, counter, ready_key, None, here, (ride, index), next_leave, None)
             )
             counter += 1
         city_key: Key = ("city", ride.to_city)
-        city_at = run.arrive + ride.access_min
-        if city_at <= ride_limit and not _dominated(
-            labels, city_key, next_money, ride.alight, next_leave, None
+        city_at = arrive + ride.access_min
+        if city_at <= ride_limit and (
+            city_key not in by_key
+            or not _dominated(labels, city_key, next_money, ride.alight, next_leave, None)
         ):
             heappush(
                 heap,
