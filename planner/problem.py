@@ -48,6 +48,7 @@ from planner.connections import (
     latest_drive_leave_times,
     merge_found,
     pareto_found,
+    pareto_part,
 )
 from planner.connections.parallel import can_spread, map_spread
 from planner.connections.store import ConnectionStore, StoredArcs
@@ -419,7 +420,10 @@ def _spread_search(
     counts = {origin: math.ceil(size / share) for origin, size in sizes.items()}
     parts = [(origin, index, count) for origin, count in counts.items() for index in range(count)]
     largest_first = sorted(parts, key=lambda part: -sizes[part[0]] / part[2])
-    by_part = dict(zip(largest_first, map_spread(search_part, largest_first, processes), strict=True))
+    # Each worker sends back only the connections not beaten within its part (pickling them is
+    # the cost of spreading).
+    answers = map_spread(lambda part: pareto_part(search_part(part)), largest_first, processes)
+    by_part = dict(zip(largest_first, answers, strict=True))
     # Each origin's parts merged in slot order: the same connections, in the same order, as one search.
     return {
         origin: pareto_found(merge_found(by_part[(origin, index, count)] for index in range(count)))

@@ -41,6 +41,7 @@ from planner.connections.journeys import (
     merge_found,
     pareto,
     pareto_found,
+    pareto_part,
 )
 from planner.connections.leave_times import departure_leave_times, drive_leave_times, latest_drive_leave_times
 from planner.connections.memo import SlotMemo
@@ -80,5 +81,6 @@ __all__ = [
     "merge_found",
     "pareto",
     "pareto_found",
+    "pareto_part",
     "pareto_search",
 ]

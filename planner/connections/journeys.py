@@ -161,6 +161,23 @@ def merge_found(parts: Iterable[Found]) -> Found:
     return merged
 
 
+def pareto_part(found: Found) -> Found:
+    """``found`` (one part of an origin's slots) with only the connections ``pareto`` keeps among
+    its own, in the order found.
+
+    A connection beaten within a part is beaten in the whole search, and of equal ones the first
+    found is kept either way (parts merge in slot order), so ``pareto_found`` of the merged parts
+    is the same with or without this: a worker sends back only these.
+    """
+    kept: Found = {}
+    for destination, by_signature in found.items():
+        survivors = {id(journey) for journey in pareto(list(by_signature.values()))}
+        kept[destination] = {
+            signature: journey for signature, journey in by_signature.items() if id(journey) in survivors
+        }
+    return kept
+
+
 def pareto_found(found: Found) -> dict[str, list[Journey]]:
     return {destination: pareto(list(found_there.values())) for destination, found_there in found.items()}
 
