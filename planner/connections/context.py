@@ -215,22 +215,10 @@ class SearchContext:
             return False
         return self.rules.quiet_hours.contains(self.minute_of_day(minute, city_id))
 
-    def window_overlap(self, start: int, end: int, window: tuple[int, int], city_id: str) -> int:
-        """Minutes of [start, end) inside a daily local window (which may wrap midnight)."""
-        if end <= start:
-            return 0
-        first, _ = self.local_day(start, city_id)
-        last, _ = self.local_day(end - 1, city_id)
-        total = 0
-        for index in range(first - 1, last + 1):
-            low, high = self.opening(index, window, city_id)
-            total += max(0, min(end, high) - max(start, low))
-        return total
-
     def night_minutes(self, start: int, end: int) -> int:
-        """Minutes of [start, end) in the home zone's nights: ``window_overlap`` with the night
-        window at the home city, as the night minutes before ``end`` less those before ``start``
-        (two bisections instead of a walk over the days, once per connection built)."""
+        """Minutes of [start, end) in the home zone's nights (``home_marks``), as the night minutes
+        before ``end`` less those before ``start``: two bisections instead of a walk over the days
+        the interval spans, once per connection built."""
         if end <= start:
             return 0
         return self._night_minutes_before(end) - self._night_minutes_before(start)
